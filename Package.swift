@@ -1,0 +1,95 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Release builds let client modules specialise the engine's generic hot paths
+/// (operator kernels, partitioners) for their record types.
+let crossModule: [SwiftSetting] = [
+  .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
+]
+
+let package = Package(
+  name: "Tributary",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Tributary", targets: ["Tributary"]),
+    .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
+    .executable(name: "word-count", targets: ["WordCount"]),
+    .executable(name: "tributary-bench", targets: ["TributaryBench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CRocksDB",
+      path: "Sources/CRocksDB",
+      pkgConfig: "rocksdb",
+      providers: [.apt(["librocksdb-dev"])]
+    ),
+    .target(
+      name: "RocksDB",
+      dependencies: ["CRocksDB"],
+      path: "Sources/RocksDB",
+      swiftSettings: crossModule
+    ),
+    .target(
+      name: "TributaryCodec",
+      path: "Sources/TributaryCodec",
+      swiftSettings: crossModule
+    ),
+    .target(
+      name: "Tributary",
+      dependencies: [
+        "TributaryCodec",
+        "RocksDB",
+        .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      path: "Sources/Tributary",
+      swiftSettings: crossModule
+    ),
+    .target(
+      name: "TributaryCLI",
+      dependencies: [
+        "Tributary",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/TributaryCLI"
+    ),
+    .executableTarget(
+      name: "WordCount",
+      dependencies: ["Tributary", "TributaryCLI"],
+      path: "pipelines/WordCount"
+    ),
+    .executableTarget(
+      name: "TributaryBench",
+      dependencies: [
+        "Tributary",
+        "RocksDB",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/TributaryBench"
+    ),
+    .testTarget(
+      name: "TributaryTests",
+      dependencies: ["Tributary"],
+      path: "Tests/TributaryTests"
+    ),
+    .testTarget(
+      name: "TributaryCodecTests",
+      dependencies: ["TributaryCodec"],
+      path: "Tests/TributaryCodecTests"
+    ),
+    .testTarget(
+      name: "RocksDBTests",
+      dependencies: ["RocksDB"],
+      path: "Tests/RocksDBTests"
+    ),
+    .testTarget(
+      name: "TributaryCLITests",
+      dependencies: ["TributaryCLI"],
+      path: "Tests/TributaryCLITests"
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)
