@@ -39,12 +39,12 @@ public struct BinaryReader: Sendable {
     guard remaining >= size else {
       throw .truncated(type: "\(I.self)", needed: size, available: remaining)
     }
-    var value = I.zero
-    for i in 0..<size {
-      value = (value << 8) | I(truncatingIfNeeded: bytes[position + i])
+    let start = position
+    let bigEndian = bytes.withUnsafeBytes {
+      $0.loadUnaligned(fromByteOffset: start, as: I.self)
     }
     position += size
-    return value
+    return I(bigEndian: bigEndian)
   }
 
   /// Reads an unsigned LEB128 integer.
@@ -62,6 +62,27 @@ public struct BinaryReader: Sendable {
       shift += 7
       if shift > 63 { throw .invalid(type: "varint", reason: "longer than 10 bytes") }
     }
+  }
+
+  /// Reads a varint element count for a collection of `type`.
+  ///
+  /// Every element takes at least one byte, so a count larger than the bytes
+  /// left cannot be valid: it throws ``CodecError/truncated(type:needed:available:)``
+  /// before the caller allocates anything. The result is safe to pass to
+  /// `reserveCapacity`.
+  @inlinable
+  public mutating func readCount(for type: String) throws(CodecError) -> Int {
+    let count = try readVarUInt()
+    guard count <= UInt64(remaining) else {
+      throw .truncated(type: type, needed: Int(clamping: count), available: remaining)
+    }
+    return Int(count)
+  }
+
+  /// Returns the next byte without consuming it, or `nil` at the end.
+  @inlinable
+  public func peekByte() -> UInt8? {
+    position < bytes.count ? bytes[position] : nil
   }
 
   /// Reads exactly `count` raw bytes.
