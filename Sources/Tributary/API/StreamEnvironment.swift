@@ -1,0 +1,72 @@
+import Synchronization
+
+/// Where a pipeline is defined and from which it is executed.
+///
+/// Build the logical graph with sources (``generate(count:startingAt:ratePerSecond:name:_:)``,
+/// ``fromCollection(_:name:)``, ``readTextFile(_:name:)``…) and the
+/// ``DataStream`` operators, then call ``execute()``. Define a pipeline from one
+/// task at a time; executing it is safe from any task.
+public final class StreamEnvironment: Sendable {
+  private struct Graph: ~Copyable {
+    var nodes: [LogicalNode] = []
+  }
+  private let graph = Mutex(Graph())
+  private let storedConfiguration: Mutex<JobConfiguration>
+
+  /// The job's settings (parallelism, batching, …), read when ``execute()`` starts.
+  public var configuration: JobConfiguration {
+    get { storedConfiguration.withLock { $0 } }
+    set { storedConfiguration.withLock { $0 = newValue } }
+  }
+
+  /// Creates an environment with the given settings.
+  public init(configuration: JobConfiguration = JobConfiguration()) {
+    storedConfiguration = Mutex(configuration)
+  }
+
+  /// Creates an environment with a default parallelism.
+  public convenience init(parallelism: Int) {
+    var config = JobConfiguration()
+    config.parallelism = parallelism
+    self.init(configuration: config)
+  }
+
+  /// Adds a node to the graph (engine use by the API types).
+  @usableFromInline
+  func addNode<In: Sendable, Out: Sendable>(
+    name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>
+  ) -> TypedNode<In, Out> {
+    graph.withLock { g in
+      let node = TypedNode(id: g.nodes.count, name: name, inputs: inputs, role: role)
+      g.nodes.append(node)
+      return node
+    }
+  }
+
+  /// The physical graph that ``execute()`` would run: one line per task,
+  /// listing the chained operators, their parallelism and outgoing edges.
+  /// - Throws: ``JobError/invalidPipeline(_:)`` if the pipeline cannot run.
+  public func explain() throws -> String {
+    try PhysicalPlan(nodes: graph.withLock { $0.nodes }, config: configuration).description
+  }
+
+  /// Runs the pipeline.
+  ///
+  /// For bounded sources, returns once every record reached the sinks and
+  /// every sink finished (flushed). Unbounded pipelines run until the calling
+  /// task is cancelled (then `CancellationError` is thrown after every task
+  /// stopped and every sink was closed).
+  /// - Throws: ``JobError/operatorFailed(operatorName:subtask:underlying:)``
+  ///   when a function, source or sink throws (every other task is stopped
+  ///   first), ``JobError/invalidPipeline(_:)`` for an impossible graph.
+  @discardableResult
+  public func execute() async throws -> JobResult {
+    let nodes = graph.withLock { $0.nodes }
+    guard nodes.contains(where: \.isSink) else {
+      throw JobError.invalidPipeline("the pipeline has no sink; add one with sink(…), print() or collect()")
+    }
+    let config = configuration
+    let plan = try PhysicalPlan(nodes: nodes, config: config)
+    return try await JobExecution(plan: plan, config: config).run()
+  }
+}

@@ -1,0 +1,35 @@
+extension StreamEnvironment {
+  /// A deterministic source: record `i` is `make(i)`.
+  ///
+  /// Indices `startingAt..<count` (or unbounded when `count` is `nil`) are split
+  /// across the source's subtasks by index modulo parallelism, so subtask `s`
+  /// emits `s, s+p, s+2p, …` in increasing order. `ratePerSecond` limits the
+  /// total rate across subtasks. Restarting from a position `n` emits exactly
+  /// the records with index ≥ `n`.
+  @inlinable
+  public func generate<T: Sendable>(
+    count: Int?, startingAt start: Int = 0, ratePerSecond: Double? = nil,
+    name: String = "Generator", _ make: @escaping @Sendable (Int) -> T
+  ) -> DataStream<T> {
+    let end = count ?? Int.max
+    let factory: SourceFactory<T> = { context in
+      let step = context.parallelism
+      let s = context.subtaskIndex
+      var next = start + ((s - start % step) % step + step) % step
+      return SourceReader { buffer, limit in
+        let available = next < end ? (end - 1 - next) / step + 1 : 0
+        let stop = next + min(limit, available) * step
+        var i = next
+        while i < stop {
+          buffer.append(make(i))
+          i &+= step
+        }
+        next = i
+        return next >= end ? .finished : .more
+      }
+    }
+    let node = addNode(
+      name: name, inputs: [], role: NodeRole<Never, T>.source(factory, ratePerSecond: ratePerSecond))
+    return DataStream(environment: self, node: node)
+  }
+}

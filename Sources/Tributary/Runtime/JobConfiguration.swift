@@ -1,0 +1,18 @@
+/// Settings of one job; every field has a default that suits a laptop.
+public struct JobConfiguration: Sendable {
+  /// Default parallelism of every operator that does not set its own.
+  public var parallelism: Int = 1
+  /// Number of key groups; the upper bound on any operator's parallelism.
+  public var maxParallelism: Int = KeyGroups.defaultMaxParallelism
+  /// Records per batch between tasks.
+  public var batchSize: Int = 1024
+  /// A partly filled batch is sent at the latest after this long.
+  public var flushTimeout: Duration = .milliseconds(5)
+  /// Batches queued per input channel before the sender suspends.
+  public var channelCapacity: Int = 8
+  /// Whether forward edges of equal parallelism are fused into one task.
+  public var chaining: Bool = true
+
+  /// The defaults.
+  public init() {}
+}

@@ -1,0 +1,43 @@
+/// The mapping from keys to key groups and from key groups to subtasks.
+///
+/// A key's group is `StableHash(encoded key) % maxParallelism`; it depends only
+/// on the key's ``BinaryCodable`` encoding, so it is the same in every process,
+/// run and machine. Subtask `i` of `p` owns the contiguous range of groups
+/// ``range(subtask:parallelism:maxParallelism:)`` — the unit of state
+/// redistribution when a job is restored with another parallelism.
+public enum KeyGroups {
+  /// The default number of key groups (and the upper bound on a keyed operator's parallelism).
+  public static let defaultMaxParallelism = 128
+
+  /// The key group of a key whose encoding hashes to `hash`.
+  @inlinable
+  public static func keyGroup(hash: UInt64, maxParallelism: Int) -> Int {
+    Int(truncatingIfNeeded: hash % UInt64(maxParallelism))
+  }
+
+  /// The key group of `key`, encoding it into `scratch` (reused, so no allocation).
+  @inlinable
+  public static func keyGroup<K: BinaryCodable>(
+    of key: K, maxParallelism: Int, scratch: inout BinaryWriter
+  ) -> Int {
+    scratch.reset()
+    key.encode(to: &scratch)
+    return keyGroup(hash: StableHash.hash(scratch.bytes), maxParallelism: maxParallelism)
+  }
+
+  /// The subtask (of `parallelism`) that owns `keyGroup`.
+  @inlinable
+  public static func subtask(forKeyGroup keyGroup: Int, parallelism: Int, maxParallelism: Int)
+    -> Int
+  {
+    keyGroup * parallelism / maxParallelism
+  }
+
+  /// The contiguous key groups owned by `subtask` of `parallelism`; consistent
+  /// with ``subtask(forKeyGroup:parallelism:maxParallelism:)``.
+  public static func range(subtask: Int, parallelism: Int, maxParallelism: Int) -> Range<Int> {
+    let start = (subtask * maxParallelism + parallelism - 1) / parallelism
+    let end = ((subtask + 1) * maxParallelism + parallelism - 1) / parallelism
+    return start..<end
+  }
+}

@@ -1,0 +1,153 @@
+/// An edge of the logical graph: `source`'s output feeds the node that holds the edge.
+@usableFromInline
+struct LogicalEdge: @unchecked Sendable {
+  @usableFromInline let source: LogicalNode
+  /// `nil`: forward when parallelisms are equal, rebalance otherwise (as in Flink).
+  @usableFromInline let requested: PartitionKind?
+  /// A `HashPartitioner<T>` of the source's output type, for `.hash`.
+  @usableFromInline let hashPartitioner: Any?
+
+  @usableFromInline
+  init(source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?) {
+    self.source = source
+    self.requested = requested
+    self.hashPartitioner = hashPartitioner
+  }
+}
+
+/// An operator of the logical graph (a source, a transformation or a sink),
+/// before it is expanded into parallel subtasks.
+///
+/// Nodes are built and configured by the API on one thread, then frozen by
+/// `execute()`; the engine only reads them, so sharing them is safe.
+@usableFromInline
+class LogicalNode: @unchecked Sendable {
+  let id: Int
+  @usableFromInline var name: String
+  /// `nil`: the environment's default parallelism.
+  @usableFromInline var parallelism: Int?
+  var inputs: [LogicalEdge]
+
+  init(id: Int, name: String, inputs: [LogicalEdge]) {
+    self.id = id
+    self.name = name
+    self.inputs = inputs
+  }
+
+  var isSource: Bool { false }
+  var isSink: Bool { false }
+
+  // Type-erased builders, implemented by `TypedNode`. Casts happen once, when
+  // a task is built; never per record.
+  func makeMailbox(channels: Int, capacity: Int) -> AnyObject { fatalError("abstract") }
+  func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int) throws
+    -> AnyObject
+  { fatalError("abstract") }
+  func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
+    fatalError("abstract")
+  }
+  func run(
+    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration
+  ) async throws { fatalError("abstract") }
+  func peakBufferedRecords(_ mailbox: AnyObject) -> Int { 0 }
+}
+
+/// A router edge before its types are known to the caller.
+struct ErasedRouterEdge {
+  let targets: [AnyObject]
+  let channels: [Int]
+  let kind: PartitionKind
+  let hashPartitioner: Any?
+}
+
+/// What a node does.
+@usableFromInline
+enum NodeRole<In: Sendable, Out: Sendable>: @unchecked Sendable {
+  case source(SourceFactory<Out>, ratePerSecond: Double?)
+  case transform(KernelFactory<In, Out>)
+  case sink(SinkFactory<In>)
+}
+
+/// A logical node with its input and output record types.
+@usableFromInline
+final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Sendable {
+  let role: NodeRole<In, Out>
+
+  @usableFromInline
+  init(id: Int, name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>) {
+    self.role = role
+    super.init(id: id, name: name, inputs: inputs)
+  }
+
+  override var isSource: Bool {
+    if case .source = role { return true }
+    return false
+  }
+
+  override var isSink: Bool {
+    if case .sink = role { return true }
+    return false
+  }
+
+  override func makeMailbox(channels: Int, capacity: Int) -> AnyObject {
+    Mailbox<In>(channels: channels, capacity: capacity)
+  }
+
+  override func peakBufferedRecords(_ mailbox: AnyObject) -> Int {
+    (mailbox as! Mailbox<In>).peakBufferedRecords
+  }
+
+  override func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int)
+    throws -> AnyObject
+  {
+    if edges.isEmpty { return NullDownstream<Out>() }
+    let typed = edges.map { edge in
+      RouterEdge<Out>(
+        targets: edge.targets.map { $0 as! Mailbox<Out> },
+        channels: edge.channels,
+        kind: edge.kind,
+        split: (edge.hashPartitioner as? HashPartitioner<Out>)?.make(
+          edge.targets.count, config.maxParallelism))
+    }
+    return Router<Out>(
+      edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,
+      subtask: subtask)
+  }
+
+  override func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
+    switch role {
+    case .transform(let factory):
+      let kernel = try wrap(context) { try factory(context) }
+      return try ChainLink(kernel: kernel, context: context, next: next as! Downstream<Out>)
+    case .sink(let factory):
+      let kernel = try wrap(context) { try factory(context) }
+      return try SinkLink(kernel: kernel, context: context)
+    case .source:
+      return next
+    }
+  }
+
+  override func run(
+    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration
+  ) async throws {
+    switch role {
+    case .source(let factory, let rate):
+      let reader = try wrap(context) { try factory(context) }
+      defer { reader.close() }
+      let driver = SourceDriver(
+        reader: reader, next: head as! Downstream<Out>, context: context,
+        batchSize: config.batchSize,
+        ratePerSecond: rate.map { $0 / Double(context.parallelism) })
+      try await driver.run()
+    case .transform, .sink:
+      try await InputDriver(mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>).run()
+    }
+  }
+
+  private func wrap<R>(_ context: OperatorContext, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch {
+      throw JobError.operatorFailed(
+        operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
+    }
+  }
+}

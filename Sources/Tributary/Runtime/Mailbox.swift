@@ -1,0 +1,130 @@
+import DequeModule
+import Synchronization
+
+/// The bounded input of one subtask: one FIFO queue per input channel.
+///
+/// Guarantees:
+/// - Elements of one channel are received in the order they were sent.
+/// - Each channel holds at most `capacity` elements; `send` suspends the
+///   sender while its channel is full (backpressure), so memory stays bounded.
+/// - ``cancel()`` wakes every suspended sender and receiver; afterwards
+///   `send` throws `CancellationError` and `receive` returns `nil`.
+/// Thread-safe: any number of senders, one receiver.
+final class Mailbox<T: Sendable>: Sendable {
+  private struct State: ~Copyable {
+    var queues: [Deque<StreamElement<T>>]
+    var waitingSenders: [[CheckedContinuation<Void, Never>]]
+    var waitingReceiver: CheckedContinuation<Void, Never>?
+    var nextChannel = 0
+    var cancelled = false
+    var bufferedRecords = 0
+    var peakBufferedRecords = 0
+  }
+
+  private let state: Mutex<State>
+  /// Maximum number of elements queued per channel.
+  let capacity: Int
+  /// Number of input channels.
+  let channelCount: Int
+
+  init(channels: Int, capacity: Int) {
+    precondition(channels > 0 && capacity > 0)
+    self.capacity = capacity
+    self.channelCount = channels
+    state = Mutex(
+      State(
+        queues: Array(repeating: Deque(), count: channels),
+        waitingSenders: Array(repeating: [], count: channels)))
+  }
+
+  /// The largest number of records that were queued at once (a memory bound check).
+  var peakBufferedRecords: Int { state.withLock { $0.peakBufferedRecords } }
+
+  /// Enqueues `element` on `channel`, suspending while the channel is full.
+  /// - Throws: `CancellationError` once the mailbox is cancelled.
+  func send(_ element: StreamElement<T>, on channel: Int) async throws {
+    while true {
+      let outcome: (sent: Bool, wake: CheckedContinuation<Void, Never>?) = try state.withLock {
+        s in
+        if s.cancelled { throw CancellationError() }
+        guard s.queues[channel].count < capacity else { return (false, nil) }
+        s.queues[channel].append(element)
+        if case .records(let batch) = element {
+          s.bufferedRecords += batch.count
+          s.peakBufferedRecords = max(s.peakBufferedRecords, s.bufferedRecords)
+        }
+        let receiver = s.waitingReceiver
+        s.waitingReceiver = nil
+        return (true, receiver)
+      }
+      if outcome.sent {
+        outcome.wake?.resume()
+        return
+      }
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let resumeNow = state.withLock { s in
+          if s.cancelled || s.queues[channel].count < capacity { return true }
+          s.waitingSenders[channel].append(continuation)
+          return false
+        }
+        if resumeNow { continuation.resume() }
+      }
+    }
+  }
+
+  /// Takes the next element from any channel without waiting, or `nil` when all are empty.
+  func tryReceive() -> (channel: Int, element: StreamElement<T>)? {
+    let (result, wake) = state.withLock { s in Self.dequeue(&s) }
+    wake?.resume()
+    return result
+  }
+
+  /// Takes the next element from any channel, waiting while all are empty.
+  /// Channels are served round-robin so one busy input cannot starve another.
+  /// - Returns: `nil` once the mailbox is cancelled.
+  func receive() async -> (channel: Int, element: StreamElement<T>)? {
+    while true {
+      if state.withLock({ $0.cancelled }) { return nil }
+      let (result, wake) = state.withLock { s in Self.dequeue(&s) }
+      wake?.resume()
+      if let result { return result }
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let resumeNow = state.withLock { s in
+          if s.cancelled || s.queues.contains(where: { !$0.isEmpty }) { return true }
+          s.waitingReceiver = continuation
+          return false
+        }
+        if resumeNow { continuation.resume() }
+      }
+    }
+  }
+
+  /// Wakes everyone and refuses further traffic. Idempotent.
+  func cancel() {
+    let (senders, receiver) = state.withLock { s in
+      s.cancelled = true
+      let senders = s.waitingSenders.flatMap { $0 }
+      s.waitingSenders = Array(repeating: [], count: s.waitingSenders.count)
+      let receiver = s.waitingReceiver
+      s.waitingReceiver = nil
+      return (senders, receiver)
+    }
+    for sender in senders { sender.resume() }
+    receiver?.resume()
+  }
+
+  private static func dequeue(_ s: inout State) -> (
+    (channel: Int, element: StreamElement<T>)?, CheckedContinuation<Void, Never>?
+  ) {
+    let count = s.queues.count
+    for offset in 0..<count {
+      let channel = (s.nextChannel + offset) % count
+      guard let element = s.queues[channel].popFirst() else { continue }
+      s.nextChannel = (channel + 1) % count
+      if case .records(let batch) = element { s.bufferedRecords -= batch.count }
+      let sender = s.waitingSenders[channel].isEmpty ? nil : s.waitingSenders[channel].removeFirst()
+      return ((channel, element), sender)
+    }
+    return (nil, nil)
+  }
+}

@@ -1,0 +1,56 @@
+/// How records travel along an edge from one operator's subtasks to the next one's.
+public enum PartitionKind: Sendable, CustomStringConvertible {
+  /// Subtask i sends to subtask i (equal parallelism required); chainable.
+  case forward
+  /// Batches go round-robin to every downstream subtask.
+  case rebalance
+  /// Every record goes to every downstream subtask.
+  case broadcast
+  /// Each record goes to the subtask that owns its key's key group.
+  case hash
+
+  public var description: String {
+    switch self {
+    case .forward: "FORWARD"
+    case .rebalance: "REBALANCE"
+    case .broadcast: "BROADCAST"
+    case .hash: "HASH"
+    }
+  }
+}
+
+/// Splits a batch by key group among `parallelism` downstream subtasks.
+///
+/// Built in `@inlinable` code (``KeyedStream``), so the per-record key
+/// extraction, encoding and hashing are specialised for the record and key
+/// types. Records keep their relative order within each target.
+public struct HashPartitioner<T: Sendable>: Sendable {
+  /// Makes the splitting function for a downstream parallelism and key-group count.
+  public let make:
+    @Sendable (_ parallelism: Int, _ maxParallelism: Int) -> ([T], inout [[T]]) -> Void
+
+  /// Creates a partitioner from a maker (see ``make``).
+  @inlinable
+  public init(
+    make: @escaping @Sendable (Int, Int) -> ([T], inout [[T]]) -> Void
+  ) {
+    self.make = make
+  }
+
+  /// The partitioner for records whose key is `key(record)`.
+  @inlinable
+  public static func byKey<K: BinaryCodable>(_ key: @escaping @Sendable (T) -> K) -> Self {
+    HashPartitioner { parallelism, maxParallelism in
+      var scratch = BinaryWriter(capacity: 32)
+      return { batch, targets in
+        for record in batch {
+          let group = KeyGroups.keyGroup(
+            of: key(record), maxParallelism: maxParallelism, scratch: &scratch)
+          let target = KeyGroups.subtask(
+            forKeyGroup: group, parallelism: parallelism, maxParallelism: maxParallelism)
+          targets[target].append(record)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/// The physical graph: the logical graph split into chains (operators fused
+/// into one task), each run by `parallelism` subtasks.
+///
+/// Rules, as in Flink: an edge without an explicit partitioning is forward
+/// when both ends have the same parallelism and rebalance otherwise; an
+/// operator is chained to its input when that is its only input, the edge is
+/// forward, and it is its input's only consumer.
+struct PhysicalPlan: @unchecked Sendable {
+  /// Operators fused into one task, in data-flow order.
+  struct Chain {
+    let nodes: [LogicalNode]
+    let parallelism: Int
+    var head: LogicalNode { nodes[0] }
+    var tail: LogicalNode { nodes[nodes.count - 1] }
+  }
+
+  /// A consumer of a chain's output.
+  struct Consumer {
+    let chainIndex: Int
+    let kind: PartitionKind
+    let hashPartitioner: Any?
+    /// First channel of this edge in the consumer's mailbox.
+    let channelBase: Int
+  }
+
+  let chains: [Chain]
+  /// Input channels of each chain's head (0 for sources).
+  let channelCounts: [Int]
+  /// Consumers of each chain's tail.
+  let consumers: [[Consumer]]
+
+  init(nodes: [LogicalNode], config: JobConfiguration) throws(JobError) {
+    var parallelism: [Int: Int] = [:]
+    for node in nodes {
+      let p = node.parallelism ?? config.parallelism
+      guard p >= 1, p <= config.maxParallelism else {
+        throw .invalidPipeline(
+          "operator '\(node.name)' has parallelism \(p); use 1...\(config.maxParallelism) "
+            + "(raise maxParallelism for more)")
+      }
+      parallelism[node.id] = p
+    }
+    // Resolve each edge's partitioning and index consumers by producer.
+    var kinds: [Int: [PartitionKind]] = [:]
+    var consumerNodes: [Int: [(node: LogicalNode, edge: Int)]] = [:]
+    for node in nodes {
+      var nodeKinds: [PartitionKind] = []
+      for (e, edge) in node.inputs.enumerated() {
+        let equal = parallelism[edge.source.id] == parallelism[node.id]
+        let kind = edge.requested ?? (equal ? .forward : .rebalance)
+        if kind == .forward && !equal {
+          throw .invalidPipeline(
+            "forward edge from '\(edge.source.name)' (parallelism \(parallelism[edge.source.id]!)) "
+              + "to '\(node.name)' (parallelism \(parallelism[node.id]!)) needs equal "
+              + "parallelism; use rebalance() instead")
+        }
+        nodeKinds.append(kind)
+        consumerNodes[edge.source.id, default: []].append((node, e))
+      }
+      kinds[node.id] = nodeKinds
+    }
+    func chainedToInput(_ node: LogicalNode) -> Bool {
+      guard config.chaining, node.inputs.count == 1, kinds[node.id]![0] == .forward else {
+        return false
+      }
+      let source = node.inputs[0].source
+      return !source.isSink && consumerNodes[source.id]?.count == 1
+    }
+    // Build chains from their heads.
+    var chains: [Chain] = []
+    var chainOf: [Int: Int] = [:]
+    for node in nodes where !chainedToInput(node) {
+      var members = [node]
+      while let next = consumerNodes[members.last!.id], next.count == 1,
+        chainedToInput(next[0].node)
+      {
+        members.append(next[0].node)
+      }
+      for member in members { chainOf[member.id] = chains.count }
+      chains.append(Chain(nodes: members, parallelism: parallelism[node.id]!))
+    }
+    // Lay out channels of each head and attach consumers to producers.
+    var channelCounts = Array(repeating: 0, count: chains.count)
+    var consumers = Array(repeating: [Consumer](), count: chains.count)
+    for (c, chain) in chains.enumerated() {
+      var base = 0
+      for (e, edge) in chain.head.inputs.enumerated() {
+        let kind = kinds[chain.head.id]![e]
+        let producer = chainOf[edge.source.id]!
+        consumers[producer].append(
+          Consumer(
+            chainIndex: c, kind: kind, hashPartitioner: edge.hashPartitioner, channelBase: base))
+        base += kind == .forward ? 1 : parallelism[edge.source.id]!
+      }
+      channelCounts[c] = base
+    }
+    self.chains = chains
+    self.channelCounts = channelCounts
+    self.consumers = consumers
+  }
+
+  /// The channel of subtask `subtask` of a producer on `consumer`'s mailbox.
+  func channel(of subtask: Int, on consumer: Consumer) -> Int {
+    consumer.kind == .forward ? consumer.channelBase : consumer.channelBase + subtask
+  }
+
+  /// A human-readable description of the physical graph, one task per line.
+  var description: String {
+    var lines: [String] = []
+    for (c, chain) in chains.enumerated() {
+      let names = chain.nodes.map(\.name).joined(separator: " -> ")
+      let outs = consumers[c].map { "\($0.kind) to task \($0.chainIndex)" }
+      let outText = outs.isEmpty ? "" : "  ==> " + outs.joined(separator: ", ")
+      lines.append("task \(c) [\(chain.parallelism)x]: \(names)\(outText)")
+    }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,95 @@
+/// One outgoing edge of a task: where its records go and how they are split.
+struct RouterEdge<T: Sendable> {
+  /// Downstream mailboxes, indexed by downstream subtask.
+  var targets: [Mailbox<T>]
+  /// This subtask's channel index in each target mailbox.
+  var channels: [Int]
+  var kind: PartitionKind
+  /// Present for `.hash` edges.
+  var split: (([T], inout [[T]]) -> Void)?
+}
+
+/// The output of a task to other tasks: buffers records per target and sends
+/// them in batches.
+///
+/// Guarantees: per target, records are sent in the order they were pushed; a
+/// batch is sent when it reaches `batchSize`, when the oldest buffered record
+/// has waited `flushTimeout`, when the task goes idle (``flush()``), and at
+/// end of input, which then sends end-of-input on every channel. `push`
+/// suspends while a target's channel is full (backpressure).
+final class Router<T: Sendable>: Downstream<T> {
+  private var edges: [RouterEdge<T>]
+  private var pending: [[[T]]]
+  private var roundRobin: [Int]
+  private let batchSize: Int
+  private let flushTimeout: Duration
+  private var oldestPending: ContinuousClock.Instant?
+
+  init(edges: [RouterEdge<T>], batchSize: Int, flushTimeout: Duration, subtask: Int) {
+    self.edges = edges
+    self.pending = edges.map { Array(repeating: [], count: $0.targets.count) }
+    self.roundRobin = edges.map { $0.targets.isEmpty ? 0 : subtask % $0.targets.count }
+    self.batchSize = batchSize
+    self.flushTimeout = flushTimeout
+  }
+
+  override func push(_ batch: [T]) async throws {
+    for e in edges.indices {
+      switch edges[e].kind {
+      case .forward:
+        try await append(batch, edge: e, target: 0)
+      case .rebalance:
+        let target = roundRobin[e]
+        roundRobin[e] = (target + 1) % edges[e].targets.count
+        try await append(batch, edge: e, target: target)
+      case .broadcast:
+        for target in edges[e].targets.indices { try await append(batch, edge: e, target: target) }
+      case .hash:
+        edges[e].split!(batch, &pending[e])
+        for target in pending[e].indices where pending[e][target].count >= batchSize {
+          try await send(edge: e, target: target)
+        }
+      }
+    }
+    if oldestPending == nil && pending.contains(where: { $0.contains { !$0.isEmpty } }) {
+      oldestPending = .now
+    }
+    if let oldest = oldestPending, oldest.duration(to: .now) >= flushTimeout {
+      try await flush()
+    }
+  }
+
+  override func flush() async throws {
+    for e in edges.indices {
+      for target in pending[e].indices where !pending[e][target].isEmpty {
+        try await send(edge: e, target: target)
+      }
+    }
+    oldestPending = nil
+  }
+
+  override func finish() async throws {
+    try await flush()
+    for edge in edges {
+      for (target, mailbox) in edge.targets.enumerated() {
+        try await mailbox.send(.endOfInput, on: edge.channels[target])
+      }
+    }
+  }
+
+  private func append(_ batch: [T], edge e: Int, target: Int) async throws {
+    if pending[e][target].isEmpty && batch.count * 2 >= batchSize {
+      try await edges[e].targets[target].send(.records(batch), on: edges[e].channels[target])
+      return
+    }
+    pending[e][target].append(contentsOf: batch)
+    if pending[e][target].count >= batchSize { try await send(edge: e, target: target) }
+  }
+
+  private func send(edge e: Int, target: Int) async throws {
+    let batch = pending[e][target]
+    pending[e][target] = []
+    pending[e][target].reserveCapacity(batchSize)
+    try await edges[e].targets[target].send(.records(batch), on: edges[e].channels[target])
+  }
+}

@@ -1,0 +1,32 @@
+/// What a source subtask reports after filling a batch.
+public enum SourceStatus: Sendable {
+  /// More records may follow.
+  case more
+  /// The source is exhausted (bounded input): end-of-input follows.
+  case finished
+}
+
+/// One source subtask's reader, seen through closures (specialised where it is
+/// built, see ``OperatorKernel``). Used by one task only.
+public struct SourceReader<Output: Sendable> {
+  @usableFromInline let read: (inout [Output], Int) throws -> SourceStatus
+  @usableFromInline let close: () -> Void
+
+  /// Creates a reader.
+  /// - Parameters:
+  ///   - read: appends at most `limit` records (the second argument) to the
+  ///     buffer, in source order, and says whether more may follow.
+  ///   - close: releases resources; called once, also after failure.
+  @inlinable
+  public init(
+    read: @escaping (inout [Output], Int) throws -> SourceStatus,
+    close: @escaping () -> Void = {}
+  ) {
+    self.read = read
+    self.close = close
+  }
+}
+
+/// Creates one reader per source subtask.
+public typealias SourceFactory<Output: Sendable> = @Sendable (OperatorContext) throws ->
+  SourceReader<Output>

@@ -1,0 +1,12 @@
+/// Everything a task can receive on an input channel, in order.
+///
+/// This enum is the whole in-band protocol between tasks: data travels in
+/// batches, and control elements travel in the same ordered stream, so a
+/// control element is seen only after every record sent before it.
+/// (Watermarks and checkpoint barriers will join this enum.)
+public enum StreamElement<T: Sendable>: Sendable {
+  /// A non-empty batch of records, in the order the sender produced them.
+  case records([T])
+  /// The sender will send nothing more on this channel.
+  case endOfInput
+}

@@ -1,0 +1,62 @@
+/// One operator instance of one subtask: turns input batches into output records.
+///
+/// Every built-in operator conforms to this protocol; all hooks but
+/// ``processBatch(_:into:)`` have no-op defaults. The engine calls the hooks of
+/// one instance from one task only, in this order: `open`, any number of
+/// `processBatch`, `endOfInput` (only when the input ended, not on
+/// cancellation or failure), and always `close`. An error thrown by any hook
+/// fails the job with that error, naming the operator and subtask.
+public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
+  /// The record type consumed.
+  associatedtype Input: Sendable
+  /// The record type produced.
+  associatedtype Output: Sendable
+
+  /// Prepares the instance before the first record.
+  func open(_ context: OperatorContext) throws
+  /// Processes `batch` in order, appending any outputs to `output`.
+  func processBatch(_ batch: [Input], into output: inout [Output]) throws
+  /// Called once after the last record of a bounded input; may emit final results.
+  func endOfInput(into output: inout [Output]) throws
+  /// Releases resources; called exactly once, also after failure or cancellation.
+  func close()
+}
+
+extension StreamOperator {
+  public func open(_ context: OperatorContext) throws {}
+  public func endOfInput(into output: inout [Output]) throws {}
+  public func close() {}
+}
+
+/// An operator instance seen through closures, so that the engine can run it
+/// without knowing its concrete type. Built in `@inlinable` API code, the
+/// closures are specialised for the concrete record types: the per-record
+/// loop never goes through generic or existential dispatch.
+public struct OperatorKernel<Input: Sendable, Output: Sendable> {
+  @usableFromInline let open: (OperatorContext) throws -> Void
+  @usableFromInline let process: ([Input], inout [Output]) throws -> Void
+  @usableFromInline let finish: (inout [Output]) throws -> Void
+  @usableFromInline let close: () -> Void
+
+  /// Wraps `op`.
+  @inlinable
+  public init<Op: StreamOperator>(_ op: Op) where Op.Input == Input, Op.Output == Output {
+    open = { try op.open($0) }
+    process = { try op.processBatch($0, into: &$1) }
+    finish = { try op.endOfInput(into: &$0) }
+    close = { op.close() }
+  }
+
+  /// A stateless kernel from a batch function.
+  @inlinable
+  public init(process: @escaping ([Input], inout [Output]) throws -> Void) {
+    open = { _ in }
+    self.process = process
+    finish = { _ in }
+    close = {}
+  }
+}
+
+/// Creates one kernel per subtask.
+public typealias KernelFactory<Input: Sendable, Output: Sendable> =
+  @Sendable (OperatorContext) throws -> OperatorKernel<Input, Output>

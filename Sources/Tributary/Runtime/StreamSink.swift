@@ -1,0 +1,78 @@
+/// The end of a pipeline: consumes batches of records.
+///
+/// The engine calls one instance from one task only: `open`, any number of
+/// `write` (batches in the order the subtask received them), `finish` once when
+/// the input ended (flush here: ``StreamEnvironment/execute()`` returns only
+/// after every sink finished), and always `close`, also after failure or
+/// cancellation. A thrown error fails the job, naming the sink and subtask.
+public protocol StreamSink<Input>: AnyObject, SendableMetatype {
+  /// The record type consumed.
+  associatedtype Input: Sendable
+  /// Prepares the sink before the first batch.
+  func open(_ context: OperatorContext) throws
+  /// Consumes a non-empty batch.
+  func write(_ batch: [Input]) throws
+  /// The input ended: make everything written durable or visible.
+  func finish() throws
+  /// Releases resources.
+  func close()
+}
+
+extension StreamSink {
+  public func open(_ context: OperatorContext) throws {}
+  public func finish() throws {}
+  public func close() {}
+}
+
+/// A sink instance seen through closures, specialised where it is built
+/// (see ``OperatorKernel``).
+public struct SinkKernel<Input: Sendable> {
+  @usableFromInline let open: (OperatorContext) throws -> Void
+  @usableFromInline let write: ([Input]) throws -> Void
+  @usableFromInline let finish: () throws -> Void
+  @usableFromInline let close: () -> Void
+
+  /// Wraps `sink`.
+  @inlinable
+  public init<S: StreamSink>(_ sink: S) where S.Input == Input {
+    open = { try sink.open($0) }
+    write = { try sink.write($0) }
+    finish = { try sink.finish() }
+    close = { sink.close() }
+  }
+}
+
+/// Creates one sink instance per subtask.
+public typealias SinkFactory<Input: Sendable> = @Sendable (OperatorContext) throws -> SinkKernel<
+  Input
+>
+
+/// The last link of a chain: hands batches to a sink.
+final class SinkLink<In: Sendable>: Downstream<In> {
+  private let kernel: SinkKernel<In>
+  private let context: OperatorContext
+  private var closed = false
+
+  init(kernel: SinkKernel<In>, context: OperatorContext) throws {
+    self.kernel = kernel
+    self.context = context
+    super.init()
+    try guarded { try kernel.open(context) }
+  }
+
+  override func push(_ batch: [In]) async throws { try guarded { try kernel.write(batch) } }
+  override func finish() async throws { try guarded { try kernel.finish() } }
+  override func close() {
+    if !closed {
+      closed = true
+      kernel.close()
+    }
+  }
+
+  private func guarded(_ body: () throws -> Void) throws {
+    do { try body() } catch {
+      throw JobError.operatorFailed(
+        operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@testable import Tributary
+
+/// Thrown by ``withTimeout(_:_:)`` when the body did not finish in time.
+struct TimedOut: Error {}
+
+/// Runs `body`, failing with ``TimedOut`` if it takes longer than `seconds`.
+func withTimeout<R: Sendable>(
+  _ seconds: Double, _ body: @escaping @Sendable () async throws -> R
+) async throws -> R {
+  try await withThrowingTaskGroup(of: R?.self) { group in
+    group.addTask { try await body() }
+    group.addTask {
+      try await Task.sleep(for: .seconds(seconds))
+      return nil
+    }
+    defer { group.cancelAll() }
+    guard let first = try await group.next(), let value = first else { throw TimedOut() }
+    return value
+  }
+}
+
+/// A fresh temporary directory, removed by the caller.
+func temporaryDirectory(_ name: String = "tributary-test") throws -> URL {
+  let url = FileManager.default.temporaryDirectory
+    .appendingPathComponent("\(name)-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+/// The package root (for locating built executables).
+let packageRoot = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The path of a built executable product of this package (debug build).
+func builtExecutable(_ name: String) -> String? {
+  for config in ["debug", "release"] {
+    let path = packageRoot.appendingPathComponent(".build/\(config)/\(name)").path
+    if FileManager.default.isExecutableFile(atPath: path) { return path }
+  }
+  return nil
+}
+
+/// Runs a process to completion and returns its standard output.
+func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: path)
+  process.arguments = arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// SplitMix64: a seeded generator so test data is reproducible.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
