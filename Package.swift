@@ -66,6 +66,7 @@ let package = Package(
       dependencies: [
         "Tributary",
         "RocksDB",
+        "CRocksDB",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/TributaryBench"

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RocksDB
 
 @Test func errorNamesOperation() {
