@@ -64,6 +64,6 @@ import Testing
       let text = try String(contentsOfFile: "\(output)/\(part)", encoding: .utf8)
       written += text.split(separator: "\n").map(String.init)
     }
-    #expect(written.sorted() == lines.map { $0.uppercased() }.sorted())
+    expectSameElements(written, lines.map { $0.uppercased() })
   }
 }

@@ -12,7 +12,7 @@ import Testing
     let env = StreamEnvironment(parallelism: parallelism)
     let out = env.fromCollection(Self.numbers).map { $0 * 3 }.filter { $0 % 2 == 0 }.collect()
     try await env.execute()
-    #expect(out.values.sorted() == Self.numbers.map { $0 * 3 }.filter { $0 % 2 == 0 })
+    expectSameElements(out.values, Self.numbers.map { $0 * 3 }.filter { $0 % 2 == 0 })
   }
 
   @Test(arguments: parallelisms)
@@ -21,7 +21,7 @@ import Testing
     let out = env.fromCollection(Array(0..<3_000)).flatMap { Array(repeating: $0, count: $0 % 4) }
       .collect()
     try await env.execute()
-    #expect(out.values.sorted() == (0..<3_000).flatMap { Array(repeating: $0, count: $0 % 4) })
+    expectSameElements(out.values, (0..<3_000).flatMap { Array(repeating: $0, count: $0 % 4) })
   }
 
   @Test(arguments: parallelisms)
@@ -33,7 +33,7 @@ import Testing
     let out = a.union(b, c).map { $0 + 1 }.collect()
     try await env.execute()
     let expected = (Array(0..<1_000) + Array(10_000..<12_000) + Array(50_000..<50_500)).map { $0 + 1 }
-    #expect(out.values.sorted() == expected.sorted())
+    expectSameElements(out.values, expected)
   }
 
   @Test(arguments: parallelisms)
@@ -69,7 +69,7 @@ import Testing
       .collect()
     try await env.execute()
     let expected = (0..<5_000).flatMap { v in (0..<(v % 3)).map { "\(v % 10):\(v):\($0)" } }
-    #expect(out.values.sorted() == expected.sorted())
+    expectSameElements(out.values, expected)
   }
 
   @Test(arguments: parallelisms)
@@ -91,7 +91,7 @@ import Testing
     let out = env.fromCollection(words).keyBy { $0 }.process(CountAtEnd()).collect()
     try await env.execute()
     let expected = Dictionary(grouping: words, by: { $0 }).map { "\($0.key)=\($0.value.count)" }
-    #expect(out.values.sorted() == expected.sorted())
+    expectSameElements(out.values, expected)
   }
 
   @Test(arguments: parallelisms)
@@ -119,7 +119,7 @@ import Testing
     let env = StreamEnvironment(parallelism: 1)
     let out = env.fromCollection(Array(0..<500)).broadcast().map { $0 }.parallelism(3).collect()
     try await env.execute()
-    #expect(out.values.sorted() == (0..<500).flatMap { [$0, $0, $0] })
+    expectSameElements(out.values, (0..<500).flatMap { [$0, $0, $0] })
   }
 
   @Test func rebalanceSpreadsOverSubtasks() async throws {
@@ -129,7 +129,7 @@ import Testing
       .process { (value: Int, out: inout Collector<Int>) in out.emit(value) }
       .parallelism(4).collect()
     try await env.execute()
-    #expect(out.values.sorted() == Array(0..<10_000))
+    expectSameElements(out.values, Array(0..<10_000))
   }
 
   @Test func generatorResumesFromAPosition() async throws {
@@ -137,7 +137,7 @@ import Testing
       let env = StreamEnvironment(parallelism: parallelism)
       let out = env.generate(count: 1_000, startingAt: 637) { $0 }.collect()
       try await env.execute()
-      #expect(out.values.sorted() == Array(637..<1_000))
+      expectSameElements(out.values, Array(637..<1_000))
     }
   }
 }

@@ -68,3 +68,21 @@ struct SplitMix64: RandomNumberGenerator {
     return z ^ (z >> 31)
   }
 }
+
+/// Expects `actual` and `expected` to hold the same elements with the same
+/// multiplicities, in any order; on failure reports only a short summary.
+func expectSameElements<T: Comparable>(
+  _ actual: [T], _ expected: [T], sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let a = actual.sorted()
+  let e = expected.sorted()
+  if a == e { return }
+  let firstDifference =
+    zip(a, e).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, e.count)
+  let got = firstDifference < a.count ? "\(a[firstDifference])" : "nothing"
+  let want = firstDifference < e.count ? "\(e[firstDifference])" : "nothing"
+  let message =
+    "got \(a.count) elements, expected \(e.count); first difference at sorted index "
+    + "\(firstDifference): got \(got), expected \(want)"
+  Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+}

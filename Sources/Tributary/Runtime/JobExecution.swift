@@ -72,11 +72,13 @@ struct JobExecution: Sendable {
         maxParallelism: config.maxParallelism)
     }
     let edges = plan.consumers[c].map { consumer in
-      ErasedRouterEdge(
-        targets: mailboxes[consumer.chainIndex],
-        channels: (0..<mailboxes[consumer.chainIndex].count).map { _ in
-          plan.channel(of: subtask, on: consumer)
-        },
+      // A forward edge feeds only the subtask with the same index.
+      let targets =
+        consumer.kind == .forward
+        ? [mailboxes[consumer.chainIndex][subtask]] : mailboxes[consumer.chainIndex]
+      return ErasedRouterEdge(
+        targets: targets,
+        channels: targets.map { _ in plan.channel(of: subtask, on: consumer) },
         kind: consumer.kind,
         hashPartitioner: consumer.hashPartitioner)
     }
