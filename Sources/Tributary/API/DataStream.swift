@@ -36,8 +36,9 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<U> {
     transform(name) { _ in
       OperatorKernel { batch, out in
-        out.reserveCapacity(batch.count)
-        for record in batch { out.append(try f(record)) }
+        out = try BatchBuilder.build(capacity: batch.count) { append in
+          for record in batch { append(try f(record)) }
+        }
       }
     }
   }
@@ -49,7 +50,9 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<T> {
     transform(name) { _ in
       OperatorKernel { batch, out in
-        for record in batch where try isIncluded(record) { out.append(record) }
+        out = try BatchBuilder.build(capacity: batch.count) { append in
+          for record in batch where try isIncluded(record) { append(record) }
+        }
       }
     }
   }

@@ -18,13 +18,10 @@ extension StreamEnvironment {
       var next = start + ((s - start % step) % step + step) % step
       return SourceReader { buffer, limit in
         let available = next < end ? (end - 1 - next) / step + 1 : 0
-        let stop = next + min(limit, available) * step
-        var i = next
-        while i < stop {
-          buffer.append(make(i))
-          i &+= step
-        }
-        next = i
+        let count = min(limit, available)
+        let first = next
+        buffer.append(contentsOf: (0..<count).lazy.map { make(first &+ $0 &* step) })
+        next = first + count * step
         return next >= end ? .finished : .more
       }
     }
