@@ -82,7 +82,7 @@ import Testing
       ) throws {
         counts[context.key, default: 0] += 1
       }
-      mutating func endOfInput(out: inout Collector<String>) throws {
+      mutating func endOfInput(context: KeyedContext<String>, out: inout Collector<String>) throws {
         for (key, count) in counts { out.emit("\(key)=\(count)") }
       }
     }

@@ -1,29 +1,107 @@
-/// The current key and its key group, passed to keyed functions.
+/// The keyed context of a keyed function: the current key, and the place to
+/// declare keyed state.
 ///
-/// Valid only during the call it is passed to; one instance per subtask.
-public final class KeyedContext<Key: Sendable> {
-  /// The key of the record being processed.
-  public var key: Key { currentKey }
-  /// The key group of ``key``.
-  public var keyGroup: Int { currentKeyGroup }
-  @usableFromInline var currentKey: Key
-  @usableFromInline var currentKeyGroup: Int
+/// One instance per subtask, used by that subtask's task only. ``key`` is
+/// valid during `processElement` and while iterating keys with
+/// ``forEachKey(of:_:)``.
+public final class KeyedContext<Key: BinaryCodable & Hashable> {
   /// Where this function instance runs.
   public let operatorContext: OperatorContext
+  /// The subtask's keyed state.
+  public let stateBackend: KeyedStateBackend<Key>
+  @usableFromInline var scratch = BinaryWriter(capacity: 32)
 
   @usableFromInline
-  init(key: Key, keyGroup: Int, operatorContext: OperatorContext) {
-    self.currentKey = key
-    self.currentKeyGroup = keyGroup
+  init(operatorContext: OperatorContext, stateBackend: KeyedStateBackend<Key>) {
     self.operatorContext = operatorContext
+    self.stateBackend = stateBackend
+  }
+
+  /// The key of the record being processed.
+  @inlinable
+  public var key: Key {
+    guard let key = stateBackend.current.key else {
+      preconditionFailure("KeyedContext.key used outside of a keyed call")
+    }
+    return key
+  }
+
+  /// The key group of ``key``.
+  @inlinable
+  public var keyGroup: Int {
+    KeyGroups.keyGroup(
+      of: key, maxParallelism: operatorContext.maxParallelism, scratch: &scratch)
+  }
+
+  /// Declares (or finds again) a ``ValueState``.
+  /// - Throws: ``StateError`` when the name is taken by another kind of state.
+  @inlinable
+  public func state<V>(_ descriptor: ValueStateDescriptor<V>) throws -> ValueState<V> {
+    ValueState(
+      name: descriptor.name,
+      access: try stateBackend.access(name: descriptor.name, kind: "value", ttl: descriptor.ttl))
+  }
+
+  /// Declares (or finds again) a ``ListState``.
+  @inlinable
+  public func state<E>(_ descriptor: ListStateDescriptor<E>) throws -> ListState<E> {
+    ListState(
+      name: descriptor.name,
+      access: try stateBackend.access(name: descriptor.name, kind: "list", ttl: descriptor.ttl))
+  }
+
+  /// Declares (or finds again) a ``MapState``.
+  @inlinable
+  public func state<K, V>(_ descriptor: MapStateDescriptor<K, V>) throws -> MapState<K, V> {
+    MapState(
+      name: descriptor.name,
+      access: try stateBackend.access(name: descriptor.name, kind: "map", ttl: descriptor.ttl))
+  }
+
+  /// Declares (or finds again) a ``ReducingState``.
+  @inlinable
+  public func state<V>(_ descriptor: ReducingStateDescriptor<V>) throws -> ReducingState<V> {
+    ReducingState(
+      name: descriptor.name,
+      access: try stateBackend.access(
+        name: descriptor.name, kind: "reducing", ttl: descriptor.ttl),
+      reduce: descriptor.reduce)
+  }
+
+  /// Declares (or finds again) an ``AggregatingState``.
+  @inlinable
+  public func state<F>(_ descriptor: AggregatingStateDescriptor<F>) throws -> AggregatingState<F> {
+    AggregatingState(
+      name: descriptor.name,
+      access: try stateBackend.access(
+        name: descriptor.name, kind: "aggregating", ttl: descriptor.ttl),
+      function: descriptor.function)
+  }
+
+  /// Calls `body` once for every key that has a value in state `name`, with
+  /// that key set as the current key (so handles address it). Keys are
+  /// collected first, so `body` may change state.
+  public func forEachKey(inState name: String, _ body: (Key) throws -> Void) throws {
+    let previous = stateBackend.current.key
+    defer { stateBackend.current.key = previous }
+    for key in try stateBackend.keys(inState: name) {
+      stateBackend.current.key = key
+      try body(key)
+    }
+  }
+
+  /// Calls `body` once for every key that has a value in `state` (see ``forEachKey(inState:_:)``).
+  public func forEachKey<V>(of state: ValueState<V>, _ body: (Key) throws -> Void) throws {
+    try forEachKey(inState: state.name, body)
   }
 }
 
 /// A function on a keyed stream that may emit any number of outputs per input.
 ///
 /// One copy runs per subtask; records of one key always reach the same copy,
-/// in the order they were sent. All methods but ``processElement(_:context:out:)``
-/// have no-op defaults.
+/// in the order they were sent. Declare keyed state in ``open(_:)`` with
+/// `context.state(…)`. All methods but ``processElement(_:context:out:)`` have
+/// no-op defaults.
 public protocol KeyedProcessFunction<Key, Input, Output>: Sendable {
   /// The key type.
   associatedtype Key: BinaryCodable & Hashable
@@ -32,24 +110,26 @@ public protocol KeyedProcessFunction<Key, Input, Output>: Sendable {
   /// The record type produced.
   associatedtype Output: Sendable
 
-  /// Called once per subtask before the first record.
-  mutating func open(_ context: OperatorContext) throws
+  /// Called once per subtask before the first record; declare state here.
+  mutating func open(_ context: KeyedContext<Key>) throws
   /// Processes one record of the key `context.key`.
   mutating func processElement(
     _ value: Input, context: KeyedContext<Key>, out: inout Collector<Output>) throws
-  /// Called once after the last record of a bounded input; may emit final results.
-  mutating func endOfInput(out: inout Collector<Output>) throws
+  /// Called once after the last record of a bounded input; may emit final
+  /// results (iterate keys with ``KeyedContext/forEachKey(inState:_:)``).
+  mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws
 }
 
 extension KeyedProcessFunction {
-  public mutating func open(_ context: OperatorContext) throws {}
-  public mutating func endOfInput(out: inout Collector<Output>) throws {}
+  public mutating func open(_ context: KeyedContext<Key>) throws {}
+  public mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws
+  {}
 }
 
 /// A ``KeyedProcessFunction`` made of a closure.
-public struct ClosureKeyedProcessFunction<Key: BinaryCodable & Hashable, Input: Sendable, Output: Sendable>:
-  KeyedProcessFunction
-{
+public struct ClosureKeyedProcessFunction<
+  Key: BinaryCodable & Hashable, Input: Sendable, Output: Sendable
+>: KeyedProcessFunction {
   @usableFromInline let body:
     @Sendable (Input, KeyedContext<Key>, inout Collector<Output>) throws -> Void
 

@@ -12,6 +12,10 @@ public struct JobConfiguration: Sendable {
   public var channelCapacity: Int = 8
   /// Whether forward edges of equal parallelism are fused into one task.
   public var chaining: Bool = true
+  /// Where keyed state is kept (default: heap).
+  public var stateBackend: StateBackendConfiguration = .heap
+  /// The processing-time clock (state time-to-live, timers); injectable for tests.
+  public var processingClock: any ProcessingClock = SystemProcessingClock()
 
   /// The defaults.
   public init() {}

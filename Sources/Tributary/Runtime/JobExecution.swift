@@ -69,7 +69,8 @@ struct JobExecution: Sendable {
     func context(_ node: LogicalNode) -> OperatorContext {
       OperatorContext(
         operatorName: node.name, subtaskIndex: subtask, parallelism: chain.parallelism,
-        maxParallelism: config.maxParallelism)
+        maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
+        processingClock: config.processingClock)
     }
     let edges = plan.consumers[c].map { consumer in
       // A forward edge feeds only the subtask with the same index.

@@ -1,5 +1,6 @@
 /// Runs a ``KeyedProcessFunction``: sets the current key of every record, then
-/// calls the function. Records are processed in arrival order.
+/// calls the function. Records are processed in arrival order; state lives in
+/// the subtask's ``KeyedStateBackend``, which is closed with the operator.
 public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator {
   public typealias Input = F.Input
   public typealias Output = F.Output
@@ -7,7 +8,6 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   @usableFromInline var function: F
   @usableFromInline let keySelector: @Sendable (F.Input) -> F.Key
   @usableFromInline var context: KeyedContext<F.Key>?
-  @usableFromInline var scratch = BinaryWriter(capacity: 32)
 
   /// Creates the operator for one subtask.
   @inlinable
@@ -17,41 +17,40 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   }
 
   @inlinable
-  public func open(_ context: OperatorContext) throws {
-    self.operatorContext = context
+  public func open(_ operatorContext: OperatorContext) throws {
+    let backend = try KeyedStateBackend<F.Key>(context: operatorContext)
+    let context = KeyedContext(operatorContext: operatorContext, stateBackend: backend)
+    self.context = context
     try function.open(context)
   }
 
-  @usableFromInline var operatorContext: OperatorContext?
-
   @inlinable
   public func processBatch(_ batch: [F.Input], into output: inout [F.Output]) throws {
-    guard !batch.isEmpty else { return }
-    let maxParallelism = operatorContext!.maxParallelism
+    guard let context else { return }
+    let current = context.stateBackend.current
     var collector = Collector(buffer: output)
     output = []
-    defer { output = collector.buffer }
+    defer {
+      output = collector.buffer
+      current.key = nil
+    }
     for record in batch {
-      let key = keySelector(record)
-      let group = KeyGroups.keyGroup(of: key, maxParallelism: maxParallelism, scratch: &scratch)
-      let ctx: KeyedContext<F.Key>
-      if let existing = context {
-        existing.currentKey = key
-        existing.currentKeyGroup = group
-        ctx = existing
-      } else {
-        ctx = KeyedContext(key: key, keyGroup: group, operatorContext: operatorContext!)
-        context = ctx
-      }
-      try function.processElement(record, context: ctx, out: &collector)
+      current.key = keySelector(record)
+      try function.processElement(record, context: context, out: &collector)
     }
   }
 
   @inlinable
   public func endOfInput(into output: inout [F.Output]) throws {
+    guard let context else { return }
     var collector = Collector(buffer: output)
     output = []
     defer { output = collector.buffer }
-    try function.endOfInput(out: &collector)
+    try function.endOfInput(context: context, out: &collector)
+  }
+
+  @inlinable
+  public func close() {
+    context?.stateBackend.close()
   }
 }

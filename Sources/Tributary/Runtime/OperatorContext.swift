@@ -8,6 +8,10 @@ public struct OperatorContext: Sendable {
   public let parallelism: Int
   /// The number of key groups of the job.
   public let maxParallelism: Int
+  /// Where keyed state is kept.
+  public let stateBackend: StateBackendConfiguration
+  /// The processing-time clock (state time-to-live, timers).
+  public let processingClock: any ProcessingClock
 
   /// The key groups this subtask owns when it runs a keyed operator.
   public var keyGroupRange: Range<Int> {
@@ -16,10 +20,16 @@ public struct OperatorContext: Sendable {
   }
 
   /// Creates a context (engine use, and tests of operators).
-  public init(operatorName: String, subtaskIndex: Int, parallelism: Int, maxParallelism: Int) {
+  public init(
+    operatorName: String, subtaskIndex: Int, parallelism: Int, maxParallelism: Int,
+    stateBackend: StateBackendConfiguration = .heap,
+    processingClock: any ProcessingClock = SystemProcessingClock()
+  ) {
     self.operatorName = operatorName
     self.subtaskIndex = subtaskIndex
     self.parallelism = parallelism
     self.maxParallelism = maxParallelism
+    self.stateBackend = stateBackend
+    self.processingClock = processingClock
   }
 }

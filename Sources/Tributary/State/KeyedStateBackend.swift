@@ -1,0 +1,175 @@
+import Foundation
+import RocksDB
+
+/// A table that buffers writes and can push them to durable storage.
+protocol FlushableStateTable: AnyObject {
+  func flush() throws
+}
+
+extension RocksDBStateTable: FlushableStateTable {}
+
+/// The keyed state of one keyed subtask: the declared states' tables, the
+/// current key, and (for RocksDB) the database.
+///
+/// Not thread-safe: owned by one task. ``close()`` releases the database and
+/// removes its working directory.
+public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
+  /// The key that state handles currently address.
+  public let current = CurrentKey<Key>()
+  /// The configuration in force.
+  public let configuration: StateBackendConfiguration
+  /// The processing-time clock used for time-to-live.
+  public let clock: any ProcessingClock
+  @usableFromInline let context: OperatorContext
+  @usableFromInline let db: RocksDB?
+  @usableFromInline let budget: StateCacheBudget
+  let workingDirectory: String?
+
+  @usableFromInline
+  struct Registered {
+    let id: UInt16
+    let kind: String
+    let table: AnyObject
+    let keys: (_ body: (Key) throws -> Void) throws -> Void
+  }
+  @usableFromInline var registered: [String: Registered] = [:]
+
+  /// Opens the backend of `context`'s subtask.
+  /// - Throws: ``StateError/storage(state:underlying:)`` when RocksDB cannot be opened.
+  public init(context: OperatorContext) throws {
+    self.context = context
+    configuration = context.stateBackend
+    clock = context.processingClock
+    budget = StateCacheBudget(
+      limitBytes: configuration.kind == .rocksdb ? configuration.cacheBytes : 0)
+    switch configuration.kind {
+    case .heap:
+      db = nil
+      workingDirectory = nil
+    case .rocksdb:
+      let parent = configuration.directory ?? NSTemporaryDirectory()
+      let safeName = String(context.operatorName.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+      let path =
+        "\(parent)/tributary-\(safeName)-\(context.subtaskIndex)-\(UUID().uuidString.prefix(8))"
+      do {
+        try FileManager.default.createDirectory(
+          atPath: parent, withIntermediateDirectories: true)
+        db = try RocksDB(path: path, options: configuration.rocksDB)
+      } catch {
+        throw StateError.storage(state: "(backend of \(context.operatorName))", underlying: error)
+      }
+      workingDirectory = path
+    }
+  }
+
+  /// Bytes the RocksDB working directory takes on disk (0 for heap state).
+  public func bytesOnDisk() -> Int {
+    (try? db?.approximateDiskUsageBytes()).map { Int($0) } ?? 0
+  }
+
+  /// Writes every cached change to RocksDB (no-op for heap state).
+  public func flush() throws {
+    for state in registered.values {
+      if let table = state.table as? FlushableStateTable {
+        do { try table.flush() } catch let error as StateError { throw error } catch {
+          throw StateError.storage(state: "?", underlying: error)
+        }
+      }
+    }
+  }
+
+  /// Releases the database and removes its working directory. Idempotent.
+  public func close() {
+    db?.close()
+    if let workingDirectory { try? FileManager.default.removeItem(atPath: workingDirectory) }
+  }
+
+  /// The keys that have a value in state `name`, in no particular order.
+  public func keys(inState name: String) throws -> [Key] {
+    guard let state = registered[name] else { return [] }
+    var keys: [Key] = []
+    var seen = Set<Key>()
+    try state.keys { key in if seen.insert(key).inserted { keys.append(key) } }
+    return keys
+  }
+
+  // MARK: Declaring state
+
+  /// The access to state `name` of kind `kind` storing `Stored` values.
+  @inlinable
+  func access<Stored: BinaryCodable>(
+    name: String, kind: String, ttl: StateTTL?, as: Stored.Type = Stored.self
+  ) throws -> StoredAccess<Stored> {
+    switch (configuration.kind, ttl) {
+    case (.heap, nil):
+      let table = try register(name, kind) { _ in HeapStateTable<Key, VoidNamespace, Stored>() }
+      return .direct(table, current: current, name: name)
+    case (.heap, let ttl?):
+      let table = try register(name, kind, ttl: ttl) { _ in
+        HeapStateTable<Key, VoidNamespace, TimestampedValue<Stored>>()
+      }
+      return .expiring(table, current: current, name: name, ttl: ttl, clock: clock)
+    case (.rocksdb, nil):
+      let table = try register(name, kind) { id in
+        RocksDBStateTable<Key, VoidNamespace, Stored>(
+          db: db!, name: name, stateId: id, maxParallelism: context.maxParallelism,
+          keyGroups: context.keyGroupRange, budget: budget)
+      }
+      return .direct(table, current: current, name: name)
+    case (.rocksdb, let ttl?):
+      let table = try register(name, kind, ttl: ttl) { id in
+        RocksDBStateTable<Key, VoidNamespace, TimestampedValue<Stored>>(
+          db: db!, name: name, stateId: id, maxParallelism: context.maxParallelism,
+          keyGroups: context.keyGroupRange, budget: budget)
+      }
+      return .expiring(table, current: current, name: name, ttl: ttl, clock: clock)
+    }
+  }
+
+  /// The table of state `name`, created by `make` on first declaration.
+  @inlinable
+  func register<T: StateTable>(_ name: String, _ kind: String, make: (UInt16) -> T) throws -> T
+  where T.Key == Key {
+    try registerTable(name, kind, make: make) { table, body in
+      try table.forEach { address, _ in try body(address.key) }
+    }
+  }
+
+  /// The table of an expiring state `name`; key iteration skips (and removes) expired values.
+  @inlinable
+  func register<T: StateTable, V>(
+    _ name: String, _ kind: String, ttl: StateTTL, make: (UInt16) -> T
+  ) throws -> T where T.Key == Key, T.Value == TimestampedValue<V> {
+    let clock = self.clock
+    return try registerTable(name, kind, make: make) { table, body in
+      let now = clock.nowMillis()
+      var expired: [StateKey<Key, T.Namespace>] = []
+      try table.forEach { address, stored in
+        if now - stored.writtenAt >= ttl.milliseconds {
+          expired.append(address)
+        } else {
+          try body(address.key)
+        }
+      }
+      for address in expired { try table.remove(address) }
+    }
+  }
+
+  @usableFromInline
+  func registerTable<T: StateTable>(
+    _ name: String, _ kind: String, make: (UInt16) -> T,
+    keys: @escaping (T, (Key) throws -> Void) throws -> Void
+  ) throws -> T where T.Key == Key {
+    if let existing = registered[name] {
+      guard existing.kind == kind, let table = existing.table as? T else {
+        throw StateError.conflictingDeclaration(state: name)
+      }
+      return table
+    }
+    let table = make(UInt16(registered.count))
+    registered[name] = Registered(
+      id: UInt16(registered.count), kind: kind, table: table,
+      keys: { body in try keys(table, body) })
+    return table
+  }
+}

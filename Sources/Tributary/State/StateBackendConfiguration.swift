@@ -1,0 +1,48 @@
+import RocksDB
+
+/// Where a job keeps keyed state.
+///
+/// `heap` keeps state deserialized in memory (fastest; bounded by memory).
+/// `rocksdb` keeps it in one RocksDB instance per keyed subtask under
+/// ``directory`` (state may exceed memory), behind a write-back cache of
+/// ``cacheBytes`` per subtask. The default is `heap`; pipelines switch to
+/// `rocksdb` when a state directory is given.
+public struct StateBackendConfiguration: Sendable {
+  /// The backend kinds.
+  public enum Kind: String, Sendable, CaseIterable {
+    /// In-memory dictionaries.
+    case heap
+    /// RocksDB on local disk.
+    case rocksdb
+  }
+
+  /// The backend.
+  public var kind: Kind
+  /// Parent directory of the RocksDB working directories; `nil` uses the
+  /// system's temporary directory. Each subtask's working directory is
+  /// removed when the subtask closes (durability comes from checkpoints).
+  public var directory: String?
+  /// Write-back cache size per keyed subtask in bytes (RocksDB only); 0 turns it off.
+  public var cacheBytes: Int
+  /// RocksDB tuning.
+  public var rocksDB: RocksDBOptions
+
+  /// A configuration; the default is heap state.
+  public init(
+    kind: Kind = .heap, directory: String? = nil, cacheBytes: Int = 64 << 20,
+    rocksDB: RocksDBOptions = RocksDBOptions()
+  ) {
+    self.kind = kind
+    self.directory = directory
+    self.cacheBytes = cacheBytes
+    self.rocksDB = rocksDB
+  }
+
+  /// Heap state.
+  public static var heap: Self { Self(kind: .heap) }
+
+  /// RocksDB state under `directory` (temporary directory when `nil`).
+  public static func rocksdb(directory: String? = nil, cacheBytes: Int = 64 << 20) -> Self {
+    Self(kind: .rocksdb, directory: directory, cacheBytes: cacheBytes)
+  }
+}

@@ -1,0 +1,78 @@
+/// The storage of one declared state: values addressed by key and namespace.
+///
+/// Implementations: ``HeapStateTable`` (a dictionary) and ``RocksDBStateTable``
+/// (RocksDB behind a write-back cache). A table is used by one task only.
+/// Every method may throw ``StateError`` (storage failure, undecodable value).
+public protocol StateTable<Key, Namespace, Value>: AnyObject {
+  /// The record key type.
+  associatedtype Key: BinaryCodable & Hashable
+  /// The namespace type (``VoidNamespace`` for plain keyed state).
+  associatedtype Namespace: BinaryCodable & Hashable
+  /// The stored value type.
+  associatedtype Value: BinaryCodable
+
+  /// The value at `address`, or `nil`.
+  func get(_ address: StateKey<Key, Namespace>) throws -> Value?
+  /// Stores `value` at `address`.
+  func put(_ address: StateKey<Key, Namespace>, _ value: Value) throws
+  /// Removes the value at `address` (no-op when absent).
+  func remove(_ address: StateKey<Key, Namespace>) throws
+  /// Changes the value at `address` in place (`nil` in or out means absent).
+  func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R) throws
+    -> R
+  /// Calls `body` with every stored entry, in no particular order. `body` must
+  /// not modify this table.
+  func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws
+}
+
+extension StateTable {
+  @inlinable
+  public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
+    throws -> R
+  {
+    var value = try get(address)
+    let result = try body(&value)
+    if let value { try put(address, value) } else { try remove(address) }
+    return result
+  }
+}
+
+/// State kept in a dictionary on the heap: the fastest backend, bounded by memory.
+///
+/// Values are stored deserialized; key groups are derived from the keys when
+/// state is snapshotted or redistributed, so the record path never hashes.
+public final class HeapStateTable<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable>: StateTable {
+  @usableFromInline var entries: [StateKey<Key, Namespace>: Value] = [:]
+
+  /// Creates an empty table.
+  @inlinable
+  public init() {}
+
+  /// Number of stored entries.
+  public var count: Int { entries.count }
+
+  @inlinable
+  public func get(_ address: StateKey<Key, Namespace>) throws -> Value? { entries[address] }
+
+  @inlinable
+  public func put(_ address: StateKey<Key, Namespace>, _ value: Value) throws {
+    entries[address] = value
+  }
+
+  @inlinable
+  public func remove(_ address: StateKey<Key, Namespace>) throws {
+    entries.removeValue(forKey: address)
+  }
+
+  @inlinable
+  public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
+    throws -> R
+  {
+    try body(&entries[address])
+  }
+
+  @inlinable
+  public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {
+    for (address, value) in entries { try body(address, value) }
+  }
+}
