@@ -4,7 +4,9 @@ import PackageDescription
 /// Release builds let client modules specialise the engine's generic hot paths
 /// (operator kernels, partitioners) for their record types.
 let crossModule: [SwiftSetting] = [
-  .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
+  .unsafeFlags(
+    ["-cross-module-optimization", "-enforce-exclusivity=unchecked"],
+    .when(configuration: .release))
 ]
 
 let package = Package(
@@ -34,6 +36,10 @@ let package = Package(
       swiftSettings: crossModule
     ),
     .target(
+      name: "CTributarySupport",
+      path: "Sources/CTributarySupport"
+    ),
+    .target(
       name: "TributaryCodec",
       path: "Sources/TributaryCodec",
       swiftSettings: crossModule
@@ -42,6 +48,7 @@ let package = Package(
       name: "Tributary",
       dependencies: [
         "TributaryCodec",
+        "CTributarySupport",
         "RocksDB",
         .product(name: "DequeModule", package: "swift-collections"),
       ],

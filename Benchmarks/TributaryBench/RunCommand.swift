@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import Tributary
 
 /// `tributary-bench run`: one workload, one JSON line.
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Run one canonical workload and report its throughput.")
 
-  @Option(help: "Workload: w1 (stateless filter/map).")
+  @Option(help: "Workload: w1 (stateless filter/map) or w3 (per-event keyed state).")
   var workload: String
 
   @Option(help: "Number of canonical events.")
@@ -14,6 +15,15 @@ struct RunCommand: AsyncParsableCommand {
 
   @Option(help: "Parallelism of every operator.")
   var parallelism: Int = 1
+
+  @Option(help: "State backend for stateful workloads: heap or rocksdb.")
+  var state: String = "heap"
+
+  @Option(help: "RocksDB write-back cache per keyed subtask in MiB (0 turns it off).")
+  var stateCacheMb: Int = 64
+
+  @Option(help: "Directory for RocksDB state (default: a temporary directory).")
+  var stateDir: String?
 
   @Flag(help: "Print one JSON object on one line.")
   var json = false
@@ -26,15 +36,43 @@ struct RunCommand: AsyncParsableCommand {
     guard (1...128).contains(parallelism) else {
       throw ValidationError("--parallelism must be in 1...128")
     }
-    guard ["w1"].contains(workload) else {
-      throw ValidationError("unknown --workload '\(workload)'; use w1")
+    guard ["w1", "w3"].contains(workload) else {
+      throw ValidationError("unknown --workload '\(workload)'; use w1 or w3")
     }
+    guard StateBackendConfiguration.Kind(rawValue: state) != nil else {
+      throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
+    }
+    guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
   }
 
   func run() async throws {
     let result: WorkloadResult
     var baseline: WorkloadResult?
+    let backendKind = StateBackendConfiguration.Kind(rawValue: state)!
+    let workDir = stateDir ?? NSTemporaryDirectory() + "tributary-bench-\(UUID().uuidString)"
+    defer { if stateDir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
+    let backend = StateBackendConfiguration(
+      kind: backendKind, directory: workDir, cacheBytes: stateCacheMb << 20)
+    var stateFields: [(String, JSONValue)] = []
     switch workload {
+    case "w3":
+      stateFields = [("state", .string(state))]
+      if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
+      result = try await runW3(events: events, parallelism: parallelism, backend: backend)
+      if !noBaseline {
+        if backendKind == .rocksdb {
+          let plainDir = workDir + "/plain-c-loop"
+          let plain = try runPlainRocksDBGetPut(
+            events: events, directory: plainDir, blockCacheBytes: backend.rocksDB.blockCacheBytes,
+            writeBufferBytes: backend.rocksDB.writeBufferBytes)
+          try? FileManager.default.removeItem(atPath: plainDir)
+          baseline = WorkloadResult(
+            seconds: plain.seconds, outputRecords: result.outputRecords,
+            outputSum: result.outputSum)
+        } else {
+          baseline = runW3PlainDictionary(events: events)
+        }
+      }
     default:
       result = try await runW1(events: events, parallelism: parallelism)
       if !noBaseline { baseline = runW1PlainLoop(events: events) }
@@ -43,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
       ("workload", .string(workload)),
       ("events", .int(events)),
       ("parallelism", .int(parallelism)),
+    ] + stateFields + [
       ("seconds", .double(result.seconds)),
       ("events_per_second", .double(Double(events) / result.seconds)),
       ("output_records", .int(result.outputRecords)),

@@ -15,6 +15,20 @@ public enum StableHash {
     return finalize(h)
   }
 
+  /// The hash of the 8 bytes of `value` in big-endian order: equal to
+  /// `hash(bytes)` of those bytes, without materialising them.
+  @inlinable
+  public static func hash(bigEndianBytesOf value: UInt64) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    var shift: UInt64 = 56
+    for _ in 0..<8 {
+      h ^= (value >> shift) & 0xFF
+      h &*= 0x0000_0100_0000_01b3
+      shift &-= 8
+    }
+    return finalize(h)
+  }
+
   /// The murmur3 64-bit finaliser.
   @inlinable
   public static func finalize(_ value: UInt64) -> UInt64 {

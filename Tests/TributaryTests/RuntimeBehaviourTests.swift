@@ -156,3 +156,16 @@ final class RSSSampler: @unchecked Sendable {
     return value
   }
 }
+
+/// The integer fast path of key-group hashing must agree with hashing the encoding.
+@Test func integerKeyGroupFastPathMatchesEncoding() {
+  var scratch = BinaryWriter()
+  var rng = SplitMix64(seed: 7)
+  for _ in 0..<10_000 {
+    let value = Int64(bitPattern: rng.next())
+    let viaEncoding = KeyGroups.keyGroup(
+      hash: StableHash.hash(value.encodedBytes()), maxParallelism: 128)
+    #expect(KeyGroups.keyGroup(of: value, maxParallelism: 128, scratch: &scratch) == viaEncoding)
+    #expect(KeyGroups.keyGroup(of: Int(value), maxParallelism: 128, scratch: &scratch) == viaEncoding)
+  }
+}

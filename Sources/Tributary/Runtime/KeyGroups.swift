@@ -20,6 +20,13 @@ public enum KeyGroups {
   public static func keyGroup<K: BinaryCodable>(
     of key: K, maxParallelism: Int, scratch: inout BinaryWriter
   ) -> Int {
+    // Fast path, identical result: Int64 and Int encode as 8 big-endian bytes
+    // of the value with its sign bit flipped.
+    if K.self == Int64.self || (K.self == Int.self && MemoryLayout<Int>.size == 8) {
+      let flipped = unsafeBitCast(key, to: UInt64.self) ^ (1 << 63)
+      return keyGroup(
+        hash: StableHash.hash(bigEndianBytesOf: flipped), maxParallelism: maxParallelism)
+    }
     scratch.reset()
     key.encode(to: &scratch)
     return keyGroup(hash: StableHash.hash(scratch.bytes), maxParallelism: maxParallelism)

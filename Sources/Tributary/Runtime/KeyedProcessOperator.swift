@@ -34,7 +34,16 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
       output = collector.buffer
       current.key = nil
     }
-    for record in batch {
+    let backend = context.stateBackend
+    let lookahead = 6
+    if !backend.prefetchers.isEmpty {
+      for record in batch.prefix(lookahead) { backend.prefetch(keySelector(record)) }
+    }
+    for index in batch.indices {
+      if !backend.prefetchers.isEmpty && index + lookahead < batch.count {
+        backend.prefetch(keySelector(batch[index + lookahead]))
+      }
+      let record = batch[index]
       current.key = keySelector(record)
       try function.processElement(record, context: context, out: &collector)
     }

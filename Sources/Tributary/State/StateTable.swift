@@ -37,12 +37,15 @@ extension StateTable {
   }
 }
 
-/// State kept in a dictionary on the heap: the fastest backend, bounded by memory.
+/// State kept deserialized in memory: the fastest backend, bounded by memory.
 ///
-/// Values are stored deserialized; key groups are derived from the keys when
-/// state is snapshotted or redistributed, so the record path never hashes.
-public final class HeapStateTable<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable>: StateTable {
-  @usableFromInline var entries: [StateKey<Key, Namespace>: Value] = [:]
+/// Entries live in an ``OpenHashMap`` (key next to value, one cache line per
+/// lookup). Key groups are derived from the keys when state is snapshotted
+/// or redistributed, so the record path never hashes a key twice.
+public final class HeapStateTable<
+  Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable
+>: StateTable {
+  @usableFromInline let entries = OpenHashMap<StateKey<Key, Namespace>, Value>()
 
   /// Creates an empty table.
   @inlinable
@@ -52,11 +55,19 @@ public final class HeapStateTable<Key: BinaryCodable & Hashable, Namespace: Bina
   public var count: Int { entries.count }
 
   @inlinable
-  public func get(_ address: StateKey<Key, Namespace>) throws -> Value? { entries[address] }
+  public func get(_ address: StateKey<Key, Namespace>) throws -> Value? {
+    entries.value(forKey: address)
+  }
+
+  /// Asks the CPU to fetch the memory that reading `address` will touch.
+  @inlinable
+  public func prefetch(_ address: StateKey<Key, Namespace>) {
+    entries.prefetch(address)
+  }
 
   @inlinable
   public func put(_ address: StateKey<Key, Namespace>, _ value: Value) throws {
-    entries[address] = value
+    entries.set(value, forKey: address)
   }
 
   @inlinable
@@ -68,11 +79,11 @@ public final class HeapStateTable<Key: BinaryCodable & Hashable, Namespace: Bina
   public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
     throws -> R
   {
-    try body(&entries[address])
+    try entries.modify(address, body)
   }
 
   @inlinable
   public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {
-    for (address, value) in entries { try body(address, value) }
+    try entries.forEach(body)
   }
 }

@@ -1,0 +1,213 @@
+import CTributarySupport
+
+/// A hash map with open addressing (linear probing, backward-shift deletion)
+/// for heap state.
+///
+/// Layout: one control byte per slot (0 = empty, else 0x80 | 7 bits of the
+/// hash) in a small array that stays in cache, and entries (key next to
+/// value) in a second array, so a lookup usually touches one entry cache
+/// line and never a separate key or metadata array as Swift's `Dictionary`
+/// does. Integer-like keys are hashed with a multiplicative (Fibonacci) hash
+/// instead of the seeded `Hasher`. Not thread-safe.
+public final class OpenHashMap<Key: Hashable, Value> {
+  @usableFromInline
+  struct Entry {
+    @usableFromInline var key: Key
+    @usableFromInline var value: Value
+    @inlinable init(key: Key, value: Value) {
+      self.key = key
+      self.value = value
+    }
+  }
+
+  @usableFromInline var control: UnsafeMutablePointer<UInt8>
+  @usableFromInline var entries: UnsafeMutablePointer<Entry>
+  @usableFromInline var capacity: Int
+  @usableFromInline var mask: Int
+  @usableFromInline var shift: UInt64
+  @usableFromInline var storedCount = 0
+
+  /// Number of entries.
+  public var count: Int { storedCount }
+
+  /// Creates an empty map.
+  @inlinable
+  public init(minimumCapacity: Int = 16) {
+    var capacity = 16
+    while capacity < minimumCapacity * 2 { capacity <<= 1 }
+    self.capacity = capacity
+    mask = capacity - 1
+    shift = UInt64(64 - capacity.trailingZeroBitCount)
+    control = .allocate(capacity: capacity)
+    control.initialize(repeating: 0, count: capacity)
+    entries = .allocate(capacity: capacity)
+  }
+
+  deinit {
+    for i in 0..<capacity where control[i] != 0 { (entries + i).deinitialize(count: 1) }
+    control.deallocate()
+    entries.deallocate()
+  }
+
+  /// The 64-bit mixed hash of `key`.
+  @inlinable
+  func hash(_ key: Key) -> UInt64 {
+    let bits: UInt64
+    if MemoryLayout<Key>.size == 8
+      && (Key.self == Int64.self || Key.self == Int.self || Key.self == UInt64.self
+        || Key.self == StateKey<Int64, VoidNamespace>.self
+        || Key.self == StateKey<Int, VoidNamespace>.self)
+    {
+      bits = unsafeBitCast(key, to: UInt64.self)
+    } else {
+      bits = UInt64(bitPattern: Int64(key.hashValue))
+    }
+    return bits &* 0x9E37_79B9_7F4A_7C15
+  }
+
+  @inlinable func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> shift) }
+  @inlinable func tag(_ h: UInt64) -> UInt8 { 0x80 | UInt8(truncatingIfNeeded: h >> 1) & 0x7F }
+
+  /// Asks the CPU to fetch the memory a lookup of `key` will touch first.
+  @inlinable
+  public func prefetch(_ key: Key) {
+    let i = slot(hash(key))
+    tributary_prefetch(control + i)
+    tributary_prefetch(entries + i)
+  }
+
+  /// The slot holding `key`, or `nil`.
+  @inlinable
+  func find(_ key: Key) -> Int? {
+    let h = hash(key)
+    let t = tag(h)
+    var i = slot(h)
+    while true {
+      let c = control[i]
+      if c == 0 { return nil }
+      if c == t && entries[i].key == key { return i }
+      i = (i + 1) & mask
+    }
+  }
+
+  /// The value for `key`, or `nil`.
+  @inlinable
+  public func value(forKey key: Key) -> Value? {
+    guard let i = find(key) else { return nil }
+    return entries[i].value
+  }
+
+  /// Stores `value` for `key`.
+  @inlinable
+  public func set(_ value: Value, forKey key: Key) {
+    let h = hash(key)
+    let t = tag(h)
+    var i = slot(h)
+    while true {
+      let c = control[i]
+      if c == 0 {
+        control[i] = t
+        (entries + i).initialize(to: Entry(key: key, value: value))
+        storedCount += 1
+        if storedCount * 4 > capacity * 3 { grow() }
+        return
+      }
+      if c == t && entries[i].key == key {
+        entries[i].value = value
+        return
+      }
+      i = (i + 1) & mask
+    }
+  }
+
+  /// Changes the value for `key` in place; `nil` in means absent, `nil` out
+  /// removes. The value is moved out while `body` runs, so mutating it does not
+  /// copy (copy-on-write values stay uniquely referenced).
+  @inlinable
+  public func modify<R>(_ key: Key, _ body: (inout Value?) throws -> R) rethrows -> R {
+    if let i = find(key) {
+      var value: Value? = (entries + i).move().value
+      defer {
+        if let value {
+          (entries + i).initialize(to: Entry(key: key, value: value))
+        } else {
+          control[i] = 0
+          storedCount -= 1
+          closeHole(at: i)
+        }
+      }
+      return try body(&value)
+    }
+    var value: Value?
+    let result = try body(&value)
+    if let value { set(value, forKey: key) }
+    return result
+  }
+
+  /// Removes `key` (no-op when absent) and returns its value.
+  @inlinable
+  @discardableResult
+  public func removeValue(forKey key: Key) -> Value? {
+    guard let hole = find(key) else { return nil }
+    let removed = (entries + hole).move().value
+    control[hole] = 0
+    storedCount -= 1
+    closeHole(at: hole)
+    return removed
+  }
+
+  /// Fills the empty slot `start` by shifting back later entries of its probe
+  /// run whose probe path crosses it, so lookups never stop early.
+  @inlinable
+  func closeHole(at start: Int) {
+    var hole = start
+    var i = (hole + 1) & mask
+    while control[i] != 0 {
+      let ideal = slot(hash(entries[i].key))
+      if (hole - ideal) & mask < (i - ideal) & mask {
+        (entries + hole).moveInitialize(from: entries + i, count: 1)
+        control[hole] = control[i]
+        control[i] = 0
+        hole = i
+      }
+      i = (i + 1) & mask
+    }
+  }
+
+  /// Calls `body` with every entry, in storage order.
+  @inlinable
+  public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
+    for i in 0..<capacity where control[i] != 0 { try body(entries[i].key, entries[i].value) }
+  }
+
+  /// Removes every entry.
+  public func removeAll() {
+    for i in 0..<capacity where control[i] != 0 {
+      (entries + i).deinitialize(count: 1)
+      control[i] = 0
+    }
+    storedCount = 0
+  }
+
+  @usableFromInline
+  func grow() {
+    let oldControl = control
+    let oldEntries = entries
+    let oldCapacity = capacity
+    capacity *= 2
+    mask = capacity - 1
+    shift -= 1
+    control = .allocate(capacity: capacity)
+    control.initialize(repeating: 0, count: capacity)
+    entries = .allocate(capacity: capacity)
+    for i in 0..<oldCapacity where oldControl[i] != 0 {
+      let h = hash(oldEntries[i].key)
+      var j = slot(h)
+      while control[j] != 0 { j = (j + 1) & mask }
+      control[j] = tag(h)
+      (entries + j).moveInitialize(from: oldEntries + i, count: 1)
+    }
+    oldControl.deallocate()
+    oldEntries.deallocate()
+  }
+}
