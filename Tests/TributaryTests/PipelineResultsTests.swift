@@ -36,10 +36,13 @@ import Testing
     expectSameElements(out.values, expected)
   }
 
-  @Test(arguments: parallelisms)
-  func keyedReduceGivesRunningSums(parallelism: Int) async throws {
+  @Test(arguments: parallelisms, [StateBackendConfiguration.Kind.heap, .rocksdb])
+  func keyedReduceGivesRunningSums(parallelism: Int, backend: StateBackendConfiguration.Kind)
+    async throws
+  {
     let env = StreamEnvironment(parallelism: parallelism)
-    struct Item: Sendable { var key: Int; var value: Int }
+    env.configuration.stateBackend = StateBackendConfiguration(kind: backend, cacheBytes: 4_096)
+    struct Item: Sendable, Codable, BinaryCodable { var key: Int; var value: Int }
     let items = (0..<10_000).map { Item(key: ($0 * 7) % 37, value: $0 % 11) }
     let out = env.fromCollection(items).parallelism(1)
       .keyBy { $0.key }
@@ -101,7 +104,7 @@ import Testing
       (0..<8).map { vocabulary[(n * 31 + $0 * 17 + n / 3) % vocabulary.count] }.joined(separator: " ")
     }
     let env = StreamEnvironment(parallelism: parallelism)
-    struct WordCount: Sendable { var word: String; var count: Int }
+    struct WordCount: Sendable, Codable, BinaryCodable { var word: String; var count: Int }
     let out = env.generate(count: 3_000) { line($0) }
       .flatMap { $0.split(separator: " ").map { WordCount(word: String($0), count: 1) } }
       .keyBy { $0.word }

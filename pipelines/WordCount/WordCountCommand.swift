@@ -3,7 +3,7 @@ import Tributary
 import TributaryCLI
 
 /// A running count of one word.
-struct WordCount: Sendable, Equatable {
+struct WordCount: Sendable, Equatable, Codable, BinaryCodable {
   var word: String
   var count: Int
 }

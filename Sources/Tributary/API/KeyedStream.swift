@@ -42,24 +42,40 @@ public struct KeyedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendable 
     process(name: name, ClosureKeyedProcessFunction(body))
   }
 
+}
+
+extension KeyedStream where T: BinaryCodable {
   /// A rolling reduce: for every record, emits `combine(previous result, record)`
-  /// for its key (the first record of a key is emitted as it is).
+  /// for its key (the first record of a key is emitted as it is). The running
+  /// result is keyed state (a ``ReducingState``) in the job's state backend.
   @inlinable
   public func reduce(
     name: String = "Reduce", _ combine: @escaping @Sendable (T, T) throws -> T
   ) -> DataStream<T> {
-    let keySelector = self.keySelector
-    return transform(name) { _ in
-      var current: [Key: T] = [:]
-      return OperatorKernel { batch, out in
-        for record in batch {
-          let key = keySelector(record)
-          let next = try current[key].map { try combine($0, record) } ?? record
-          current[key] = next
-          out.append(next)
-        }
-      }
-    }
+    process(name: name, RollingReduce<Key, T>(combine: combine))
+  }
+}
+
+/// The keyed function behind ``KeyedStream/reduce(name:_:)``.
+public struct RollingReduce<Key: BinaryCodable & Hashable, T: BinaryCodable>: KeyedProcessFunction {
+  @usableFromInline let combine: @Sendable (T, T) throws -> T
+  @usableFromInline var state: ReducingState<T>?
+
+  /// Creates the function.
+  @inlinable
+  public init(combine: @escaping @Sendable (T, T) throws -> T) { self.combine = combine }
+
+  @inlinable
+  public mutating func open(_ context: KeyedContext<Key>) throws {
+    state = try context.state(ReducingStateDescriptor<T>("reduce", reduce: combine))
+  }
+
+  @inlinable
+  public mutating func processElement(
+    _ value: T, context: KeyedContext<Key>, out: inout Collector<T>
+  ) throws {
+    try state!.add(value)
+    out.emit(try state!.get()!)
   }
 }
 

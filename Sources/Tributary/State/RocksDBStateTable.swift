@@ -187,6 +187,9 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
         let (address, entry) = cache[index]
         if entry.dirty { add(address, entry.value, to: batch) }
         victims.append(address)
+        // Marked so that a second round over the cache does not pick it again.
+        cache.values[index].referenced = true
+        cache.values[index].dirty = false
         if victims.count >= target { break }
       }
       rounds += 1
@@ -223,8 +226,10 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
   /// The RocksDB key of `address` (key group | state id | key | namespace).
   @inlinable
   func rocksKey(_ address: StateKey<Key, Namespace>) -> [UInt8] {
+    hashScratch.reset()
+    address.key.encode(to: &hashScratch)
     let group = KeyGroups.keyGroup(
-      of: address.key, maxParallelism: maxParallelism, scratch: &hashScratch)
+      hash: StableHash.hash(hashScratch.bytes), maxParallelism: maxParallelism)
     keyScratch.reset()
     keyScratch.writeFixed(UInt16(group))
     keyScratch.writeFixed(stateId)
