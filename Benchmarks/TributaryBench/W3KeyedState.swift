@@ -25,8 +25,7 @@ struct W3RunningSum: KeyedProcessFunction {
   }
 
   mutating func endOfInput(context: KeyedContext<Int64>, out: inout Collector<KeySum>) throws {
-    try context.stateBackend.flush()
-    report.addBytesOnDisk(context.stateBackend.bytesOnDisk())
+    report.addBytesOnDisk(try context.stateBackend.bytesOnDisk())
     let sum = self.sum!
     try context.forEachKey(of: sum) { key in out.emit(KeySum(key: key, sum: try sum.value()!)) }
   }

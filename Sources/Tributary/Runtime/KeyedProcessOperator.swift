@@ -35,7 +35,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
       current.key = nil
     }
     let backend = context.stateBackend
-    let lookahead = 6
+    let lookahead = 16
     if !backend.prefetchers.isEmpty {
       for record in batch.prefix(lookahead) { backend.prefetch(keySelector(record)) }
     }

@@ -33,7 +33,7 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     let keys: (_ body: (Key) throws -> Void) throws -> Void
   }
   @usableFromInline var registered: [String: Registered] = [:]
-  /// Prefetchers of heap tables of plain keyed state.
+  /// Prefetchers of the in-memory tables (heap, or RocksDB caches) of plain keyed state.
   @usableFromInline var prefetchers: [(Key) -> Void] = []
 
   /// Asks the CPU to fetch the heap state of `key` ahead of its use, so that
@@ -71,9 +71,17 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     }
   }
 
-  /// Bytes the RocksDB working directory takes on disk (0 for heap state).
-  public func bytesOnDisk() -> Int {
-    (try? db?.approximateDiskUsageBytes()).map { Int($0) } ?? 0
+  /// Bytes the RocksDB working directory takes on disk after flushing the
+  /// write-back caches and memtables (0 for heap state).
+  public func bytesOnDisk() throws -> Int {
+    guard let db else { return 0 }
+    do {
+      try flush()
+      try db.flush()
+      return Int(try db.approximateDiskUsageBytes())
+    } catch let error as StateError { throw error } catch {
+      throw StateError.storage(state: "(all)", underlying: error)
+    }
   }
 
   /// Writes every cached change to RocksDB (no-op for heap state).
@@ -121,10 +129,14 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
       }
       return .expiring(table, current: current, name: name, ttl: ttl, clock: clock)
     case (.rocksdb, nil):
+      let fresh = registered[name] == nil
       let table = try register(name, kind) { id in
         RocksDBStateTable<Key, VoidNamespace, Stored>(
           db: db!, name: name, stateId: id, maxParallelism: context.maxParallelism,
           keyGroups: context.keyGroupRange, budget: budget)
+      }
+      if fresh && budget.isEnabled {
+        prefetchers.append { table.cache.prefetch(StateKey($0, VoidNamespace())) }
       }
       return .direct(table, current: current, name: name)
     case (.rocksdb, let ttl?):

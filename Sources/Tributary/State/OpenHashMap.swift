@@ -97,9 +97,32 @@ public final class OpenHashMap<Key: Hashable, Value> {
     return entries[i].value
   }
 
-  /// Stores `value` for `key`.
+  /// Number of slots (occupied or not); slots are numbered `0..<slotCount`.
+  @inlinable public var slotCount: Int { capacity }
+
+  /// Whether slot `slot` holds an entry.
+  @inlinable public func isOccupied(_ slot: Int) -> Bool { control[slot] != 0 }
+
+  /// The key in occupied slot `slot`.
+  @inlinable public func key(inSlot slot: Int) -> Key { entries[slot].key }
+
+  /// The value in occupied slot `slot`, readable and writable in place.
+  /// Slots stay valid until the next insertion or removal.
   @inlinable
-  public func set(_ value: Value, forKey key: Key) {
+  public func value(inSlot slot: Int) -> UnsafeMutablePointer<Value> {
+    UnsafeMutableRawPointer(entries + slot).advanced(
+      by: MemoryLayout<Entry>.offset(of: \Entry.value)!
+    ).assumingMemoryBound(to: Value.self)
+  }
+
+  /// The slot holding `key`, or `nil`.
+  @inlinable
+  public func slot(of key: Key) -> Int? { find(key) }
+
+  /// Stores `value` for `key`; returns whether the key was new.
+  @inlinable
+  @discardableResult
+  public func set(_ value: Value, forKey key: Key) -> Bool {
     let h = hash(key)
     let t = tag(h)
     var i = slot(h)
@@ -110,11 +133,11 @@ public final class OpenHashMap<Key: Hashable, Value> {
         (entries + i).initialize(to: Entry(key: key, value: value))
         storedCount += 1
         if storedCount * 4 > capacity * 3 { grow() }
-        return
+        return true
       }
       if c == t && entries[i].key == key {
         entries[i].value = value
-        return
+        return false
       }
       i = (i + 1) & mask
     }
@@ -178,6 +201,14 @@ public final class OpenHashMap<Key: Hashable, Value> {
   @inlinable
   public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
     for i in 0..<capacity where control[i] != 0 { try body(entries[i].key, entries[i].value) }
+  }
+
+  /// Every key, in storage order.
+  public var keys: [Key] {
+    var keys: [Key] = []
+    keys.reserveCapacity(storedCount)
+    for i in 0..<capacity where control[i] != 0 { keys.append(entries[i].key) }
+    return keys
   }
 
   /// Removes every entry.

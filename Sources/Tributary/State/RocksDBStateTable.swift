@@ -36,7 +36,13 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
   @usableFromInline let maxParallelism: Int
   @usableFromInline let keyGroups: Range<Int>
   @usableFromInline let budget: StateCacheBudget
-  @usableFromInline var cache: [StateKey<Key, Namespace>: CachedStateEntry<Value>] = [:]
+  @usableFromInline let cache = OpenHashMap<StateKey<Key, Namespace>, CachedStateEntry<Value>>()
+  /// Where the CLOCK eviction hand stands (a slot of `cache`).
+  @usableFromInline var clockHand = 0
+  /// False while this table has never written to RocksDB (a fresh state):
+  /// then a cache miss means "absent" without a RocksDB read, and iteration
+  /// reads the cache alone. Set by any write that reaches RocksDB.
+  @usableFromInline var rocksMayHoldEntries = false
   @usableFromInline var keyScratch = BinaryWriter(capacity: 64)
   @usableFromInline var hashScratch = BinaryWriter(capacity: 32)
   @usableFromInline var valueScratch = BinaryWriter(capacity: 64)
@@ -54,9 +60,12 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
     self.maxParallelism = maxParallelism
     self.keyGroups = keyGroups
     self.budget = budget
-    entryCost =
+    // One slot (entry plus control byte) at the map's average load of about
+    // 0.55, plus out-of-line storage that values such as strings may own.
+    let slot =
       MemoryLayout<StateKey<Key, Namespace>>.stride
-      + MemoryLayout<CachedStateEntry<Value>>.stride + 48
+      + MemoryLayout<CachedStateEntry<Value>>.stride + 1
+    entryCost = slot * 2 + (_isPOD(Value.self) && _isPOD(Key.self) ? 0 : 64)
   }
 
   /// Number of entries in the cache.
@@ -67,11 +76,12 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
   @inlinable
   public func get(_ address: StateKey<Key, Namespace>) throws -> Value? {
     if budget.isEnabled {
-      if let index = cache.index(forKey: address) {
-        cache.values[index].referenced = true
-        return cache.values[index].value
+      if let slot = cache.slot(of: address) {
+        let entry = cache.value(inSlot: slot)
+        entry.pointee.referenced = true
+        return entry.pointee.value
       }
-      let value = try read(address)
+      let value = rocksMayHoldEntries ? try read(address) : nil
       insert(address, CachedStateEntry(value: value, dirty: false))
       try evictIfNeeded()
       return value
@@ -89,6 +99,7 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
     let key = rocksKey(address)
     valueScratch.reset()
     value.encode(to: &valueScratch)
+    rocksMayHoldEntries = true
     try storage { try db.put(key, valueScratch.bytes) }
   }
 
@@ -105,6 +116,14 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
 
   @inlinable
   public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {
+    if budget.isEnabled && !rocksMayHoldEntries {
+      for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+        if let value = cache.value(inSlot: slot).pointee.value {
+          try body(cache.key(inSlot: slot), value)
+        }
+      }
+      return
+    }
     try flush()
     let prefixLength = 4
     for group in keyGroups {
@@ -134,22 +153,20 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
   public func flush() throws {
     guard budget.isEnabled else { return }
     let batch = WriteBatch()
-    var cleaned: [StateKey<Key, Namespace>] = []
-    for index in cache.indices where cache.values[index].dirty {
-      let (address, entry) = cache[index]
-      add(address, entry.value, to: batch)
-      cleaned.append(address)
+    var deleted: [StateKey<Key, Namespace>] = []
+    for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+      let entry = cache.value(inSlot: slot)
+      guard entry.pointee.dirty else { continue }
+      let address = cache.key(inSlot: slot)
+      add(address, entry.pointee.value, to: batch)
+      entry.pointee.dirty = false
+      if entry.pointee.value == nil { deleted.append(address) }
     }
     guard batch.count > 0 else { return }
+    rocksMayHoldEntries = true
     try storage { try db.write(batch) }
-    for address in cleaned {
-      if cache[address]!.value == nil {
-        cache.removeValue(forKey: address)
-        budget.usedBytes -= entryCost
-      } else {
-        cache[address]!.dirty = false
-      }
-    }
+    for address in deleted { cache.removeValue(forKey: address) }
+    budget.usedBytes -= deleted.count * entryCost
   }
 
   /// Writes dirty entries and empties the cache.
@@ -161,7 +178,7 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
 
   @inlinable
   func insert(_ address: StateKey<Key, Namespace>, _ entry: CachedStateEntry<Value>) {
-    if cache.updateValue(entry, forKey: address) == nil { budget.usedBytes += entryCost }
+    if cache.set(entry, forKey: address) { budget.usedBytes += entryCost }
   }
 
   @inlinable
@@ -169,34 +186,41 @@ public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: B
     if budget.isExceeded { try evict() }
   }
 
-  /// Evicts about an eighth of this table's entries (at least one), giving
-  /// recently used entries a second chance; dirty ones go to RocksDB in one batch.
+  /// Evicts about an eighth of this table's entries (at least one) with the
+  /// CLOCK policy: the hand sweeps the slots, giving recently used entries a
+  /// second chance; dirty victims go to RocksDB in one write batch.
   @usableFromInline
   func evict() throws {
     let target = max(1, cache.count / 8)
     var victims: [StateKey<Key, Namespace>] = []
     victims.reserveCapacity(target)
     let batch = WriteBatch()
-    var rounds = 0
-    while victims.count < target && rounds < 2 {
-      for index in cache.indices {
-        if cache.values[index].referenced {
-          cache.values[index].referenced = false
-          continue
-        }
-        let (address, entry) = cache[index]
-        if entry.dirty { add(address, entry.value, to: batch) }
-        victims.append(address)
-        // Marked so that a second round over the cache does not pick it again.
-        cache.values[index].referenced = true
-        cache.values[index].dirty = false
-        if victims.count >= target { break }
+    var visited = 0
+    let slots = cache.slotCount
+    while victims.count < target && visited < 2 * slots {
+      let slot = clockHand
+      clockHand = (clockHand + 1) % slots
+      visited += 1
+      guard cache.isOccupied(slot) else { continue }
+      let entry = cache.value(inSlot: slot)
+      if entry.pointee.referenced {
+        entry.pointee.referenced = false
+        continue
       }
-      rounds += 1
+      let address = cache.key(inSlot: slot)
+      if entry.pointee.dirty { add(address, entry.pointee.value, to: batch) }
+      victims.append(address)
+      // Marked so that the hand does not pick it twice before removal.
+      entry.pointee.referenced = true
+      entry.pointee.dirty = false
     }
-    if batch.count > 0 { try storage { try db.write(batch) } }
+    if batch.count > 0 {
+      rocksMayHoldEntries = true
+      try storage { try db.write(batch) }
+    }
     for address in victims { cache.removeValue(forKey: address) }
     budget.usedBytes -= victims.count * entryCost
+    if clockHand >= cache.slotCount { clockHand = 0 }
   }
 
   // MARK: RocksDB access
