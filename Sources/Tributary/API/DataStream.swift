@@ -8,12 +8,42 @@ public struct DataStream<T: Sendable>: Sendable {
   @usableFromInline let environment: StreamEnvironment
   @usableFromInline let node: LogicalNode
   @usableFromInline let partitioning: PartitionKind?
+  /// How to read a record's event timestamp, when the stream has them
+  /// (set by ``assignTimestampsAndWatermarks(_:name:)`` or ``withTimestamps(_:)``,
+  /// kept by operators that do not change the record type).
+  @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
 
   @usableFromInline
-  init(environment: StreamEnvironment, node: LogicalNode, partitioning: PartitionKind? = nil) {
+  init(
+    environment: StreamEnvironment, node: LogicalNode, partitioning: PartitionKind? = nil,
+    timestampOf: (@Sendable (T) -> Int64)? = nil
+  ) {
     self.environment = environment
     self.node = node
     self.partitioning = partitioning
+    self.timestampOf = timestampOf
+  }
+
+  /// Gives every record an event timestamp and generates watermarks as
+  /// `strategy` says (one assigner per subtask of this stream's operator,
+  /// chained to it).
+  @inlinable
+  public func assignTimestampsAndWatermarks(
+    _ strategy: WatermarkStrategy<T>, name: String = "Watermarks"
+  ) -> DataStream<T> {
+    let assigned: DataStream<T> = transform(name) { _ in
+      OperatorKernel(WatermarkAssigner(strategy: strategy))
+    }
+    return assigned.withTimestamps(strategy.timestamp)
+  }
+
+  /// Declares how to read event timestamps from records whose watermarks
+  /// already flow in-band from upstream (for example after a `map` that
+  /// changed the record type). Generates no watermarks.
+  @inlinable
+  public func withTimestamps(_ timestamp: @escaping @Sendable (T) -> Int64) -> DataStream<T> {
+    DataStream(
+      environment: environment, node: node, partitioning: partitioning, timestampOf: timestamp)
   }
 
   /// The edge from this stream into a new operator.
@@ -48,13 +78,20 @@ public struct DataStream<T: Sendable>: Sendable {
   public func filter(
     name: String = "Filter", _ isIncluded: @escaping @Sendable (T) throws -> Bool
   ) -> DataStream<T> {
-    transform(name) { _ in
+    keepingTimestamps(transform(name) { _ in
       OperatorKernel { batch, out in
         out = try BatchBuilder.build(capacity: batch.count) { append in
           for record in batch where try isIncluded(record) { append(record) }
         }
       }
-    }
+    })
+  }
+
+  /// `stream` with this stream's timestamps (for operators that keep the type).
+  @inlinable
+  func keepingTimestamps(_ stream: DataStream<T>) -> DataStream<T> {
+    guard let timestampOf else { return stream }
+    return stream.withTimestamps(timestampOf)
   }
 
   /// Replaces every record by the elements of `f(record)` (zero or more), in order.
@@ -93,7 +130,7 @@ public struct DataStream<T: Sendable>: Sendable {
       role: NodeRole<T, T>.transform { _ in
         OperatorKernel { batch, out in out.append(contentsOf: batch) }
       })
-    return DataStream(environment: environment, node: node)
+    return keepingTimestamps(DataStream(environment: environment, node: node))
   }
 
   /// Distributes the next operator's input round-robin (by batch) over its subtasks.
@@ -119,6 +156,6 @@ public struct DataStream<T: Sendable>: Sendable {
   }
 
   private func with(_ kind: PartitionKind) -> DataStream<T> {
-    DataStream(environment: environment, node: node, partitioning: kind)
+    DataStream(environment: environment, node: node, partitioning: kind, timestampOf: timestampOf)
   }
 }

@@ -13,6 +13,12 @@ class Downstream<T: Sendable>: DownstreamBase {
   func flush() async throws {}
   /// The input ended: emit final results, then propagate end-of-input.
   func finish() async throws {}
+  /// Event time advanced to `watermark` on every input of this task.
+  func pushWatermark(_ watermark: Int64) async throws {}
+  /// Every input of this task became idle (`true`) or one became active again.
+  func pushIdleness(_ idle: Bool) async throws {}
+  /// A regular chance to act on processing time (timers, periodic watermarks).
+  func tick() async throws {}
 }
 
 /// Discards everything: the output of a chain without consumers.
@@ -41,6 +47,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.process(batch, &buffer) }
     if !buffer.isEmpty { try await next.push(buffer) }
+    try await emitSignals()
   }
 
   override func flush() async throws { try await next.flush() }
@@ -49,7 +56,49 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.finish(&buffer) }
     if !buffer.isEmpty { try await next.push(buffer) }
+    try await emitSignals()
     try await next.finish()
+  }
+
+  override func pushWatermark(_ watermark: Int64) async throws {
+    guard let hook = kernel.watermark else {
+      try await next.pushWatermark(watermark)
+      return
+    }
+    buffer.removeAll(keepingCapacity: true)
+    var forward: Int64?
+    try guarded { forward = try hook(watermark, &buffer) }
+    if !buffer.isEmpty { try await next.push(buffer) }
+    if let forward { try await next.pushWatermark(forward) }
+    try await emitSignals()
+  }
+
+  override func pushIdleness(_ idle: Bool) async throws {
+    // An operator that generates its own watermarks decides its idleness itself.
+    if kernel.signals() == nil { try await next.pushIdleness(idle) }
+  }
+
+  override func tick() async throws {
+    if let hook = kernel.tick {
+      buffer.removeAll(keepingCapacity: true)
+      try guarded { try hook(&buffer) }
+      if !buffer.isEmpty { try await next.push(buffer) }
+      try await emitSignals()
+    }
+    try await next.tick()
+  }
+
+  /// Forwards the watermark and idleness the operator generated, if any.
+  private func emitSignals() async throws {
+    guard let signals = kernel.signals() else { return }
+    if let idle = signals.idle {
+      signals.idle = nil
+      try await next.pushIdleness(idle)
+    }
+    if let watermark = signals.watermark {
+      signals.watermark = nil
+      try await next.pushWatermark(watermark)
+    }
   }
 
   override func close() {

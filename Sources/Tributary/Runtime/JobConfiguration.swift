@@ -10,6 +10,9 @@ public struct JobConfiguration: Sendable {
   public var flushTimeout: Duration = .milliseconds(5)
   /// Batches queued per input channel before the sender suspends.
   public var channelCapacity: Int = 8
+  /// How often tasks act on processing time (timers, periodic watermarks,
+  /// idleness) when they are not busy anyway.
+  public var tickInterval: Duration = .milliseconds(10)
   /// Whether forward edges of equal parallelism are fused into one task.
   public var chaining: Bool = true
   /// Where keyed state is kept (default: heap).

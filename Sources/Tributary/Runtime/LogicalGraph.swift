@@ -137,10 +137,14 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
       let driver = SourceDriver(
         reader: reader, next: head as! Downstream<Out>, context: context,
         batchSize: config.batchSize,
-        ratePerSecond: rate.map { $0 / Double(context.parallelism) })
+        ratePerSecond: rate.map { $0 / Double(context.parallelism) },
+        tickInterval: config.tickInterval)
       try await driver.run()
     case .transform, .sink:
-      try await InputDriver(mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>).run()
+      try await InputDriver(
+        mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>,
+        tickInterval: config.tickInterval
+      ).run()
     }
   }
 

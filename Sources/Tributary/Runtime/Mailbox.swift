@@ -15,6 +15,7 @@ final class Mailbox<T: Sendable>: Sendable {
     var queues: [Deque<StreamElement<T>>]
     var waitingSenders: [[CheckedContinuation<Void, Never>]]
     var waitingReceiver: CheckedContinuation<Void, Never>?
+    var receiverGeneration = 0
     var nextChannel = 0
     var cancelled = false
     var bufferedRecords = 0
@@ -95,6 +96,47 @@ final class Mailbox<T: Sendable>: Sendable {
           return false
         }
         if resumeNow { continuation.resume() }
+      }
+    }
+  }
+
+  /// What ``receive(until:)`` returns.
+  enum Received {
+    case element(channel: Int, element: StreamElement<T>)
+    case timedOut
+    case cancelled
+  }
+
+  /// Like ``receive()``, but gives up at `deadline` (so the task can act on time).
+  func receive(until deadline: ContinuousClock.Instant) async -> Received {
+    while true {
+      if state.withLock({ $0.cancelled }) { return .cancelled }
+      let (result, wake) = state.withLock { s in Self.dequeue(&s) }
+      wake?.resume()
+      if let result { return .element(channel: result.channel, element: result.element) }
+      if deadline <= .now { return .timedOut }
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let generation: Int? = state.withLock { s in
+          if s.cancelled || s.queues.contains(where: { !$0.isEmpty }) { return nil }
+          s.waitingReceiver = continuation
+          s.receiverGeneration += 1
+          return s.receiverGeneration
+        }
+        guard let generation else {
+          continuation.resume()
+          return
+        }
+        Task { [self] in
+          try? await Task.sleep(until: deadline, clock: .continuous)
+          let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard s.receiverGeneration == generation, let waiting = s.waitingReceiver else {
+              return nil
+            }
+            s.waitingReceiver = nil
+            return waiting
+          }
+          waiting?.resume()
+        }
       }
     }
   }

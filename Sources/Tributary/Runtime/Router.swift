@@ -68,6 +68,30 @@ final class Router<T: Sendable>: Downstream<T> {
     oldestPending = nil
   }
 
+  override func pushWatermark(_ watermark: Int64) async throws {
+    try await flush()
+    try await broadcast(.watermark(watermark))
+  }
+
+  override func pushIdleness(_ idle: Bool) async throws {
+    try await flush()
+    try await broadcast(.idleness(idle))
+  }
+
+  override func tick() async throws {
+    if let oldest = oldestPending, oldest.duration(to: .now) >= flushTimeout {
+      try await flush()
+    }
+  }
+
+  private func broadcast(_ element: StreamElement<T>) async throws {
+    for edge in edges {
+      for (target, mailbox) in edge.targets.enumerated() {
+        try await mailbox.send(element, on: edge.channels[target])
+      }
+    }
+  }
+
   override func finish() async throws {
     try await flush()
     for edge in edges {

@@ -7,14 +7,18 @@ struct SourceDriver<Out: Sendable> {
   let batchSize: Int
   /// This subtask's share of the source's rate limit, in records per second.
   let ratePerSecond: Double?
+  /// How often time-driven work (timers, periodic watermarks) gets a chance to run.
+  let tickInterval: Duration
 
   func run() async throws {
     let limit = ratePerSecond.map { max(1, min(batchSize, Int($0 / 200))) } ?? batchSize
     var buffer: [Out] = []
     buffer.reserveCapacity(limit)
     let start = ContinuousClock.now
+    var lastTick = start
     var emitted = 0
     var batches = 0
+    var idleBackoff = Duration.milliseconds(1)
     while true {
       try Task.checkCancellation()
       buffer.removeAll(keepingCapacity: true)
@@ -27,10 +31,27 @@ struct SourceDriver<Out: Sendable> {
       if case .finished = status { break }
       emitted += buffer.count
       batches += 1
+      let now = ContinuousClock.now
+      if now - lastTick >= tickInterval {
+        lastTick = now
+        try await next.tick()
+      }
+      if buffer.isEmpty {
+        // Nothing available right now: let time-driven work happen, then back off.
+        try await next.flush()
+        try await next.tick()
+        lastTick = .now
+        try await Task.sleep(for: idleBackoff)
+        idleBackoff = min(idleBackoff * 2, tickInterval)
+        continue
+      }
+      idleBackoff = .milliseconds(1)
       if let rate = ratePerSecond {
         let due = start + .seconds(Double(emitted) / rate)
         if due > .now {
           try await next.flush()
+          try await next.tick()
+          lastTick = .now
           try await Task.sleep(until: due, clock: .continuous)
         }
       } else if batches % 64 == 0 {
@@ -43,22 +64,82 @@ struct SourceDriver<Out: Sendable> {
 
 /// Runs one non-source subtask: takes elements from its mailbox and pushes
 /// them down its chain until every input channel has ended.
+///
+/// Event time: the task's watermark is the minimum of the latest watermarks of
+/// its input channels, ignoring idle and ended channels; it is forwarded only
+/// when it advances, so it never moves backwards. When every open channel is
+/// idle, the task reports itself idle downstream.
 struct InputDriver<In: Sendable> {
   let mailbox: Mailbox<In>
   let head: Downstream<In>
+  let tickInterval: Duration
 
   func run() async throws {
-    var open = mailbox.channelCount
+    let channels = mailbox.channelCount
+    var open = channels
+    var watermarks = [Int64](repeating: .min, count: channels)
+    var idle = [Bool](repeating: false, count: channels)
+    var ended = [Bool](repeating: false, count: channels)
+    var emitted = Int64.min
+    var reportedIdle = false
+    var lastTick = ContinuousClock.now
+
+    func advance() async throws {
+      var combined = Int64.max
+      var anyActive = false
+      for c in 0..<channels where !ended[c] && !idle[c] {
+        anyActive = true
+        combined = min(combined, watermarks[c])
+      }
+      if !anyActive {
+        if open > 0 && !reportedIdle {
+          reportedIdle = true
+          try await head.pushIdleness(true)
+        }
+        return
+      }
+      if reportedIdle {
+        reportedIdle = false
+        try await head.pushIdleness(false)
+      }
+      if combined > emitted {
+        emitted = combined
+        try await head.pushWatermark(combined)
+      }
+    }
+
     while open > 0 {
       var next = mailbox.tryReceive()
       if next == nil {
         try await head.flush()
-        next = await mailbox.receive()
+        try await head.tick()
+        lastTick = .now
+        switch await mailbox.receive(until: .now + tickInterval) {
+        case .element(let channel, let element): next = (channel, element)
+        case .timedOut: continue
+        case .cancelled: throw CancellationError()
+        }
       }
-      guard let (_, element) = next else { throw CancellationError() }
+      guard let (channel, element) = next else { throw CancellationError() }
       switch element {
-      case .records(let batch): try await head.push(batch)
-      case .endOfInput: open -= 1
+      case .records(let batch):
+        try await head.push(batch)
+        let now = ContinuousClock.now
+        if now - lastTick >= tickInterval {
+          lastTick = now
+          try await head.tick()
+        }
+      case .watermark(let watermark):
+        idle[channel] = false
+        if watermark > watermarks[channel] { watermarks[channel] = watermark }
+        try await advance()
+      case .idleness(let isIdle):
+        idle[channel] = isIdle
+        try await advance()
+      case .endOfInput:
+        ended[channel] = true
+        open -= 1
+        if open > 0 { try await advance() }
       }
     }
     try await head.finish()

@@ -18,13 +18,38 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   func processBatch(_ batch: [Input], into output: inout [Output]) throws
   /// Called once after the last record of a bounded input; may emit final results.
   func endOfInput(into output: inout [Output]) throws
+  /// Event time advanced to `watermark` (the minimum over all inputs): fire
+  /// event-time timers, emit results. Returns the watermark to forward
+  /// downstream (`nil` forwards nothing; the default forwards it unchanged).
+  func processWatermark(_ watermark: Int64, into output: inout [Output]) throws -> Int64?
+  /// Called regularly (after every batch and while the task waits) so that the
+  /// operator can act on processing time: fire timers, emit periodic watermarks.
+  func onTick(into output: inout [Output]) throws
+  /// Watermarks and idleness the operator itself wants to emit; drained by the
+  /// engine after every call. `nil` for operators that generate none.
+  var controlSignals: ControlSignals? { get }
   /// Releases resources; called exactly once, also after failure or cancellation.
   func close()
+}
+
+/// Control elements an operator generates (watermark assigners). Used by one task.
+public final class ControlSignals {
+  /// A watermark to emit, if any.
+  public var watermark: Int64?
+  /// An idleness change to emit, if any.
+  public var idle: Bool?
+  /// Creates empty signals.
+  public init() {}
 }
 
 extension StreamOperator {
   public func open(_ context: OperatorContext) throws {}
   public func endOfInput(into output: inout [Output]) throws {}
+  public func processWatermark(_ watermark: Int64, into output: inout [Output]) throws -> Int64? {
+    watermark
+  }
+  public func onTick(into output: inout [Output]) throws {}
+  public var controlSignals: ControlSignals? { nil }
   public func close() {}
 }
 
@@ -37,6 +62,9 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   @usableFromInline let process: ([Input], inout [Output]) throws -> Void
   @usableFromInline let finish: (inout [Output]) throws -> Void
   @usableFromInline let close: () -> Void
+  @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
+  @usableFromInline let tick: ((inout [Output]) throws -> Void)?
+  @usableFromInline let signals: () -> ControlSignals?
 
   /// Wraps `op`.
   @inlinable
@@ -45,15 +73,21 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
     process = { try op.processBatch($0, into: &$1) }
     finish = { try op.endOfInput(into: &$0) }
     close = { op.close() }
+    watermark = { try op.processWatermark($0, into: &$1) }
+    tick = { try op.onTick(into: &$0) }
+    signals = { op.controlSignals }
   }
 
-  /// A stateless kernel from a batch function.
+  /// A stateless kernel from a batch function (watermarks pass through).
   @inlinable
   public init(process: @escaping ([Input], inout [Output]) throws -> Void) {
     open = { _ in }
     self.process = process
     finish = { _ in }
     close = {}
+    watermark = nil
+    tick = nil
+    signals = { nil }
   }
 }
 
