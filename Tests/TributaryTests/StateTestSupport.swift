@@ -52,7 +52,7 @@ final class StateHarness<Key: BinaryCodable & Hashable> {
       maxParallelism: maxParallelism, stateBackend: config.configuration(directory: directory.path),
       processingClock: clock)
     backend = try KeyedStateBackend<Key>(context: operatorContext)
-    context = KeyedContext(operatorContext: operatorContext, stateBackend: backend)
+    context = try KeyedContext(operatorContext: operatorContext, stateBackend: backend)
   }
 
   /// Makes `key` the current key (`nil`: no current key).

@@ -106,6 +106,20 @@ public struct DataStream<T: Sendable>: Sendable {
     }
   }
 
+  /// Applies `f` to every record and keeps the non-`nil` results, in order.
+  @inlinable
+  public func compactMap<U: Sendable>(
+    name: String = "CompactMap", _ f: @escaping @Sendable (T) throws -> U?
+  ) -> DataStream<U> {
+    transform(name) { _ in
+      OperatorKernel { batch, out in
+        out = try BatchBuilder.build(capacity: batch.count) { append in
+          for record in batch { if let mapped = try f(record) { append(mapped) } }
+        }
+      }
+    }
+  }
+
   /// Calls `f` on every record with a collector that takes any number of outputs.
   @inlinable
   public func process<U: Sendable>(

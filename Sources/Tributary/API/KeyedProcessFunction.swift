@@ -10,11 +10,51 @@ public final class KeyedContext<Key: BinaryCodable & Hashable> {
   /// The subtask's keyed state.
   public let stateBackend: KeyedStateBackend<Key>
   @usableFromInline var scratch = BinaryWriter(capacity: 32)
+  /// The subtask's timers (scoped to the current key).
+  @usableFromInline let timers: TimerService<Key, VoidNamespace>
+  @usableFromInline var currentTimestamp: Int64?
 
   @usableFromInline
-  init(operatorContext: OperatorContext, stateBackend: KeyedStateBackend<Key>) {
+  init(operatorContext: OperatorContext, stateBackend: KeyedStateBackend<Key>) throws {
     self.operatorContext = operatorContext
     self.stateBackend = stateBackend
+    timers = try TimerService(name: "process-timers", backend: stateBackend)
+  }
+
+  /// The event timestamp of the record being processed (the timer's time in
+  /// `onTimer`), or `nil` when the stream has no timestamps.
+  @inlinable public var timestamp: Int64? { currentTimestamp }
+
+  /// The operator's current event time (its last watermark).
+  @inlinable public var currentWatermark: Int64 { timers.currentWatermark }
+
+  /// The current processing time (ms), from the job's injectable clock.
+  public func currentProcessingTime() -> Int64 { operatorContext.processingClock.nowMillis() }
+
+  /// Registers an event-time timer for the current key (a duplicate of an
+  /// existing timer is ignored); it fires once the watermark reaches `time`.
+  @inlinable
+  public func registerEventTimeTimer(_ time: Int64) throws {
+    try timers.register(.eventTime, at: time, key: key, namespace: VoidNamespace())
+  }
+
+  /// Deletes the current key's event-time timer at `time`, if any.
+  @inlinable
+  public func deleteEventTimeTimer(_ time: Int64) throws {
+    try timers.delete(.eventTime, at: time, key: key, namespace: VoidNamespace())
+  }
+
+  /// Registers a processing-time timer for the current key; it fires once the
+  /// processing clock reaches `time`.
+  @inlinable
+  public func registerProcessingTimeTimer(_ time: Int64) throws {
+    try timers.register(.processingTime, at: time, key: key, namespace: VoidNamespace())
+  }
+
+  /// Deletes the current key's processing-time timer at `time`, if any.
+  @inlinable
+  public func deleteProcessingTimeTimer(_ time: Int64) throws {
+    try timers.delete(.processingTime, at: time, key: key, namespace: VoidNamespace())
   }
 
   /// The key of the record being processed.
@@ -115,8 +155,14 @@ public protocol KeyedProcessFunction<Key, Input, Output>: Sendable {
   /// Processes one record of the key `context.key`.
   mutating func processElement(
     _ value: Input, context: KeyedContext<Key>, out: inout Collector<Output>) throws
-  /// Called once after the last record of a bounded input; may emit final
-  /// results (iterate keys with ``KeyedContext/forEachKey(inState:_:)``).
+  /// A timer of key `context.key` fired at `timestamp` in `domain`; may emit
+  /// and use state.
+  mutating func onTimer(
+    _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Key>,
+    out: inout Collector<Output>) throws
+  /// Called once after the last record of a bounded input, after the final
+  /// watermark fired every event-time timer; may emit final results (iterate
+  /// keys with ``KeyedContext/forEachKey(inState:_:)``).
   mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws
 }
 
@@ -124,6 +170,10 @@ extension KeyedProcessFunction {
   public mutating func open(_ context: KeyedContext<Key>) throws {}
   public mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws
   {}
+  public mutating func onTimer(
+    _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Key>,
+    out: inout Collector<Output>
+  ) throws {}
 }
 
 /// A ``KeyedProcessFunction`` made of a closure.

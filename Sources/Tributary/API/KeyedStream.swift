@@ -28,8 +28,11 @@ public struct KeyedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendable 
     name: String = "KeyedProcess", _ function: F
   ) -> DataStream<F.Output> where F.Key == Key, F.Input == T {
     let keySelector = self.keySelector
+    let timestampOf = stream.timestampOf
     return transform(name) { _ in
-      OperatorKernel(KeyedProcessOperator(function: function, keySelector: keySelector))
+      OperatorKernel(
+        KeyedProcessOperator(
+          function: function, keySelector: keySelector, timestampOf: timestampOf))
     }
   }
 

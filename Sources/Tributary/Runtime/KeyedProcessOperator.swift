@@ -7,21 +7,64 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
 
   @usableFromInline var function: F
   @usableFromInline let keySelector: @Sendable (F.Input) -> F.Key
+  @usableFromInline let timestampOf: (@Sendable (F.Input) -> Int64)?
   @usableFromInline var context: KeyedContext<F.Key>?
 
   /// Creates the operator for one subtask.
   @inlinable
-  public init(function: F, keySelector: @escaping @Sendable (F.Input) -> F.Key) {
+  public init(
+    function: F, keySelector: @escaping @Sendable (F.Input) -> F.Key,
+    timestampOf: (@Sendable (F.Input) -> Int64)? = nil
+  ) {
     self.function = function
     self.keySelector = keySelector
+    self.timestampOf = timestampOf
   }
 
   @inlinable
   public func open(_ operatorContext: OperatorContext) throws {
     let backend = try KeyedStateBackend<F.Key>(context: operatorContext)
-    let context = KeyedContext(operatorContext: operatorContext, stateBackend: backend)
+    let context = try KeyedContext(operatorContext: operatorContext, stateBackend: backend)
     self.context = context
     try function.open(context)
+  }
+
+  @inlinable
+  public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64?
+  {
+    guard let context else { return watermark }
+    var collector = Collector(buffer: output)
+    output = []
+    defer {
+      output = collector.buffer
+      context.stateBackend.current.key = nil
+      context.currentTimestamp = nil
+    }
+    try context.timers.advanceWatermark(to: watermark) { time, key, _ in
+      context.stateBackend.current.key = key
+      context.currentTimestamp = time
+      try function.onTimer(time, domain: .eventTime, context: context, out: &collector)
+    }
+    return watermark
+  }
+
+  @inlinable
+  public func onTick(into output: inout [F.Output]) throws {
+    guard let context, let next = context.timers.nextProcessingTime else { return }
+    let now = context.currentProcessingTime()
+    guard next <= now else { return }
+    var collector = Collector(buffer: output)
+    output = []
+    defer {
+      output = collector.buffer
+      context.stateBackend.current.key = nil
+      context.currentTimestamp = nil
+    }
+    try context.timers.advanceProcessingTime(to: now) { time, key, _ in
+      context.stateBackend.current.key = key
+      context.currentTimestamp = time
+      try function.onTimer(time, domain: .processingTime, context: context, out: &collector)
+    }
   }
 
   @inlinable
@@ -45,6 +88,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
       }
       let record = batch[index]
       current.key = keySelector(record)
+      if let timestampOf { context.currentTimestamp = timestampOf(record) }
       try function.processElement(record, context: context, out: &collector)
     }
   }
@@ -52,6 +96,8 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   @inlinable
   public func endOfInput(into output: inout [F.Output]) throws {
     guard let context else { return }
+    // The final watermark: every remaining event-time timer fires first.
+    _ = try processWatermark(.max, into: &output)
     var collector = Collector(buffer: output)
     output = []
     defer { output = collector.buffer }

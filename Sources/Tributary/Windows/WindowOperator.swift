@@ -1,0 +1,349 @@
+/// An event-time window on a stream without timestamps.
+public struct MissingTimestampsError: Error, CustomStringConvertible {
+  /// The window operator.
+  public let operatorName: String
+  /// Creates the error for `operatorName`.
+  public init(operatorName: String) { self.operatorName = operatorName }
+  public var description: String {
+    "event-time window '\(operatorName)' on a stream without timestamps: call "
+      + "assignTimestampsAndWatermarks(…) (or withTimestamps(…)) before keyBy(…).window(…)"
+  }
+}
+
+/// The keyed window operator: assigns records to windows, keeps one
+/// accumulator per key and window in the state backend (namespace = window),
+/// and emits results when the trigger fires.
+///
+/// Semantics follow Flink: a window is late once the watermark passed its
+/// `maxTimestamp + allowedLateness`; a record whose windows are all late goes
+/// to the late-data output (if any) and nowhere else; a late record within
+/// the allowed lateness updates its window and makes it fire again; window
+/// state is removed at `maxTimestamp + allowedLateness` (event time) or at the
+/// window end (processing time). Session windows merge their accumulators.
+public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable>: StreamOperator {
+  public typealias Input = T
+
+  @usableFromInline let assigner: WindowAssigner
+  @usableFromInline let trigger: any WindowTrigger
+  @usableFromInline let defaultEventTimeTrigger: Bool
+  @usableFromInline let allowedLateness: Int64
+  @usableFromInline let keySelector: @Sendable (T) -> Key
+  @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
+  @usableFromInline let add: (T, inout Acc?) -> Void
+  @usableFromInline let merge: (Acc, Acc) -> Acc
+  @usableFromInline let emit: (Key, TimeWindow, Acc, inout Collector<Output>) throws -> Void
+  @usableFromInline let late: ((T) -> Output)?
+
+  @usableFromInline var name = "Window"
+  @usableFromInline var backend: KeyedStateBackend<Key>!
+  @usableFromInline var contents: NamespacedState<Key, TimeWindow, Acc>!
+  @usableFromInline var triggerValues: NamespacedState<Key, TimeWindow, Int64>!
+  @usableFromInline var sessions: NamespacedState<Key, VoidNamespace, [TimeWindow]>!
+  @usableFromInline var timers: TimerService<Key, TimeWindow>!
+  @usableFromInline var clock: any ProcessingClock = SystemProcessingClock()
+  @usableFromInline let triggerContext = TriggerContext()
+  @usableFromInline var currentKey: Key?
+  @usableFromInline var currentWindow = TimeWindow.global
+
+  /// Creates the operator of one subtask.
+  @inlinable
+  public init(
+    assigner: WindowAssigner, trigger: (any WindowTrigger)?, allowedLateness: Int64,
+    keySelector: @escaping @Sendable (T) -> Key, timestampOf: (@Sendable (T) -> Int64)?,
+    add: @escaping (T, inout Acc?) -> Void, merge: @escaping (Acc, Acc) -> Acc,
+    emit: @escaping (Key, TimeWindow, Acc, inout Collector<Output>) throws -> Void,
+    late: ((T) -> Output)?
+  ) {
+    self.assigner = assigner
+    let chosen: any WindowTrigger
+    if let trigger {
+      chosen = trigger
+    } else if assigner.isGlobal {
+      chosen = NeverTrigger()
+    } else if assigner.domain == .eventTime {
+      chosen = EventTimeTrigger()
+    } else {
+      chosen = ProcessingTimeTrigger()
+    }
+    self.trigger = chosen
+    defaultEventTimeTrigger = chosen is EventTimeTrigger
+    self.allowedLateness = assigner.domain == .eventTime ? max(0, allowedLateness) : 0
+    self.keySelector = keySelector
+    self.timestampOf = timestampOf
+    self.add = add
+    self.merge = merge
+    self.emit = emit
+    self.late = late
+  }
+
+  public func open(_ context: OperatorContext) throws {
+    name = context.operatorName
+    clock = context.processingClock
+    backend = try KeyedStateBackend<Key>(context: context)
+    contents = try backend.namespacedState("window-contents")
+    triggerValues = try backend.namespacedState("window-trigger")
+    sessions = try backend.namespacedState("window-sessions")
+    timers = try TimerService(name: "window-timers", backend: backend)
+    triggerContext.registerTimer = { [unowned self] domain, time in
+      try timers.register(domain, at: time, key: currentKey!, namespace: currentWindow)
+    }
+    triggerContext.deleteTimer = { [unowned self] domain, time in
+      try timers.delete(domain, at: time, key: currentKey!, namespace: currentWindow)
+    }
+    triggerContext.readValue = { [unowned self] in
+      try triggerValues.get(currentKey!, currentWindow)
+    }
+    triggerContext.writeValue = { [unowned self] value in
+      if let value {
+        try triggerValues.put(currentKey!, currentWindow, value)
+      } else {
+        try triggerValues.remove(currentKey!, currentWindow)
+      }
+    }
+  }
+
+  public func close() { backend?.close() }
+
+  // MARK: Records
+
+  @inlinable
+  public func processBatch(_ batch: [T], into output: inout [Output]) throws {
+    var out = Collector(buffer: output)
+    output = []
+    defer {
+      output = out.buffer
+      backend.current.key = nil
+    }
+    let eventTime = assigner.domain == .eventTime
+    if eventTime && timestampOf == nil && !assigner.isGlobal {
+      throw MissingTimestampsError(operatorName: name)
+    }
+    let processingNow = eventTime ? 0 : clock.nowMillis()
+    for record in batch {
+      let key = keySelector(record)
+      currentKey = key
+      backend.current.key = key
+      let timestamp =
+        eventTime ? (timestampOf.map { $0(record) } ?? Int64.max) : processingNow
+      if assigner.isMerging {
+        try addToSession(record, timestamp: timestamp, key: key, out: &out)
+        continue
+      }
+      var placed = false
+      try assigner.forEachWindow(timestamp) { window in
+        if isLate(window) { return }
+        placed = true
+        try addToWindow(record, timestamp: timestamp, key: key, window: window, out: &out)
+      }
+      if !placed, let late { out.emit(late(record)) }
+    }
+  }
+
+  @inlinable
+  func isLate(_ window: TimeWindow) -> Bool {
+    assigner.domain == .eventTime && !assigner.isGlobal
+      && window.maxTimestamp &+ allowedLateness <= timers.currentWatermark
+  }
+
+  /// When the window's state is removed.
+  @inlinable
+  func cleanupTime(_ window: TimeWindow) -> Int64 {
+    if assigner.isGlobal { return .max }
+    if assigner.domain == .processingTime { return window.maxTimestamp }
+    let time = window.maxTimestamp &+ allowedLateness
+    return time < window.maxTimestamp ? .max : time
+  }
+
+  @inlinable
+  func addToWindow(
+    _ record: T, timestamp: Int64, key: Key, window: TimeWindow, out: inout Collector<Output>
+  ) throws {
+    let isNew = try contents.modify(key, window) { acc -> Bool in
+      let fresh = acc == nil
+      add(record, &acc)
+      return fresh
+    }
+    currentWindow = window
+    let result: TriggerResult
+    if defaultEventTimeTrigger {
+      // EventTimeTrigger, without re-registering the same timer per record.
+      if window.maxTimestamp <= timers.currentWatermark {
+        result = .fire
+      } else {
+        if isNew { try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window) }
+        result = .continue
+      }
+    } else {
+      syncTriggerTime()
+      result = try trigger.onElement(timestamp: timestamp, window: window, context: triggerContext)
+    }
+    if isNew { try registerCleanup(key: key, window: window) }
+    try apply(result, key: key, window: window, out: &out)
+  }
+
+  @inlinable
+  func registerCleanup(key: Key, window: TimeWindow) throws {
+    let time = cleanupTime(window)
+    guard time != .max else { return }
+    // With no lateness the trigger timer doubles as the cleanup timer.
+    if assigner.domain == .eventTime && time == window.maxTimestamp && defaultEventTimeTrigger {
+      return
+    }
+    try timers.register(assigner.domain, at: time, key: key, namespace: window)
+  }
+
+  // MARK: Sessions
+
+  @inlinable
+  func addToSession(_ record: T, timestamp: Int64, key: Key, out: inout Collector<Output>) throws {
+    var ownWindow = TimeWindow.global
+    assigner.forEachWindow(timestamp) { ownWindow = $0 }
+    let existing = try sessions.get(key, VoidNamespace()) ?? []
+    var merged = ownWindow
+    var absorbed: [TimeWindow] = []
+    var kept: [TimeWindow] = []
+    for window in existing {
+      if window.intersects(ownWindow) {
+        merged = merged.cover(window)
+        absorbed.append(window)
+      } else {
+        kept.append(window)
+      }
+    }
+    if isLate(merged) {
+      if let late { out.emit(late(record)) }
+      return
+    }
+    // Move the absorbed sessions' state into the merged window.
+    var accumulator: Acc?
+    for window in absorbed {
+      if let acc = try contents.get(key, window) {
+        accumulator = accumulator.map { merge($0, acc) } ?? acc
+        try contents.remove(key, window)
+      }
+      currentWindow = window
+      try clearTriggerAndTimers(key: key, window: window)
+    }
+    add(record, &accumulator)
+    try contents.put(key, merged, accumulator!)
+    kept.append(merged)
+    try sessions.put(key, VoidNamespace(), kept)
+    currentWindow = merged
+    syncTriggerTime()
+    if !absorbed.isEmpty { try trigger.onMerge(window: merged, context: triggerContext) }
+    let result = try trigger.onElement(timestamp: timestamp, window: merged, context: triggerContext)
+    try registerCleanupAlways(key: key, window: merged)
+    try apply(result, key: key, window: merged, out: &out)
+  }
+
+  @inlinable
+  func registerCleanupAlways(key: Key, window: TimeWindow) throws {
+    let time = cleanupTime(window)
+    if time != .max { try timers.register(assigner.domain, at: time, key: key, namespace: window) }
+  }
+
+  // MARK: Firing
+
+  @inlinable
+  func apply(_ result: TriggerResult, key: Key, window: TimeWindow, out: inout Collector<Output>)
+    throws
+  {
+    switch result {
+    case .continue:
+      return
+    case .fire:
+      if let acc = try contents.get(key, window) { try emit(key, window, acc, &out) }
+    case .purge:
+      try contents.remove(key, window)
+    case .fireAndPurge:
+      if let acc = try contents.get(key, window) { try emit(key, window, acc, &out) }
+      try contents.remove(key, window)
+    }
+  }
+
+  public func processWatermark(_ watermark: Int64, into output: inout [Output]) throws -> Int64? {
+    var out = Collector(buffer: output)
+    output = []
+    defer {
+      output = out.buffer
+      backend.current.key = nil
+    }
+    try timers.advanceWatermark(to: watermark) { time, key, window in
+      try onTimer(.eventTime, time: time, key: key, window: window, out: &out)
+    }
+    return watermark
+  }
+
+  public func onTick(into output: inout [Output]) throws {
+    guard let next = timers.nextProcessingTime else { return }
+    let now = clock.nowMillis()
+    guard next <= now else { return }
+    var out = Collector(buffer: output)
+    output = []
+    defer {
+      output = out.buffer
+      backend.current.key = nil
+    }
+    try timers.advanceProcessingTime(to: now) { time, key, window in
+      try onTimer(.processingTime, time: time, key: key, window: window, out: &out)
+    }
+  }
+
+  public func endOfInput(into output: inout [Output]) throws {
+    // The final watermark: every event-time window fires and is cleaned up.
+    _ = try processWatermark(.max, into: &output)
+  }
+
+  @usableFromInline
+  func onTimer(
+    _ domain: TimeDomain, time: Int64, key: Key, window: TimeWindow, out: inout Collector<Output>
+  ) throws {
+    currentKey = key
+    currentWindow = window
+    backend.current.key = key
+    if assigner.isMerging {
+      // A timer of a session that was merged away is stale.
+      let live = try sessions.get(key, VoidNamespace()) ?? []
+      guard live.contains(window) else { return }
+    }
+    let result: TriggerResult
+    if defaultEventTimeTrigger && domain == .eventTime {
+      result = time == window.maxTimestamp ? .fire : .continue
+    } else {
+      syncTriggerTime()
+      result =
+        domain == .eventTime
+        ? try trigger.onEventTime(time, window: window, context: triggerContext)
+        : try trigger.onProcessingTime(time, window: window, context: triggerContext)
+    }
+    try apply(result, key: key, window: window, out: &out)
+    if time == cleanupTime(window) && domain == assigner.domain {
+      try contents.remove(key, window)
+      try clearTriggerAndTimers(key: key, window: window)
+      if assigner.isMerging {
+        var live = try sessions.get(key, VoidNamespace()) ?? []
+        live.removeAll { $0 == window }
+        if live.isEmpty {
+          try sessions.remove(key, VoidNamespace())
+        } else {
+          try sessions.put(key, VoidNamespace(), live)
+        }
+      }
+    }
+  }
+
+  @usableFromInline
+  func clearTriggerAndTimers(key: Key, window: TimeWindow) throws {
+    syncTriggerTime()
+    try trigger.clear(window: window, context: triggerContext)
+    try triggerValues.remove(key, window)
+    let cleanup = cleanupTime(window)
+    if cleanup != .max { try timers.delete(assigner.domain, at: cleanup, key: key, namespace: window) }
+  }
+
+  @inlinable
+  func syncTriggerTime() {
+    triggerContext.watermark = timers.currentWatermark
+    triggerContext.processingTime = clock.nowMillis()
+  }
+}
