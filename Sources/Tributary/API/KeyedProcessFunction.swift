@@ -10,15 +10,29 @@ public final class KeyedContext<Key: BinaryCodable & Hashable> {
   /// The subtask's keyed state.
   public let stateBackend: KeyedStateBackend<Key>
   @usableFromInline var scratch = BinaryWriter(capacity: 32)
-  /// The subtask's timers (scoped to the current key).
-  @usableFromInline let timers: TimerService<Key, VoidNamespace>
+  /// The subtask's timers, created on first use so that functions without
+  /// timers keep no timer state.
+  @usableFromInline var timerService: TimerService<Key, VoidNamespace>?
   @usableFromInline var currentTimestamp: Int64?
+  @usableFromInline var watermark: Int64 = .min
 
   @usableFromInline
   init(operatorContext: OperatorContext, stateBackend: KeyedStateBackend<Key>) throws {
     self.operatorContext = operatorContext
     self.stateBackend = stateBackend
-    timers = try TimerService(name: "process-timers", backend: stateBackend)
+  }
+
+  /// The timer service, created when first needed.
+  @usableFromInline
+  var timers: TimerService<Key, VoidNamespace> {
+    get throws {
+      if let timerService { return timerService }
+      let created = try TimerService<Key, VoidNamespace>(
+        name: "process-timers", backend: stateBackend)
+      created.storedWatermark = watermark
+      timerService = created
+      return created
+    }
   }
 
   /// The event timestamp of the record being processed (the timer's time in
@@ -26,7 +40,7 @@ public final class KeyedContext<Key: BinaryCodable & Hashable> {
   @inlinable public var timestamp: Int64? { currentTimestamp }
 
   /// The operator's current event time (its last watermark).
-  @inlinable public var currentWatermark: Int64 { timers.currentWatermark }
+  @inlinable public var currentWatermark: Int64 { watermark }
 
   /// The current processing time (ms), from the job's injectable clock.
   public func currentProcessingTime() -> Int64 { operatorContext.processingClock.nowMillis() }

@@ -40,7 +40,9 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
       context.stateBackend.current.key = nil
       context.currentTimestamp = nil
     }
-    try context.timers.advanceWatermark(to: watermark) { time, key, _ in
+    if watermark > context.watermark { context.watermark = watermark }
+    guard let timers = context.timerService else { return watermark }
+    try timers.advanceWatermark(to: watermark) { time, key, _ in
       context.stateBackend.current.key = key
       context.currentTimestamp = time
       try function.onTimer(time, domain: .eventTime, context: context, out: &collector)
@@ -50,7 +52,8 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
 
   @inlinable
   public func onTick(into output: inout [F.Output]) throws {
-    guard let context, let next = context.timers.nextProcessingTime else { return }
+    guard let context, let timers = context.timerService, let next = timers.nextProcessingTime
+    else { return }
     let now = context.currentProcessingTime()
     guard next <= now else { return }
     var collector = Collector(buffer: output)
@@ -60,7 +63,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
       context.stateBackend.current.key = nil
       context.currentTimestamp = nil
     }
-    try context.timers.advanceProcessingTime(to: now) { time, key, _ in
+    try timers.advanceProcessingTime(to: now) { time, key, _ in
       context.stateBackend.current.key = key
       context.currentTimestamp = time
       try function.onTimer(time, domain: .processingTime, context: context, out: &collector)
