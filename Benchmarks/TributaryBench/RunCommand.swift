@@ -7,7 +7,8 @@ struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Run one canonical workload and report its throughput.")
 
-  @Option(help: "Workload: w1 (stateless filter/map) or w3 (per-event keyed state).")
+  @Option(
+    help: "Workload: w1 (stateless filter/map), w2 (tumbling windows), w3 (per-event keyed state).")
   var workload: String
 
   @Option(help: "Number of canonical events.")
@@ -36,8 +37,8 @@ struct RunCommand: AsyncParsableCommand {
     guard (1...128).contains(parallelism) else {
       throw ValidationError("--parallelism must be in 1...128")
     }
-    guard ["w1", "w3"].contains(workload) else {
-      throw ValidationError("unknown --workload '\(workload)'; use w1 or w3")
+    guard ["w1", "w2", "w3"].contains(workload) else {
+      throw ValidationError("unknown --workload '\(workload)'; use w1, w2 or w3")
     }
     guard StateBackendConfiguration.Kind(rawValue: state) != nil else {
       throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
@@ -55,6 +56,11 @@ struct RunCommand: AsyncParsableCommand {
       kind: backendKind, directory: workDir, cacheBytes: stateCacheMb << 20)
     var stateFields: [(String, JSONValue)] = []
     switch workload {
+    case "w2":
+      stateFields = [("state", .string(state))]
+      if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
+      result = try await runW2(events: events, parallelism: parallelism, backend: backend)
+      if !noBaseline { baseline = runW2PlainLoop(events: events) }
     case "w3":
       stateFields = [("state", .string(state))]
       if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }

@@ -50,6 +50,15 @@ public struct NamespacedState<Key: BinaryCodable & Hashable, Namespace: BinaryCo
     }
   }
 
+  /// Asks the CPU to fetch the memory that accessing `key` and `namespace` will touch.
+  @inlinable
+  public func prefetch(_ key: Key, _ namespace: Namespace) {
+    switch storage {
+    case .heap(let t): t.prefetch(StateKey(key, namespace))
+    case .rocksdb(let t): if t.budget.isEnabled { t.cache.prefetch(StateKey(key, namespace)) }
+    }
+  }
+
   /// Every stored entry, in no particular order (`body` must not modify the table).
   @inlinable
   public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {

@@ -59,6 +59,12 @@ public final class OpenHashMap<Key: Hashable, Value> {
         || Key.self == StateKey<Int, VoidNamespace>.self)
     {
       bits = unsafeBitCast(key, to: UInt64.self)
+    } else if MemoryLayout<Key>.size == 24
+      && (Key.self == StateKey<Int64, TimeWindow>.self || Key.self == StateKey<Int, TimeWindow>.self)
+    {
+      // Window state of integer keys: mix the key and the window bounds.
+      let words = unsafeBitCast(key, to: (UInt64, UInt64, UInt64).self)
+      bits = words.0 ^ (words.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (words.2 &* 0x1656_67B1_9E37_79F9)
     } else {
       bits = UInt64(bitPattern: Int64(key.hashValue))
     }

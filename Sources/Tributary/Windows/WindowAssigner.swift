@@ -70,6 +70,15 @@ public struct WindowAssigner: Sendable {
     return false
   }
 
+  /// Whether every record belongs to exactly one window (tumbling, global).
+  @inlinable
+  public var isSingleWindow: Bool {
+    switch kind {
+    case .tumbling, .global: return true
+    case .sliding, .session: return false
+    }
+  }
+
   /// Whether this is the global window assigner.
   @inlinable
   public var isGlobal: Bool {

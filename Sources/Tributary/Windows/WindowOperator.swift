@@ -118,6 +118,12 @@ public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Ac
     if eventTime && timestampOf == nil && !assigner.isGlobal {
       throw MissingTimestampsError(operatorName: name)
     }
+    if eventTime && defaultEventTimeTrigger && assigner.isSingleWindow && !assigner.isGlobal,
+      let timestampOf
+    {
+      try processTumbling(batch, timestampOf: timestampOf, out: &out)
+      return
+    }
     let processingNow = eventTime ? 0 : clock.nowMillis()
     for record in batch {
       let key = keySelector(record)
@@ -136,6 +142,51 @@ public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Ac
         try addToWindow(record, timestamp: timestamp, key: key, window: window, out: &out)
       }
       if !placed, let late { out.emit(late(record)) }
+    }
+  }
+
+  /// The hot path of event-time tumbling windows with the default trigger:
+  /// locals instead of properties, state of upcoming records prefetched so
+  /// lookups overlap their cache misses, one timer per new window.
+  @inlinable
+  func processTumbling(
+    _ batch: [T], timestampOf: @Sendable (T) -> Int64, out: inout Collector<Output>
+  ) throws {
+    let contents = self.contents!
+    let timers = self.timers!
+    let add = self.add
+    let keySelector = self.keySelector
+    let assigner = self.assigner
+    let lateness = allowedLateness
+    let watermark = timers.currentWatermark
+    let lookahead = 16
+    for index in batch.indices {
+      if index + lookahead < batch.count {
+        let ahead = batch[index + lookahead]
+        assigner.forEachWindow(timestampOf(ahead)) { contents.prefetch(keySelector(ahead), $0) }
+      }
+      let record = batch[index]
+      let key = keySelector(record)
+      var window = TimeWindow.global
+      assigner.forEachWindow(timestampOf(record)) { window = $0 }
+      if window.maxTimestamp &+ lateness <= watermark {
+        if let late { out.emit(late(record)) }
+        continue
+      }
+      let isNew = try contents.modify(key, window) { acc -> Bool in
+        let fresh = acc == nil
+        add(record, &acc)
+        return fresh
+      }
+      if window.maxTimestamp <= watermark {
+        // Late but within the allowed lateness: fire again with the update.
+        currentKey = key
+        backend.current.key = key
+        try apply(.fire, key: key, window: window, out: &out)
+      } else if isNew {
+        try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window)
+      }
+      if isNew { try registerCleanup(key: key, window: window) }
     }
   }
 
