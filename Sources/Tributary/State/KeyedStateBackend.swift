@@ -31,7 +31,13 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     let kind: String
     let table: AnyObject
     let keys: (_ body: (Key) throws -> Void) throws -> Void
+    /// Appends every entry as (key group, key, namespace, value) records.
+    let snapshot: (_ writer: inout BinaryWriter) throws -> Int
+    /// Stores one entry read back from a snapshot.
+    let restore: (_ key: [UInt8], _ namespace: [UInt8], _ value: [UInt8]) throws -> Void
   }
+  /// Entries of restored states not declared yet, by state name.
+  var pendingRestore: [String: (kind: String, entries: [RestoredEntry])] = [:]
   @usableFromInline var registered: [String: Registered] = [:]
   /// Prefetchers of the in-memory tables (heap, or RocksDB caches) of plain keyed state.
   @usableFromInline var prefetchers: [(Key) -> Void] = []
@@ -190,9 +196,48 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
       return table
     }
     let table = make(UInt16(registered.count))
+    let maxParallelism = context.maxParallelism
     registered[name] = Registered(
       id: UInt16(registered.count), kind: kind, table: table,
-      keys: { body in try keys(table, body) })
+      keys: { body in try keys(table, body) },
+      snapshot: { writer in
+        var scratch = BinaryWriter(capacity: 32)
+        var count = 0
+        try table.forEach { address, value in
+          scratch.reset()
+          address.key.encode(to: &scratch)
+          let group = KeyGroups.keyGroup(
+            hash: StableHash.hash(scratch.bytes), maxParallelism: maxParallelism)
+          writer.writeFixed(UInt16(group))
+          writer.writeLengthPrefixed(scratch.bytes)
+          scratch.reset()
+          address.namespace.encode(to: &scratch)
+          writer.writeLengthPrefixed(scratch.bytes)
+          scratch.reset()
+          value.encode(to: &scratch)
+          writer.writeLengthPrefixed(scratch.bytes)
+          count += 1
+        }
+        return count
+      },
+      restore: { key, namespace, value in
+        do {
+          let address = StateKey(try T.Key.decode(key), try T.Namespace.decode(namespace))
+          try table.put(address, try T.Value.decode(value))
+        } catch let error as CodecError {
+          throw StateError.corruptValue(
+            state: name,
+            keyGroup: KeyGroups.keyGroup(
+              hash: StableHash.hash(key), maxParallelism: maxParallelism),
+            underlying: error)
+        }
+      })
+    if let pending = pendingRestore.removeValue(forKey: name) {
+      guard pending.kind == kind else { throw StateError.conflictingDeclaration(state: name) }
+      for entry in pending.entries {
+        try registered[name]!.restore(entry.key, entry.namespace, entry.value)
+      }
+    }
     return table
   }
 }

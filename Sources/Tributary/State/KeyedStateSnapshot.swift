@@ -1,0 +1,108 @@
+/// One stored entry read back from a snapshot, still encoded.
+struct RestoredEntry {
+  let keyGroup: Int
+  let key: [UInt8]
+  let namespace: [UInt8]
+  let value: [UInt8]
+}
+
+/// A backend-independent snapshot of a keyed subtask's state: every entry of
+/// every declared state, tagged with its key group, so that it can be
+/// restored into either backend and redistributed by key group when the
+/// parallelism changes.
+///
+/// Format (all integers big-endian): magic "TKS1", state count (varint), then
+/// per state: name, kind (length-prefixed UTF-8), entry count (varint), and
+/// entries of key group (UInt16) | key | namespace | value (each
+/// length-prefixed). Decoding never traps: malformed bytes throw ``StateError``.
+public struct KeyedStateSnapshot: Sendable {
+  /// The encoded snapshot.
+  public let bytes: [UInt8]
+
+  /// Wraps encoded bytes (for example read back from checkpoint storage).
+  public init(bytes: [UInt8]) { self.bytes = bytes }
+
+  static let magic: [UInt8] = Array("TKS1".utf8)
+}
+
+extension KeyedStateBackend {
+  /// Takes a consistent snapshot of every declared state: write-back caches
+  /// are flushed first, so RocksDB state is complete. Synchronous: the caller
+  /// must not process records meanwhile.
+  public func snapshot() throws -> KeyedStateSnapshot {
+    try flush()
+    var writer = BinaryWriter(capacity: 4_096)
+    writer.writeRaw(KeyedStateSnapshot.magic)
+    let states = registered.sorted { $0.value.id < $1.value.id }
+    writer.writeVarUInt(UInt64(states.count + pendingRestore.count))
+    for (name, state) in states {
+      name.encode(to: &writer)
+      state.kind.encode(to: &writer)
+      var entries = BinaryWriter(capacity: 1_024)
+      let count = try state.snapshot(&entries)
+      writer.writeVarUInt(UInt64(count))
+      writer.writeRaw(entries.bytes)
+    }
+    // Restored states this run never declared are carried over unchanged.
+    for (name, pending) in pendingRestore.sorted(by: { $0.key < $1.key }) {
+      name.encode(to: &writer)
+      pending.kind.encode(to: &writer)
+      writer.writeVarUInt(UInt64(pending.entries.count))
+      for entry in pending.entries {
+        writer.writeFixed(UInt16(entry.keyGroup))
+        writer.writeLengthPrefixed(entry.key)
+        writer.writeLengthPrefixed(entry.namespace)
+        writer.writeLengthPrefixed(entry.value)
+      }
+    }
+    return KeyedStateSnapshot(bytes: writer.bytes)
+  }
+
+  /// Restores the entries of `snapshots` whose key group this subtask owns
+  /// (so a job can resume with another parallelism). States already declared
+  /// receive their entries now; others when they are declared.
+  /// - Throws: ``StateError/corruptValue(state:keyGroup:underlying:)`` for
+  ///   malformed snapshot bytes (nothing is half-applied to undeclared states).
+  public func restore(from snapshots: [KeyedStateSnapshot]) throws {
+    let owned = context.keyGroupRange
+    var byState: [String: (kind: String, entries: [RestoredEntry])] = [:]
+    for snapshot in snapshots {
+      var reader = BinaryReader(snapshot.bytes)
+      do throws(CodecError) {
+        let magic = try reader.readRaw(count: 4, for: "snapshot header")
+        guard Array(magic) == KeyedStateSnapshot.magic else {
+          throw CodecError.invalid(type: "KeyedStateSnapshot", reason: "bad magic")
+        }
+        let states = try reader.readVarUInt()
+        for _ in 0..<states {
+          let name = try String.decode(from: &reader)
+          let kind = try String.decode(from: &reader)
+          let count = try reader.readVarUInt()
+          var collected = byState[name] ?? (kind, [])
+          for _ in 0..<count {
+            let group = Int(try reader.readFixed(UInt16.self))
+            let key = Array(try reader.readLengthPrefixed())
+            let namespace = Array(try reader.readLengthPrefixed())
+            let value = Array(try reader.readLengthPrefixed())
+            if owned.contains(group) {
+              collected.entries.append(
+                RestoredEntry(keyGroup: group, key: key, namespace: namespace, value: value))
+            }
+          }
+          byState[name] = collected
+        }
+      } catch {
+        throw StateError.corruptValue(
+          state: "(snapshot of \(context.operatorName))", keyGroup: -1, underlying: error)
+      }
+    }
+    for (name, restored) in byState {
+      if let state = registered[name] {
+        guard state.kind == restored.kind else { throw StateError.conflictingDeclaration(state: name) }
+        for entry in restored.entries { try state.restore(entry.key, entry.namespace, entry.value) }
+      } else {
+        pendingRestore[name] = restored
+      }
+    }
+  }
+}
