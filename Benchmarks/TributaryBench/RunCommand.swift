@@ -83,17 +83,18 @@ struct RunCommand: AsyncParsableCommand {
       result = try await runW1(events: events, parallelism: parallelism)
       if !noBaseline { baseline = runW1PlainLoop(events: events) }
     }
-    var fields: [(String, JSONValue)] = [
-      ("workload", .string(workload)),
-      ("events", .int(events)),
-      ("parallelism", .int(parallelism)),
-    ] + stateFields + [
-      ("seconds", .double(result.seconds)),
-      ("events_per_second", .double(Double(events) / result.seconds)),
-      ("output_records", .int(result.outputRecords)),
-      ("output_sum", .int64(result.outputSum)),
-      ("peak_rss_bytes", .int(peakResidentBytes())),
-    ]
+    var fields: [(String, JSONValue)] =
+      [
+        ("workload", .string(workload)),
+        ("events", .int(events)),
+        ("parallelism", .int(parallelism)),
+      ] + stateFields + [
+        ("seconds", .double(result.seconds)),
+        ("events_per_second", .double(Double(events) / result.seconds)),
+        ("output_records", .int(result.outputRecords)),
+        ("output_sum", .int64(result.outputSum)),
+        ("peak_rss_bytes", .int(peakResidentBytes())),
+      ]
     for key in result.extra.keys.sorted() { fields.append((key, result.extra[key]!)) }
     if let baseline {
       let rate = Double(events) / baseline.seconds

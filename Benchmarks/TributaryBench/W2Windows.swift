@@ -144,7 +144,8 @@ func runW2(events: Int, parallelism: Int, backend: StateBackendConfiguration) as
   let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
   env.generate(count: events) { CanonicalEvent.make($0) }
     .assignTimestampsAndWatermarks(
-      .monotonic { $0.timestampMs }.withInterval(.milliseconds(50)))
+      .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))
+    )
     .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: report.passTimes)) }
     .withTimestamps { $0.timestampMs }
     .keyBy { $0.key }

@@ -35,7 +35,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   public func validate() throws {
     guard (1...KeyGroups.defaultMaxParallelism).contains(parallelism) else {
       throw ValidationError(
-        "--parallelism must be between 1 and \(KeyGroups.defaultMaxParallelism), got \(parallelism)")
+        "--parallelism must be between 1 and \(KeyGroups.defaultMaxParallelism), got \(parallelism)"
+      )
     }
     if let stateBackend, StateBackendConfiguration.Kind(rawValue: stateBackend) == nil {
       throw ValidationError("--state-backend must be heap or rocksdb, got '\(stateBackend)'")

@@ -89,7 +89,10 @@ import Testing
     // At 1,000 per second the source cannot have emitted much more than
     // 1,000 × elapsed seconds (plus one batch), however busy the machine.
     let elapsed = first.duration(to: .now)
-    let ceiling = Int(Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15) + 10
+    let ceiling =
+      Int(
+        Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15)
+      + 10
     #expect(seen.value > 20 && seen.value <= ceiling, "saw \(seen.value), ceiling \(ceiling)")
   }
 }

@@ -5,7 +5,10 @@ import Testing
 
 /// Text and CSV sources, and the text file sink.
 @Suite struct FileConnectorTests {
-  struct Reading: Sendable, Equatable { var sensor: String; var value: Double }
+  struct Reading: Sendable, Equatable {
+    var sensor: String
+    var value: Double
+  }
 
   @Test func csvSourceParsesEveryLine() async throws {
     let dir = try temporaryDirectory()

@@ -32,7 +32,9 @@ import Testing
     let c = env.fromCollection(Array(50_000..<50_500)).parallelism(1)
     let out = a.union(b, c).map { $0 + 1 }.collect()
     try await env.execute()
-    let expected = (Array(0..<1_000) + Array(10_000..<12_000) + Array(50_000..<50_500)).map { $0 + 1 }
+    let expected = (Array(0..<1_000) + Array(10_000..<12_000) + Array(50_000..<50_500)).map {
+      $0 + 1
+    }
     expectSameElements(out.values, expected)
   }
 
@@ -42,7 +44,10 @@ import Testing
   {
     let env = StreamEnvironment(parallelism: parallelism)
     env.configuration.stateBackend = StateBackendConfiguration(kind: backend, cacheBytes: 4_096)
-    struct Item: Sendable, Codable, BinaryCodable { var key: Int; var value: Int }
+    struct Item: Sendable, Codable, BinaryCodable {
+      var key: Int
+      var value: Int
+    }
     let items = (0..<10_000).map { Item(key: ($0 * 7) % 37, value: $0 % 11) }
     let out = env.fromCollection(items).parallelism(1)
       .keyBy { $0.key }
@@ -101,10 +106,14 @@ import Testing
   func wordCountOnGeneratedText(parallelism: Int) async throws {
     let vocabulary = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]
     @Sendable func line(_ n: Int) -> String {
-      (0..<8).map { vocabulary[(n * 31 + $0 * 17 + n / 3) % vocabulary.count] }.joined(separator: " ")
+      (0..<8).map { vocabulary[(n * 31 + $0 * 17 + n / 3) % vocabulary.count] }.joined(
+        separator: " ")
     }
     let env = StreamEnvironment(parallelism: parallelism)
-    struct WordCount: Sendable, Codable, BinaryCodable { var word: String; var count: Int }
+    struct WordCount: Sendable, Codable, BinaryCodable {
+      var word: String
+      var count: Int
+    }
     let out = env.generate(count: 3_000) { line($0) }
       .flatMap { $0.split(separator: " ").map { WordCount(word: String($0), count: 1) } }
       .keyBy { $0.word }
@@ -114,7 +123,9 @@ import Testing
     var final: [String: Int] = [:]
     for update in out.values { final[update.word] = max(final[update.word] ?? 0, update.count) }
     var expected: [String: Int] = [:]
-    for n in 0..<3_000 { for word in line(n).split(separator: " ") { expected[String(word), default: 0] += 1 } }
+    for n in 0..<3_000 {
+      for word in line(n).split(separator: " ") { expected[String(word), default: 0] += 1 }
+    }
     #expect(final == expected)
   }
 

@@ -7,7 +7,10 @@ import Testing
 @Suite struct RuntimeBehaviourTests {
   @Test(arguments: [1, 2, 4])
   func perKeyOrderSurvivesKeyBy(parallelism: Int) async throws {
-    struct Tagged: Sendable { var key: Int; var sequence: Int }
+    struct Tagged: Sendable {
+      var key: Int
+      var sequence: Int
+    }
     let env = StreamEnvironment(parallelism: parallelism)
     env.configuration.batchSize = 64
     let out = env.generate(count: 50_000) { Tagged(key: ($0 * 13) % 101, sequence: $0) }
@@ -45,7 +48,9 @@ import Testing
       for s in 0..<parallelism {
         let range = KeyGroups.range(subtask: s, parallelism: parallelism, maxParallelism: 128)
         for group in range {
-          #expect(KeyGroups.subtask(forKeyGroup: group, parallelism: parallelism, maxParallelism: 128) == s)
+          #expect(
+            KeyGroups.subtask(forKeyGroup: group, parallelism: parallelism, maxParallelism: 128)
+              == s)
         }
         covered += Array(range)
       }
@@ -56,8 +61,12 @@ import Testing
   @Test func stableHashIsPinned() {
     // These values were computed once; a change would move every key's state.
     var scratch = BinaryWriter()
-    #expect(KeyGroups.keyGroup(of: "apple", maxParallelism: 128, scratch: &scratch) == Self.pinned["apple"])
-    #expect(KeyGroups.keyGroup(of: Int64(42), maxParallelism: 128, scratch: &scratch) == Self.pinned["i:42"])
+    #expect(
+      KeyGroups.keyGroup(of: "apple", maxParallelism: 128, scratch: &scratch)
+        == Self.pinned["apple"])
+    #expect(
+      KeyGroups.keyGroup(of: Int64(42), maxParallelism: 128, scratch: &scratch)
+        == Self.pinned["i:42"])
   }
 
   static let pinned: [String: Int] = ["apple": 22, "i:42": 9]
@@ -166,6 +175,7 @@ final class RSSSampler: @unchecked Sendable {
     let viaEncoding = KeyGroups.keyGroup(
       hash: StableHash.hash(value.encodedBytes()), maxParallelism: 128)
     #expect(KeyGroups.keyGroup(of: value, maxParallelism: 128, scratch: &scratch) == viaEncoding)
-    #expect(KeyGroups.keyGroup(of: Int(value), maxParallelism: 128, scratch: &scratch) == viaEncoding)
+    #expect(
+      KeyGroups.keyGroup(of: Int(value), maxParallelism: 128, scratch: &scratch) == viaEncoding)
   }
 }

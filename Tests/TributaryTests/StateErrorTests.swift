@@ -122,10 +122,14 @@ import Testing
     let db = try h.db
     let victim = 77
     let group = stateKeyGroup(of: victim)
-    try db.put(try Self.rocksKey(of: victim, stateId: Int(h.backend.registered["balance"]!.id), in: db), Self.corruptions[corruption].1)
+    try db.put(
+      try Self.rocksKey(of: victim, stateId: Int(h.backend.registered["balance"]!.id), in: db),
+      Self.corruptions[corruption].1)
     // Invalid UTF-8 in a list element of another key.
     let victim2 = 78
-    try db.put(try Self.rocksKey(of: victim2, stateId: Int(h.backend.registered["names"]!.id), in: db), [1, 2, 0xFF, 0xFE])
+    try db.put(
+      try Self.rocksKey(of: victim2, stateId: Int(h.backend.registered["names"]!.id), in: db),
+      [1, 2, 0xFF, 0xFE])
 
     h.at(victim)
     Self.expectCorrupt("balance", keyGroup: group) { _ = try state.value() }
@@ -149,7 +153,8 @@ import Testing
   @Test func corruptValueBehindTheCache() throws {
     let h = try StateHarness<Int>(.rocksTinyCache)
     defer { h.close() }
-    let state = try h.context.state(ValueStateDescriptor<String>("label", ttl: StateTTL(.seconds(60))))
+    let state = try h.context.state(
+      ValueStateDescriptor<String>("label", ttl: StateTTL(.seconds(60))))
     for key in 0..<500 {
       h.at(key)
       try state.update("label \(key)")
@@ -159,7 +164,8 @@ import Testing
         as? RocksDBStateTable<Int, VoidNamespace, TimestampedValue<String>>)
     try table.flushAndDropCache()
     let db = try h.db
-    try db.put(try Self.rocksKey(of: 300, stateId: Int(h.backend.registered["label"]!.id), in: db), [0, 0])
+    try db.put(
+      try Self.rocksKey(of: 300, stateId: Int(h.backend.registered["label"]!.id), in: db), [0, 0])
     h.at(300)
     Self.expectCorrupt("label", keyGroup: stateKeyGroup(of: 300)) { _ = try state.value() }
     h.at(301)

@@ -60,7 +60,8 @@ import Testing
         if found.sorted() != want.sorted() {
           wrong += 1
           if wrong <= 3 {
-            Issue.record("group \(group) state \(stateId): \(found.count) keys, expected \(want.count)")
+            Issue.record(
+              "group \(group) state \(stateId): \(found.count) keys, expected \(want.count)")
           }
         }
         // Values are the BinaryCodable encodings of the stored values.

@@ -50,10 +50,12 @@ import Testing
     let env = StreamEnvironment(parallelism: parallelism)
     env.configuration.stateBackend = config.configuration(directory: directory.path)
     let count = 50_000
-    let out = env.generate(count: count) { i in Event(key: (i * 7919) % 5_000, value: Int64(i % 100)) }
-      .keyBy { $0.key }
-      .process(SumPerKey())
-      .collect()
+    let out = env.generate(count: count) { i in
+      Event(key: (i * 7919) % 5_000, value: Int64(i % 100))
+    }
+    .keyBy { $0.key }
+    .process(SumPerKey())
+    .collect()
     _ = try await withTimeout(60) { try await env.execute() }
 
     var expected: [Int: Int64] = [:]

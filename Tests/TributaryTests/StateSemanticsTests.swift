@@ -271,7 +271,8 @@ import Testing
           m.average = nil
         } else {
           try average.add(n)
-          m.average = AverageAggregate().add(n, to: m.average ?? AverageAggregate().createAccumulator())
+          m.average = AverageAggregate().add(
+            n, to: m.average ?? AverageAggregate().createAccumulator())
         }
       case 15:
         let v: [String?] = (0..<(n % 5)).map { $0 % 2 == 0 ? "s\(key)_\($0)" : nil }

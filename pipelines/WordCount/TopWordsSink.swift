@@ -22,6 +22,10 @@ final class TopWordsSink: StreamSink {
 }
 
 extension String {
-  func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-  func rightPadded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+  func leftPadded(_ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - count)) + self
+  }
+  func rightPadded(_ width: Int) -> String {
+    self + String(repeating: " ", count: max(0, width - count))
+  }
 }

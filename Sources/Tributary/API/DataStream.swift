@@ -78,13 +78,14 @@ public struct DataStream<T: Sendable>: Sendable {
   public func filter(
     name: String = "Filter", _ isIncluded: @escaping @Sendable (T) throws -> Bool
   ) -> DataStream<T> {
-    keepingTimestamps(transform(name) { _ in
-      OperatorKernel { batch, out in
-        out = try BatchBuilder.build(capacity: batch.count) { append in
-          for record in batch where try isIncluded(record) { append(record) }
+    keepingTimestamps(
+      transform(name) { _ in
+        OperatorKernel { batch, out in
+          out = try BatchBuilder.build(capacity: batch.count) { append in
+            for record in batch where try isIncluded(record) { append(record) }
+          }
         }
-      }
-    })
+      })
   }
 
   /// `stream` with this stream's timestamps (for operators that keep the type).

@@ -182,8 +182,8 @@ public protocol KeyedProcessFunction<Key, Input, Output>: Sendable {
 
 extension KeyedProcessFunction {
   public mutating func open(_ context: KeyedContext<Key>) throws {}
-  public mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws
-  {}
+  public mutating func endOfInput(context: KeyedContext<Key>, out: inout Collector<Output>) throws {
+  }
   public mutating func onTimer(
     _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Key>,
     out: inout Collector<Output>

@@ -63,7 +63,8 @@ public final class StreamEnvironment: Sendable {
   public func execute() async throws -> JobResult {
     let nodes = graph.withLock { $0.nodes }
     guard nodes.contains(where: \.isSink) else {
-      throw JobError.invalidPipeline("the pipeline has no sink; add one with sink(…), print() or collect()")
+      throw JobError.invalidPipeline(
+        "the pipeline has no sink; add one with sink(…), print() or collect()")
     }
     let config = configuration
     let plan = try PhysicalPlan(nodes: nodes, config: config)

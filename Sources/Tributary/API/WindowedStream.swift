@@ -185,7 +185,8 @@ extension DataStream {
   public func lateRecords(_ tag: LateDataTag<T>) -> DataStream<T> {
     guard let stream = tag.stream else {
       preconditionFailure(
-        "lateRecords(_:) before the window using this tag was built: call aggregate/reduce/process first")
+        "lateRecords(_:) before the window using this tag was built: call aggregate/reduce/process first"
+      )
     }
     return stream
   }

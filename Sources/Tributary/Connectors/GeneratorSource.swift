@@ -26,7 +26,8 @@ extension StreamEnvironment {
       }
     }
     let node = addNode(
-      name: name, inputs: [], role: NodeRole<Never, T>.source(factory, ratePerSecond: ratePerSecond))
+      name: name, inputs: [], role: NodeRole<Never, T>.source(factory, ratePerSecond: ratePerSecond)
+    )
     return DataStream(environment: self, node: node)
   }
 }

@@ -151,12 +151,16 @@ public final class TextFileSink<T: Sendable>: StreamSink {
       var line = format(record)
       line.append("\n")
       let written = line.withCString { fputs($0, file) }
-      if written < 0 { throw FileSinkError(path: "output", reason: String(cString: strerror(errno))) }
+      if written < 0 {
+        throw FileSinkError(path: "output", reason: String(cString: strerror(errno)))
+      }
     }
   }
 
   public func finish() throws {
-    if fflush(file) != 0 { throw FileSinkError(path: path, reason: String(cString: strerror(errno))) }
+    if fflush(file) != 0 {
+      throw FileSinkError(path: path, reason: String(cString: strerror(errno)))
+    }
   }
 
   public func close() { fclose(file) }

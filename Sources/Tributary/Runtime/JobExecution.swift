@@ -48,7 +48,7 @@ struct JobExecution: Sendable {
         } catch {
           cancelAll.cancel()
           group.cancelAll()
-          while let _ = try? await group.next() {}
+          while (try? await group.next()) != nil {}
           throw error
         }
       }

@@ -30,8 +30,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   }
 
   @inlinable
-  public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64?
-  {
+  public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64? {
     guard let context else { return watermark }
     var collector = Collector(buffer: output)
     output = []

@@ -28,5 +28,6 @@ public struct SourceReader<Output: Sendable> {
 }
 
 /// Creates one reader per source subtask.
-public typealias SourceFactory<Output: Sendable> = @Sendable (OperatorContext) throws ->
+public typealias SourceFactory<Output: Sendable> =
+  @Sendable (OperatorContext) throws ->
   SourceReader<Output>

@@ -43,9 +43,10 @@ public struct SinkKernel<Input: Sendable> {
 }
 
 /// Creates one sink instance per subtask.
-public typealias SinkFactory<Input: Sendable> = @Sendable (OperatorContext) throws -> SinkKernel<
-  Input
->
+public typealias SinkFactory<Input: Sendable> =
+  @Sendable (OperatorContext) throws -> SinkKernel<
+    Input
+  >
 
 /// The last link of a chain: hands batches to a sink.
 final class SinkLink<In: Sendable>: Downstream<In> {

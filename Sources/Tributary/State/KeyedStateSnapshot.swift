@@ -98,7 +98,9 @@ extension KeyedStateBackend {
     }
     for (name, restored) in byState {
       if let state = registered[name] {
-        guard state.kind == restored.kind else { throw StateError.conflictingDeclaration(state: name) }
+        guard state.kind == restored.kind else {
+          throw StateError.conflictingDeclaration(state: name)
+        }
         for entry in restored.entries { try state.restore(entry.key, entry.namespace, entry.value) }
       } else {
         pendingRestore[name] = restored

@@ -1,7 +1,9 @@
 /// A state table addressed by key and an explicit namespace (windows, timers),
 /// on whichever backend the job uses. Its methods switch over the two
 /// concrete table types, so calls stay specialised (no generic dispatch).
-public struct NamespacedState<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable> {
+public struct NamespacedState<
+  Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable
+> {
   @usableFromInline
   enum Storage {
     case heap(HeapStateTable<Key, Namespace, Value>)

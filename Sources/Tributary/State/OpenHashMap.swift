@@ -60,7 +60,8 @@ public final class OpenHashMap<Key: Hashable, Value> {
     {
       bits = unsafeBitCast(key, to: UInt64.self)
     } else if MemoryLayout<Key>.size == 24
-      && (Key.self == StateKey<Int64, TimeWindow>.self || Key.self == StateKey<Int, TimeWindow>.self)
+      && (Key.self == StateKey<Int64, TimeWindow>.self
+        || Key.self == StateKey<Int, TimeWindow>.self)
     {
       // Window state of integer keys: mix the key and the window bounds.
       let words = unsafeBitCast(key, to: (UInt64, UInt64, UInt64).self)

@@ -29,7 +29,9 @@ struct CachedStateEntry<Value> {
 /// the subtask's ``StateCacheBudget`` is exceeded) and at every ``flush()``,
 /// which snapshots call, so a checkpoint always sees all state in RocksDB.
 /// With a zero budget every operation goes straight to RocksDB.
-public final class RocksDBStateTable<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable>: StateTable {
+public final class RocksDBStateTable<
+  Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable, Value: BinaryCodable
+>: StateTable {
   @usableFromInline let db: RocksDB
   @usableFromInline let name: String
   @usableFromInline let stateId: UInt16

@@ -11,7 +11,8 @@ public struct VoidNamespace: BinaryCodable, Hashable, Sendable {
 }
 
 /// A key together with a namespace: the address of one state value.
-public struct StateKey<Key: Hashable & Sendable, Namespace: Hashable & Sendable>: Hashable, Sendable {
+public struct StateKey<Key: Hashable & Sendable, Namespace: Hashable & Sendable>: Hashable, Sendable
+{
   /// The record key.
   public var key: Key
   /// The namespace (``VoidNamespace`` for plain keyed state, a window for window state).

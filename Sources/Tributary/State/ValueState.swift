@@ -128,7 +128,8 @@ public final class ReducingState<Value: BinaryCodable>: @unchecked Sendable {
 
   @usableFromInline
   init(
-    name: String, access: StoredAccess<Value>, reduce: @escaping @Sendable (Value, Value) throws -> Value
+    name: String, access: StoredAccess<Value>,
+    reduce: @escaping @Sendable (Value, Value) throws -> Value
   ) {
     self.name = name
     self.access = access

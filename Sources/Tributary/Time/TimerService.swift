@@ -46,7 +46,8 @@ public struct TimerAddress<Namespace: BinaryCodable & Hashable>: BinaryCodable, 
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     let timestamp = try Int64.decode(from: &reader)
     let domain = try TimeDomain.decode(from: &reader)
-    return Self(timestamp: timestamp, domain: domain, namespace: try Namespace.decode(from: &reader))
+    return Self(
+      timestamp: timestamp, domain: domain, namespace: try Namespace.decode(from: &reader))
   }
 }
 
@@ -119,7 +120,8 @@ struct TimerHeap<Key, Namespace> {
 /// registered while firing fires in the same pass if already due. Timers are
 /// stored in the job's state backend (the source of truth, part of snapshots);
 /// an in-memory heap orders them. Used by one task only.
-public final class TimerService<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable> {
+public final class TimerService<Key: BinaryCodable & Hashable, Namespace: BinaryCodable & Hashable>
+{
   @usableFromInline let table: NamespacedState<Key, TimerAddress<Namespace>, Bool>
   @usableFromInline var eventTimers = TimerHeap<Key, Namespace>()
   @usableFromInline var processingTimers = TimerHeap<Key, Namespace>()
@@ -130,7 +132,8 @@ public final class TimerService<Key: BinaryCodable & Hashable, Namespace: Binary
   /// Creates the timer service named `name` in `backend`.
   @inlinable
   public init(name: String, backend: KeyedStateBackend<Key>) throws {
-    table = try backend.namespacedState(name, namespace: TimerAddress<Namespace>.self, value: Bool.self)
+    table = try backend.namespacedState(
+      name, namespace: TimerAddress<Namespace>.self, value: Bool.self)
   }
 
   /// Number of pending timers (both domains; includes deleted ones not yet popped).

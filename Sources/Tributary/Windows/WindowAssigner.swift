@@ -29,13 +29,15 @@ public struct WindowAssigner: Sendable {
   /// Fixed-size, non-overlapping processing-time windows.
   public static func tumblingProcessingTime(_ size: Duration, offset: Duration = .zero) -> Self {
     Self(
-      kind: .tumbling(size: size.milliseconds, offset: offset.milliseconds), domain: .processingTime)
+      kind: .tumbling(size: size.milliseconds, offset: offset.milliseconds), domain: .processingTime
+    )
   }
 
   /// Event-time windows of `size` starting every `slide` (a record is in size/slide windows).
   public static func sliding(_ size: Duration, slide: Duration, offset: Duration = .zero) -> Self {
     Self(
-      kind: .sliding(size: size.milliseconds, slide: slide.milliseconds, offset: offset.milliseconds),
+      kind: .sliding(
+        size: size.milliseconds, slide: slide.milliseconds, offset: offset.milliseconds),
       domain: .eventTime)
   }
 
@@ -44,7 +46,8 @@ public struct WindowAssigner: Sendable {
     _ size: Duration, slide: Duration, offset: Duration = .zero
   ) -> Self {
     Self(
-      kind: .sliding(size: size.milliseconds, slide: slide.milliseconds, offset: offset.milliseconds),
+      kind: .sliding(
+        size: size.milliseconds, slide: slide.milliseconds, offset: offset.milliseconds),
       domain: .processingTime)
   }
 

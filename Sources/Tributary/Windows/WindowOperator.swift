@@ -20,7 +20,9 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// the allowed lateness updates its window and makes it fire again; window
 /// state is removed at `maxTimestamp + allowedLateness` (event time) or at the
 /// window end (processing time). Session windows merge their accumulators.
-public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable>: StreamOperator {
+public final class WindowOperator<
+  Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable
+>: StreamOperator {
   public typealias Input = T
 
   @usableFromInline let assigner: WindowAssigner
@@ -221,7 +223,9 @@ public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Ac
       if window.maxTimestamp <= timers.currentWatermark {
         result = .fire
       } else {
-        if isNew { try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window) }
+        if isNew {
+          try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window)
+        }
         result = .continue
       }
     } else {
@@ -282,7 +286,8 @@ public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Ac
     currentWindow = merged
     syncTriggerTime()
     if !absorbed.isEmpty { try trigger.onMerge(window: merged, context: triggerContext) }
-    let result = try trigger.onElement(timestamp: timestamp, window: merged, context: triggerContext)
+    let result = try trigger.onElement(
+      timestamp: timestamp, window: merged, context: triggerContext)
     try registerCleanupAlways(key: key, window: merged)
     try apply(result, key: key, window: merged, out: &out)
   }
@@ -389,7 +394,9 @@ public final class WindowOperator<Key: BinaryCodable & Hashable, T: Sendable, Ac
     try trigger.clear(window: window, context: triggerContext)
     try triggerValues.remove(key, window)
     let cleanup = cleanupTime(window)
-    if cleanup != .max { try timers.delete(assigner.domain, at: cleanup, key: key, namespace: window) }
+    if cleanup != .max {
+      try timers.delete(assigner.domain, at: cleanup, key: key, namespace: window)
+    }
   }
 
   @inlinable

@@ -138,7 +138,9 @@ public struct CountTrigger: WindowTrigger {
     try context.setValue(seen)
     return .continue
   }
-  public func clear(window: TimeWindow, context: TriggerContext) throws { try context.setValue(nil) }
+  public func clear(window: TimeWindow, context: TriggerContext) throws {
+    try context.setValue(nil)
+  }
 }
 
 /// Turns every `fire` of `trigger` into `fireAndPurge` (as Flink's PurgingTrigger).
