@@ -112,7 +112,10 @@ struct FiredTimer: Hashable, Comparable {
       Reading(key: Int(rng.next() % 13), ts: Int64(i) * 10, value: 0, id: i)
     }
     let strategy = WatermarkStrategy<Reading>.monotonic { $0.ts }.withInterval(.zero)
-    let out = env.fromCollection(readings).assignTimestampsAndWatermarks(strategy)
+    // One source subtask, so each key's records reach the keyed operator in
+    // input order (the expectation below follows that order).
+    let out = env.fromCollection(readings).parallelism(1)
+      .assignTimestampsAndWatermarks(strategy).parallelism(1)
       .keyBy { $0.key }
       .process(EventTimerProbe())
       .collect()

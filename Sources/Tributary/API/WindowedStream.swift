@@ -179,10 +179,11 @@ extension KeyedStream {
 }
 
 extension DataStream {
-  /// The late-data output bound to `tag` by a window built from a stream with
-  /// ``WindowedStream/sideOutputLateData(_:)``.
+  /// The late-data output bound to `tag` by a window built with
+  /// ``WindowedStream/sideOutputLateData(_:)`` (Flink's `getSideOutput`): call
+  /// it on the window's result stream.
   /// - Precondition: the window was built (e.g. `aggregate` was called) first.
-  public func lateRecords(_ tag: LateDataTag<T>) -> DataStream<T> {
+  public func lateRecords<Record: Sendable>(_ tag: LateDataTag<Record>) -> DataStream<Record> {
     guard let stream = tag.stream else {
       preconditionFailure(
         "lateRecords(_:) before the window using this tag was built: call aggregate/reduce/process first"

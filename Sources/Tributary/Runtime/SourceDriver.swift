@@ -93,6 +93,15 @@ struct InputDriver<In: Sendable> {
       }
       if !anyActive {
         if open > 0 && !reportedIdle {
+          // As Flink's status valve: when the last input goes idle, the
+          // furthest watermark any open input reached becomes the task's own,
+          // so progress made while another input held the minimum is not lost.
+          var furthest = Int64.min
+          for c in 0..<channels where !ended[c] { furthest = max(furthest, watermarks[c]) }
+          if furthest > emitted {
+            emitted = furthest
+            try await head.pushWatermark(furthest)
+          }
           reportedIdle = true
           try await head.pushIdleness(true)
         }

@@ -171,7 +171,7 @@ public final class TimerService<Key: BinaryCodable & Hashable, Namespace: Binary
     to watermark: Int64, _ fire: (Int64, Key, Namespace) throws -> Void
   ) throws {
     if watermark > storedWatermark { storedWatermark = watermark }
-    try drain(&eventTimers, .eventTime, upTo: watermark, fire)
+    try drain(.eventTime, upTo: watermark, fire)
   }
 
   /// Fires, in order, every processing-time timer at or before `now`.
@@ -179,19 +179,30 @@ public final class TimerService<Key: BinaryCodable & Hashable, Namespace: Binary
   public func advanceProcessingTime(to now: Int64, _ fire: (Int64, Key, Namespace) throws -> Void)
     throws
   {
-    try drain(&processingTimers, .processingTime, upTo: now, fire)
+    try drain(.processingTime, upTo: now, fire)
   }
 
   /// The earliest pending processing-time timer, if any.
   public var nextProcessingTime: Int64? { processingTimers.top?.timestamp }
 
+  /// Pops and fires due timers one at a time; `fire` may register new timers
+  /// (the heaps are not borrowed across the call), which fire in the same pass
+  /// when already due.
   @inlinable
   func drain(
-    _ heap: inout TimerHeap<Key, Namespace>, _ domain: TimeDomain, upTo limit: Int64,
-    _ fire: (Int64, Key, Namespace) throws -> Void
+    _ domain: TimeDomain, upTo limit: Int64, _ fire: (Int64, Key, Namespace) throws -> Void
   ) throws {
-    while let top = heap.top, top.timestamp <= limit {
-      _ = heap.pop()
+    while true {
+      let next: TimerHeap<Key, Namespace>.Entry?
+      switch domain {
+      case .eventTime:
+        guard let top = eventTimers.top, top.timestamp <= limit else { return }
+        next = eventTimers.pop()
+      case .processingTime:
+        guard let top = processingTimers.top, top.timestamp <= limit else { return }
+        next = processingTimers.pop()
+      }
+      guard let top = next else { return }
       let address = TimerAddress(timestamp: top.timestamp, domain: domain, namespace: top.namespace)
       // A deleted timer is gone from the table: skip it.
       guard try table.get(top.key, address) != nil else { continue }
