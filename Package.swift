@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "Tributary", targets: ["Tributary"]),
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
     .executable(name: "word-count", targets: ["WordCount"]),
+    .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
   ],
   dependencies: [
@@ -68,6 +69,11 @@ let package = Package(
       name: "WordCount",
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/WordCount"
+    ),
+    .executableTarget(
+      name: "WindowedCounts",
+      dependencies: ["Tributary", "TributaryCLI"],
+      path: "pipelines/WindowedCounts"
     ),
     .executableTarget(
       name: "TributaryBench",

@@ -26,6 +26,23 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Option(help: "RocksDB write-back cache per keyed subtask, in MiB (0 turns it off).")
   public var stateCacheMb: Int = 64
 
+  /// Where checkpoints are written and resumed from.
+  @Option(help: "Checkpoint directory; a complete checkpoint there is resumed from.")
+  public var checkpointDir: String?
+
+  /// How often to checkpoint.
+  @Option(
+    help: "Checkpoint interval, e.g. 200ms, 1s, 10s, or off (default 1s with --checkpoint-dir).")
+  public var checkpointInterval: String = "1s"
+
+  /// Exactly-once (aligned barriers) or at-least-once.
+  @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
+  public var mode: String = "exactly-once"
+
+  /// Start from scratch even if the checkpoint directory holds checkpoints.
+  @Flag(help: "Ignore existing checkpoints in --checkpoint-dir and start from scratch.")
+  public var fresh = false
+
   /// Records per batch between tasks.
   @Option(help: .hidden)
   public var batchSize: Int = 1024
@@ -45,6 +62,42 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       throw ValidationError("--state-cache-mb must not be negative, got \(stateCacheMb)")
     }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    if checkpointIntervalMillis == -1 {
+      throw ValidationError(
+        "--checkpoint-interval must look like 200ms, 1s, 10s or off, got '\(checkpointInterval)'")
+    }
+    guard ["exactly-once", "at-least-once"].contains(mode) else {
+      throw ValidationError("--mode must be exactly-once or at-least-once, got '\(mode)'")
+    }
+  }
+
+  /// The checkpoint interval in milliseconds; `nil` for `off`, -1 when unparseable.
+  public var checkpointIntervalMillis: Int64? {
+    Self.parseDuration(checkpointInterval)
+  }
+
+  /// Parses `off`, `250ms`, `2s`, `1m`; `nil` for off, -1 when invalid.
+  static func parseDuration(_ text: String) -> Int64? {
+    let lower = text.lowercased()
+    if lower == "off" || lower == "none" { return nil }
+    for (suffix, factor) in [("ms", Int64(1)), ("s", 1_000), ("m", 60_000)]
+    where lower.hasSuffix(suffix) {
+      if let value = Int64(lower.dropLast(suffix.count)), value > 0 { return value * factor }
+      return -1
+    }
+    return -1
+  }
+
+  /// Checkpointing as these options say (`nil` without --checkpoint-dir).
+  public func checkpointingConfiguration(log: @escaping @Sendable (String) -> Void)
+    -> CheckpointingConfiguration?
+  {
+    guard let checkpointDir else { return nil }
+    let settings = CheckpointSettings(
+      intervalMillis: checkpointIntervalMillis,
+      mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
+    return CheckpointingConfiguration(
+      directory: checkpointDir, settings: settings, fresh: fresh, log: log)
   }
 
   /// The state backend these options select.
@@ -65,8 +118,13 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     return config
   }
 
-  /// A fresh environment configured by these options.
-  public func makeEnvironment() -> StreamEnvironment {
-    StreamEnvironment(configuration: jobConfiguration)
+  /// A fresh environment configured by these options; checkpointing progress
+  /// ("resuming from checkpoint 7") goes to `log`.
+  public func makeEnvironment(log: @escaping @Sendable (String) -> Void = { print($0) })
+    -> StreamEnvironment
+  {
+    var config = jobConfiguration
+    config.checkpointing = checkpointingConfiguration(log: log)
+    return StreamEnvironment(configuration: config)
   }
 }

@@ -66,8 +66,27 @@ public final class StreamEnvironment: Sendable {
       throw JobError.invalidPipeline(
         "the pipeline has no sink; add one with sink(…), print() or collect()")
     }
-    let config = configuration
+    var config = configuration
     let plan = try PhysicalPlan(nodes: nodes, config: config)
-    return try await JobExecution(plan: plan, config: config).run()
+    var restarts = 0
+    while true {
+      let checkpoints = try config.checkpointing.map {
+        try JobCheckpointSetup.prepare($0, plan: plan, maxParallelism: config.maxParallelism)
+      }
+      do {
+        return try await JobExecution(plan: plan, config: config, checkpoints: checkpoints).run()
+      } catch let error as JobError {
+        // Restart from the latest complete checkpoint, if the strategy allows.
+        guard case .operatorFailed = error, var checkpointing = config.checkpointing,
+          let delay = config.restartStrategy.delay(beforeRestart: restarts + 1)
+        else { throw error }
+        restarts += 1
+        checkpointing.fresh = false
+        checkpointing.restorePath = nil
+        checkpointing.log("restart \(restarts) after failure: \(error)")
+        config.checkpointing = checkpointing
+        try await Task.sleep(for: delay)
+      }
+    }
   }
 }

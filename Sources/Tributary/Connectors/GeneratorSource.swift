@@ -5,7 +5,8 @@ extension StreamEnvironment {
   /// across the source's subtasks by index modulo parallelism, so subtask `s`
   /// emits `s, s+p, s+2p, …` in increasing order. `ratePerSecond` limits the
   /// total rate across subtasks. Restarting from a position `n` emits exactly
-  /// the records with index ≥ `n`.
+  /// the records with index ≥ `n`. With checkpointing, each subtask's next
+  /// index is its checkpointed position, and a restored job continues there.
   @inlinable
   public func generate<T: Sendable>(
     count: Int?, startingAt start: Int = 0, ratePerSecond: Double? = nil,
@@ -16,7 +17,11 @@ extension StreamEnvironment {
       let step = context.parallelism
       let s = context.subtaskIndex
       var next = start + ((s - start % step) % step + step) % step
-      return SourceReader { buffer, limit in
+      // Resuming from a checkpoint: continue at the recorded index.
+      if let restored = context.restoredState.first {
+        next = Int(try Int64.decode(restored))
+      }
+      return SourceReader(position: { Int64(next).encodedBytes() }) { buffer, limit in
         let available = next < end ? (end - 1 - next) / step + 1 : 0
         let count = min(limit, available)
         let first = next

@@ -19,6 +19,12 @@ class Downstream<T: Sendable>: DownstreamBase {
   func pushIdleness(_ idle: Bool) async throws {}
   /// A regular chance to act on processing time (timers, periodic watermarks).
   func tick() async throws {}
+  /// Checkpoint barrier: snapshot this link's operator into `snapshot`, then
+  /// forward the barrier (in order with the data).
+  func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder) async throws {}
+  /// After end of input: the state the job's final checkpoint needs (sinks'
+  /// last transactions).
+  func collectFinalState(into snapshot: TaskSnapshotBuilder) throws {}
 }
 
 /// Discards everything: the output of a chain without consumers.
@@ -71,6 +77,23 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     if !buffer.isEmpty { try await next.push(buffer) }
     if let forward { try await next.pushWatermark(forward) }
     try await emitSignals()
+  }
+
+  override func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder)
+    async throws
+  {
+    if let hook = kernel.snapshot {
+      try guarded {
+        if let bytes = try hook(barrier.id) {
+          snapshot.add(operatorID: context.operatorID, bytes: bytes)
+        }
+      }
+    }
+    try await next.pushBarrier(barrier, into: snapshot)
+  }
+
+  override func collectFinalState(into snapshot: TaskSnapshotBuilder) throws {
+    try next.collectFinalState(into: snapshot)
   }
 
   override func pushIdleness(_ idle: Bool) async throws {

@@ -13,6 +13,10 @@ public struct JobConfiguration: Sendable {
   /// How often tasks act on processing time (timers, periodic watermarks,
   /// idleness) when they are not busy anyway.
   public var tickInterval: Duration = .milliseconds(10)
+  /// Checkpointing (off when `nil`).
+  public var checkpointing: CheckpointingConfiguration?
+  /// What to do when a task fails (restarts need checkpointing).
+  public var restartStrategy: RestartStrategy = .none
   /// Whether forward edges of equal parallelism are fused into one task.
   public var chaining: Bool = true
   /// Where keyed state is kept (default: heap).

@@ -4,6 +4,8 @@ public enum JobError: Error, CustomStringConvertible {
   case operatorFailed(operatorName: String, subtask: Int, underlying: any Error)
   /// The pipeline cannot run as defined.
   case invalidPipeline(String)
+  /// Checkpoints failed more often in a row than tolerated.
+  case checkpointingFailed(String)
 
   public var description: String {
     switch self {
@@ -11,6 +13,9 @@ public enum JobError: Error, CustomStringConvertible {
       return "operator '\(name)' (subtask \(subtask)) failed: \(underlying)"
     case .invalidPipeline(let reason):
       return "invalid pipeline: \(reason)"
+    case .checkpointingFailed(let reason):
+      return "\(reason); check the checkpoint directory's free space and permissions, or "
+        + "raise the tolerable checkpoint failures"
     }
   }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a finished job reports.
 public struct JobResult: Sendable {
   /// Wall-clock time from the start of the first task to the end of the last.
@@ -18,6 +20,8 @@ public struct JobResult: Sendable {
 struct JobExecution: Sendable {
   let plan: PhysicalPlan
   let config: JobConfiguration
+  /// Checkpointing of this run, when on.
+  let checkpoints: JobCheckpointSetup?
 
   func run() async throws -> JobResult {
     // Mailboxes of every chain head with inputs, indexed [chain][subtask].
@@ -36,10 +40,27 @@ struct JobExecution: Sendable {
     let sendableMailboxes = UncheckedBox(mailboxes)
     try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
+        let remaining = RunningTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
         for c in plan.chains.indices {
           for subtask in 0..<plan.chains[c].parallelism {
             group.addTask {
               try await runSubtask(chain: c, subtask: subtask, mailboxes: sendableMailboxes.value)
+              remaining.finished()
+            }
+          }
+        }
+        if let coordinator = checkpoints?.coordinator {
+          // Drives checkpoint time until every task ended; fails the job when
+          // checkpointing failed more often than tolerated.
+          group.addTask {
+            let interval = coordinator.configuration.settings.intervalMillis ?? 1_000
+            let period = Duration.milliseconds(max(2, min(50, interval / 4)))
+            while remaining.count > 0 {
+              coordinator.tick()
+              if let failure = coordinator.failure {
+                throw JobError.checkpointingFailed(failure)
+              }
+              try await Task.sleep(for: period)
             }
           }
         }
@@ -54,6 +75,9 @@ struct JobExecution: Sendable {
       }
     } onCancel: {
       cancelAll.cancel()
+    }
+    if let coordinator = checkpoints?.coordinator {
+      try coordinator.completeFinalCheckpoint()
     }
     var peak = 0
     for (c, chain) in plan.chains.enumerated() {
@@ -70,7 +94,8 @@ struct JobExecution: Sendable {
       OperatorContext(
         operatorName: node.name, subtaskIndex: subtask, parallelism: chain.parallelism,
         maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
-        processingClock: config.processingClock)
+        processingClock: config.processingClock, operatorID: node.operatorID,
+        restoredState: checkpoints?.restoredState(of: node, subtask: subtask) ?? [])
     }
     let edges = plan.consumers[c].map { consumer in
       // A forward edge feeds only the subtask with the same index.
@@ -88,9 +113,16 @@ struct JobExecution: Sendable {
     for node in chain.nodes.reversed() where !node.isSource {
       next = try node.makeLink(context: context(node), next: next)
     }
+    let checkpointing = checkpoints.map {
+      TaskCheckpointing(
+        coordinator: $0.coordinator, task: TaskID("task\(c)", subtask: subtask),
+        subtask: subtask, parallelism: chain.parallelism,
+        mode: $0.coordinator.configuration.settings.mode)
+    }
     try await chain.head.run(
       context: context(chain.head), head: next,
-      mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask], config: config)
+      mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask], config: config,
+      checkpointing: checkpointing)
   }
 }
 
@@ -112,4 +144,14 @@ extension Mailbox: CancellableMailbox {}
 struct UncheckedBox<T>: @unchecked Sendable {
   let value: T
   init(_ value: T) { self.value = value }
+}
+
+/// How many tasks of a job are still running. Thread-safe.
+final class RunningTasks: Sendable {
+  private let remaining: Mutex<Int>
+  init(_ count: Int) { remaining = Mutex(count) }
+  /// One task ended.
+  func finished() { remaining.withLock { $0 -= 1 } }
+  /// Tasks still running.
+  var count: Int { remaining.withLock { $0 } }
 }

@@ -24,9 +24,15 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   @inlinable
   public func open(_ operatorContext: OperatorContext) throws {
     let backend = try KeyedStateBackend<F.Key>(context: operatorContext)
+    try backend.restoreFromContext()
     let context = try KeyedContext(operatorContext: operatorContext, stateBackend: backend)
     self.context = context
     try function.open(context)
+    if backend.hasState(named: "process-timers") { try context.timers.reload() }
+  }
+
+  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
+    try context?.stateBackend.snapshot().bytes
   }
 
   @inlinable

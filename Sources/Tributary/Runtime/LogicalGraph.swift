@@ -47,8 +47,15 @@ class LogicalNode: @unchecked Sendable {
     fatalError("abstract")
   }
   func run(
-    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration
+    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
+    checkpointing: TaskCheckpointing?
   ) async throws { fatalError("abstract") }
+  /// For transactional sinks: commits a transaction from a completed checkpoint.
+  var sinkCommitter: SinkCommitter? { nil }
+  /// Whether the node consumes a keyed (hash-partitioned) stream.
+  var isKeyed: Bool { inputs.contains { $0.requested == .hash } }
+  /// The id of the node's state in checkpoints: stable for the same pipeline.
+  var operatorID: String { "\(id):\(name)" }
   func peakBufferedRecords(_ mailbox: AnyObject) -> Int { 0 }
 }
 
@@ -65,7 +72,7 @@ struct ErasedRouterEdge {
 enum NodeRole<In: Sendable, Out: Sendable>: @unchecked Sendable {
   case source(SourceFactory<Out>, ratePerSecond: Double?)
   case transform(KernelFactory<In, Out>)
-  case sink(SinkFactory<In>)
+  case sink(SinkFactory<In>, committer: SinkCommitter?)
 }
 
 /// A logical node with its input and output record types.
@@ -119,7 +126,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     case .transform(let factory):
       let kernel = try wrap(context) { try factory(context) }
       return try ChainLink(kernel: kernel, context: context, next: next as! Downstream<Out>)
-    case .sink(let factory):
+    case .sink(let factory, _):
       let kernel = try wrap(context) { try factory(context) }
       return try SinkLink(kernel: kernel, context: context)
     case .source:
@@ -127,8 +134,14 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     }
   }
 
+  override var sinkCommitter: SinkCommitter? {
+    if case .sink(_, let committer) = role { return committer }
+    return nil
+  }
+
   override func run(
-    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration
+    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
+    checkpointing: TaskCheckpointing?
   ) async throws {
     switch role {
     case .source(let factory, let rate):
@@ -138,12 +151,12 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
         reader: reader, next: head as! Downstream<Out>, context: context,
         batchSize: config.batchSize,
         ratePerSecond: rate.map { $0 / Double(context.parallelism) },
-        tickInterval: config.tickInterval)
+        tickInterval: config.tickInterval, checkpointing: checkpointing)
       try await driver.run()
     case .transform, .sink:
       try await InputDriver(
         mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>,
-        tickInterval: config.tickInterval
+        tickInterval: config.tickInterval, checkpointing: checkpointing
       ).run()
     }
   }

@@ -74,8 +74,8 @@ final class Mailbox<T: Sendable>: Sendable {
   }
 
   /// Takes the next element from any channel without waiting, or `nil` when all are empty.
-  func tryReceive() -> (channel: Int, element: StreamElement<T>)? {
-    let (result, wake) = state.withLock { s in Self.dequeue(&s) }
+  func tryReceive(blocked: [Bool]? = nil) -> (channel: Int, element: StreamElement<T>)? {
+    let (result, wake) = state.withLock { s in Self.dequeue(&s, blocked: blocked) }
     wake?.resume()
     return result
   }
@@ -108,16 +108,19 @@ final class Mailbox<T: Sendable>: Sendable {
   }
 
   /// Like ``receive()``, but gives up at `deadline` (so the task can act on time).
-  func receive(until deadline: ContinuousClock.Instant) async -> Received {
+  func receive(until deadline: ContinuousClock.Instant, blocked: [Bool]? = nil) async -> Received {
     while true {
       if state.withLock({ $0.cancelled }) { return .cancelled }
-      let (result, wake) = state.withLock { s in Self.dequeue(&s) }
+      let (result, wake) = state.withLock { s in Self.dequeue(&s, blocked: blocked) }
       wake?.resume()
       if let result { return .element(channel: result.channel, element: result.element) }
       if deadline <= .now { return .timedOut }
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let generation: Int? = state.withLock { s in
-          if s.cancelled || s.queues.contains(where: { !$0.isEmpty }) { return nil }
+          if s.cancelled { return nil }
+          for c in s.queues.indices where !s.queues[c].isEmpty && !(blocked?[c] ?? false) {
+            return nil
+          }
           s.waitingReceiver = continuation
           s.receiverGeneration += 1
           return s.receiverGeneration
@@ -155,12 +158,13 @@ final class Mailbox<T: Sendable>: Sendable {
     receiver?.resume()
   }
 
-  private static func dequeue(_ s: inout State) -> (
+  private static func dequeue(_ s: inout State, blocked: [Bool]? = nil) -> (
     (channel: Int, element: StreamElement<T>)?, CheckedContinuation<Void, Never>?
   ) {
     let count = s.queues.count
     for offset in 0..<count {
       let channel = (s.nextChannel + offset) % count
+      if let blocked, blocked[channel] { continue }
       guard let element = s.queues[channel].popFirst() else { continue }
       s.nextChannel = (channel + 1) % count
       if case .records(let batch) = element { s.bufferedRecords -= batch.count }

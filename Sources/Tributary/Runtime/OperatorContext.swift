@@ -12,6 +12,13 @@ public struct OperatorContext: Sendable {
   public let stateBackend: StateBackendConfiguration
   /// The processing-time clock (state time-to-live, timers).
   public let processingClock: any ProcessingClock
+  /// A name of the operator that is the same in every run of the same pipeline
+  /// (its position in the graph and its name): the key of its checkpointed state.
+  public let operatorID: String
+  /// State restored from a checkpoint: for keyed operators the snapshots of
+  /// every former subtask (restore keeps the owned key groups), for others
+  /// the snapshot of the same subtask. Empty when starting fresh.
+  public let restoredState: [[UInt8]]
 
   /// The key groups this subtask owns when it runs a keyed operator.
   public var keyGroupRange: Range<Int> {
@@ -23,8 +30,11 @@ public struct OperatorContext: Sendable {
   public init(
     operatorName: String, subtaskIndex: Int, parallelism: Int, maxParallelism: Int,
     stateBackend: StateBackendConfiguration = .heap,
-    processingClock: any ProcessingClock = SystemProcessingClock()
+    processingClock: any ProcessingClock = SystemProcessingClock(),
+    operatorID: String? = nil, restoredState: [[UInt8]] = []
   ) {
+    self.operatorID = operatorID ?? operatorName
+    self.restoredState = restoredState
     self.operatorName = operatorName
     self.subtaskIndex = subtaskIndex
     self.parallelism = parallelism

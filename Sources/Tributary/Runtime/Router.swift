@@ -73,6 +73,13 @@ final class Router<T: Sendable>: Downstream<T> {
     try await broadcast(.watermark(watermark))
   }
 
+  override func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder)
+    async throws
+  {
+    try await flush()
+    try await broadcast(.barrier(barrier))
+  }
+
   override func pushIdleness(_ idle: Bool) async throws {
     try await flush()
     try await broadcast(.idleness(idle))

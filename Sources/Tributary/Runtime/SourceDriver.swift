@@ -9,6 +9,8 @@ struct SourceDriver<Out: Sendable> {
   let ratePerSecond: Double?
   /// How often time-driven work (timers, periodic watermarks) gets a chance to run.
   let tickInterval: Duration
+  /// The job's checkpointing, if on.
+  let checkpointing: TaskCheckpointing?
 
   func run() async throws {
     let limit = ratePerSecond.map { max(1, min(batchSize, Int($0 / 200))) } ?? batchSize
@@ -21,6 +23,20 @@ struct SourceDriver<Out: Sendable> {
     var idleBackoff = Duration.milliseconds(1)
     while true {
       try Task.checkCancellation()
+      if let checkpointing,
+        let barrier = checkpointing.coordinator.takeTrigger(for: checkpointing.task)
+      {
+        // The source's position and its chained operators' state, then the
+        // barrier, in order with the records already pushed.
+        let started = ContinuousClock.now
+        let builder = TaskSnapshotBuilder(checkpoint: barrier.id, subtask: context.subtaskIndex)
+        if let position = reader.position {
+          builder.add(operatorID: context.operatorID, bytes: position())
+        }
+        try await next.pushBarrier(barrier, into: builder)
+        checkpointing.acknowledge(
+          builder, syncMillis: started.duration(to: .now).milliseconds, alignmentMillis: 0)
+      }
       buffer.removeAll(keepingCapacity: true)
       let status: SourceStatus
       do { status = try reader.read(&buffer, limit) } catch {
@@ -59,6 +75,14 @@ struct SourceDriver<Out: Sendable> {
       }
     }
     try await next.finish()
+    if let checkpointing {
+      let builder = TaskSnapshotBuilder(checkpoint: 0, subtask: context.subtaskIndex)
+      if let position = reader.position {
+        builder.add(operatorID: context.operatorID, bytes: position())
+      }
+      try next.collectFinalState(into: builder)
+      try checkpointing.finished(builder)
+    }
   }
 }
 
@@ -73,6 +97,8 @@ struct InputDriver<In: Sendable> {
   let mailbox: Mailbox<In>
   let head: Downstream<In>
   let tickInterval: Duration
+  /// The job's checkpointing, if on.
+  let checkpointing: TaskCheckpointing?
 
   func run() async throws {
     let channels = mailbox.channelCount
@@ -83,6 +109,33 @@ struct InputDriver<In: Sendable> {
     var emitted = Int64.min
     var reportedIdle = false
     var lastTick = ContinuousClock.now
+    var aligner = BarrierAligner(
+      channelCount: channels, mode: checkpointing?.mode ?? .exactlyOnce)
+    var blocked = [Bool](repeating: false, count: channels)
+    var anyBlocked = false
+
+    func snapshot(_ id: Int64, alignmentMillis: Int64) async throws {
+      guard let checkpointing else { return }
+      let started = ContinuousClock.now
+      let builder = TaskSnapshotBuilder(checkpoint: id, subtask: checkpointing.subtask)
+      try await head.pushBarrier(CheckpointBarrier(id: id), into: builder)
+      checkpointing.acknowledge(
+        builder, syncMillis: started.duration(to: .now).milliseconds,
+        alignmentMillis: alignmentMillis)
+    }
+
+    func apply(_ actions: [AlignmentAction]) async throws {
+      for action in actions {
+        if case .snapshot(let id, let alignment) = action {
+          try await snapshot(id, alignmentMillis: alignment)
+        }
+      }
+      anyBlocked = false
+      for c in 0..<channels {
+        blocked[c] = aligner.isBlocked(channel: c)
+        anyBlocked = anyBlocked || blocked[c]
+      }
+    }
 
     func advance() async throws {
       var combined = Int64.max
@@ -118,12 +171,14 @@ struct InputDriver<In: Sendable> {
     }
 
     while open > 0 {
-      var next = mailbox.tryReceive()
+      var next = mailbox.tryReceive(blocked: anyBlocked ? blocked : nil)
       if next == nil {
         try await head.flush()
         try await head.tick()
         lastTick = .now
-        switch await mailbox.receive(until: .now + tickInterval) {
+        switch await mailbox.receive(
+          until: .now + tickInterval, blocked: anyBlocked ? blocked : nil)
+        {
         case .element(let channel, let element): next = (channel, element)
         case .timedOut: continue
         case .cancelled: throw CancellationError()
@@ -145,12 +200,26 @@ struct InputDriver<In: Sendable> {
       case .idleness(let isIdle):
         idle[channel] = isIdle
         try await advance()
+      case .barrier(let barrier):
+        try await apply(
+          aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: Self.nowMillis()))
       case .endOfInput:
         ended[channel] = true
         open -= 1
         if open > 0 { try await advance() }
+        try await apply(aligner.endOfInput(channel: channel, nowMillis: Self.nowMillis()))
       }
     }
     try await head.finish()
+    if let checkpointing {
+      let builder = TaskSnapshotBuilder(checkpoint: 0, subtask: checkpointing.subtask)
+      try head.collectFinalState(into: builder)
+      try checkpointing.finished(builder)
+    }
   }
+
+  static func nowMillis() -> Int64 { monotonicOrigin.duration(to: .now).milliseconds }
 }
+
+/// The origin of the monotonic milliseconds used for alignment times.
+private let monotonicOrigin = ContinuousClock.now

@@ -11,6 +11,9 @@ public enum SourceStatus: Sendable {
 public struct SourceReader<Output: Sendable> {
   @usableFromInline let read: (inout [Output], Int) throws -> SourceStatus
   @usableFromInline let close: () -> Void
+  /// The reader's position (what to resume from), for checkpoints; `nil` when
+  /// the source cannot be replayed.
+  @usableFromInline let position: (() -> [UInt8])?
 
   /// Creates a reader.
   /// - Parameters:
@@ -19,11 +22,12 @@ public struct SourceReader<Output: Sendable> {
   ///   - close: releases resources; called once, also after failure.
   @inlinable
   public init(
-    read: @escaping (inout [Output], Int) throws -> SourceStatus,
-    close: @escaping () -> Void = {}
+    close: @escaping () -> Void = {}, position: (() -> [UInt8])? = nil,
+    read: @escaping (inout [Output], Int) throws -> SourceStatus
   ) {
     self.read = read
     self.close = close
+    self.position = position
   }
 }
 

@@ -28,6 +28,9 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   /// Watermarks and idleness the operator itself wants to emit; drained by the
   /// engine after every call. `nil` for operators that generate none.
   var controlSignals: ControlSignals? { get }
+  /// The operator's state for checkpoint `checkpoint` (`nil`: stateless).
+  /// Restored state arrives in ``OperatorContext/restoredState`` at `open`.
+  func snapshotState(checkpoint: Int64) throws -> [UInt8]?
   /// Releases resources; called exactly once, also after failure or cancellation.
   func close()
 }
@@ -50,6 +53,7 @@ extension StreamOperator {
   }
   public func onTick(into output: inout [Output]) throws {}
   public var controlSignals: ControlSignals? { nil }
+  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? { nil }
   public func close() {}
 }
 
@@ -65,6 +69,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
   @usableFromInline let tick: ((inout [Output]) throws -> Void)?
   @usableFromInline let signals: () -> ControlSignals?
+  @usableFromInline let snapshot: ((Int64) throws -> [UInt8]?)?
 
   /// Wraps `op`.
   @inlinable
@@ -76,6 +81,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
     watermark = { try op.processWatermark($0, into: &$1) }
     tick = { try op.onTick(into: &$0) }
     signals = { op.controlSignals }
+    snapshot = { try op.snapshotState(checkpoint: $0) }
   }
 
   /// A stateless kernel from a batch function (watermarks pass through).
@@ -88,6 +94,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
     watermark = nil
     tick = nil
     signals = { nil }
+    snapshot = nil
   }
 }
 

@@ -14,6 +14,12 @@ public protocol StreamSink<Input>: AnyObject, SendableMetatype {
   func write(_ batch: [Input]) throws
   /// The input ended: make everything written durable or visible.
   func finish() throws
+  /// Pre-commits what was written since the last checkpoint and returns the
+  /// transaction to commit once checkpoint `checkpoint` completes (`nil`: not
+  /// transactional). The job's ``SinkCommitter`` commits it.
+  func snapshotState(checkpoint: Int64) throws -> [UInt8]?
+  /// After ``finish()``: the last transaction, committed by the job's final checkpoint.
+  func finalState() throws -> [UInt8]?
   /// Releases resources.
   func close()
 }
@@ -21,6 +27,8 @@ public protocol StreamSink<Input>: AnyObject, SendableMetatype {
 extension StreamSink {
   public func open(_ context: OperatorContext) throws {}
   public func finish() throws {}
+  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? { nil }
+  public func finalState() throws -> [UInt8]? { nil }
   public func close() {}
 }
 
@@ -31,6 +39,8 @@ public struct SinkKernel<Input: Sendable> {
   @usableFromInline let write: ([Input]) throws -> Void
   @usableFromInline let finish: () throws -> Void
   @usableFromInline let close: () -> Void
+  @usableFromInline let snapshot: (Int64) throws -> [UInt8]?
+  @usableFromInline let finalState: () throws -> [UInt8]?
 
   /// Wraps `sink`.
   @inlinable
@@ -39,6 +49,8 @@ public struct SinkKernel<Input: Sendable> {
     write = { try sink.write($0) }
     finish = { try sink.finish() }
     close = { sink.close() }
+    snapshot = { try sink.snapshotState(checkpoint: $0) }
+    finalState = { try sink.finalState() }
   }
 }
 
@@ -63,6 +75,24 @@ final class SinkLink<In: Sendable>: Downstream<In> {
 
   override func push(_ batch: [In]) async throws { try guarded { try kernel.write(batch) } }
   override func finish() async throws { try guarded { try kernel.finish() } }
+
+  override func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder)
+    async throws
+  {
+    try guarded {
+      if let bytes = try kernel.snapshot(barrier.id) {
+        snapshot.add(operatorID: context.operatorID, bytes: bytes)
+      }
+    }
+  }
+
+  override func collectFinalState(into snapshot: TaskSnapshotBuilder) throws {
+    try guarded {
+      if let bytes = try kernel.finalState() {
+        snapshot.add(operatorID: context.operatorID, bytes: bytes)
+      }
+    }
+  }
   override func close() {
     if !closed {
       closed = true

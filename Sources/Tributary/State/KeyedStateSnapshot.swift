@@ -26,6 +26,17 @@ public struct KeyedStateSnapshot: Sendable {
 }
 
 extension KeyedStateBackend {
+  /// Whether state `name` was declared or restored.
+  public func hasState(named name: String) -> Bool {
+    registered[name] != nil || pendingRestore[name] != nil
+  }
+
+  /// Restores the snapshots in `context.restoredState`, if any.
+  public func restoreFromContext() throws {
+    guard !context.restoredState.isEmpty else { return }
+    try restore(from: context.restoredState.map(KeyedStateSnapshot.init(bytes:)))
+  }
+
   /// Takes a consistent snapshot of every declared state: write-back caches
   /// are flushed first, so RocksDB state is complete. Synchronous: the caller
   /// must not process records meanwhile.

@@ -136,6 +136,24 @@ public final class TimerService<Key: BinaryCodable & Hashable, Namespace: Binary
       name, namespace: TimerAddress<Namespace>.self, value: Bool.self)
   }
 
+  /// Rebuilds the in-memory order from the timers stored in the state backend
+  /// (after a restore).
+  public func reload() throws {
+    eventTimers = TimerHeap()
+    processingTimers = TimerHeap()
+    var timers: [(StateKey<Key, TimerAddress<Namespace>>)] = []
+    try table.forEach { address, _ in timers.append(address) }
+    timers.sort { $0.namespace.timestamp < $1.namespace.timestamp }
+    for timer in timers {
+      switch timer.namespace.domain {
+      case .eventTime:
+        eventTimers.push(timer.namespace.timestamp, timer.key, timer.namespace.namespace)
+      case .processingTime:
+        processingTimers.push(timer.namespace.timestamp, timer.key, timer.namespace.namespace)
+      }
+    }
+  }
+
   /// Number of pending timers (both domains; includes deleted ones not yet popped).
   public var pendingCount: Int { eventTimers.count + processingTimers.count }
 

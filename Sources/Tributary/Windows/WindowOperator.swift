@@ -82,10 +82,12 @@ public final class WindowOperator<
     name = context.operatorName
     clock = context.processingClock
     backend = try KeyedStateBackend<Key>(context: context)
+    try backend.restoreFromContext()
     contents = try backend.namespacedState("window-contents")
     triggerValues = try backend.namespacedState("window-trigger")
     sessions = try backend.namespacedState("window-sessions")
     timers = try TimerService(name: "window-timers", backend: backend)
+    if !context.restoredState.isEmpty { try timers.reload() }
     triggerContext.registerTimer = { [unowned self] domain, time in
       try timers.register(domain, at: time, key: currentKey!, namespace: currentWindow)
     }
@@ -105,6 +107,10 @@ public final class WindowOperator<
   }
 
   public func close() { backend?.close() }
+
+  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
+    try backend?.snapshot().bytes
+  }
 
   // MARK: Records
 

@@ -1,0 +1,29 @@
+/// The in-band marker of checkpoint `id`: everything a channel sent before it
+/// belongs to the checkpoint, everything after it to the next.
+public struct CheckpointBarrier: Sendable, Hashable {
+  /// The checkpoint.
+  public let id: Int64
+  /// Whether the checkpoint is a savepoint.
+  public let isSavepoint: Bool
+
+  /// Creates a barrier.
+  public init(id: Int64, isSavepoint: Bool = false) {
+    self.id = id
+    self.isSavepoint = isSavepoint
+  }
+}
+
+/// The state one task snapshots for one checkpoint: the bytes of each of its
+/// operators that has state, by operator id. Used by one task.
+final class TaskSnapshotBuilder {
+  let checkpoint: Int64
+  let subtask: Int
+  private(set) var states: [(operatorID: String, bytes: [UInt8])] = []
+
+  init(checkpoint: Int64, subtask: Int) {
+    self.checkpoint = checkpoint
+    self.subtask = subtask
+  }
+
+  func add(operatorID: String, bytes: [UInt8]) { states.append((operatorID, bytes)) }
+}

@@ -1,0 +1,43 @@
+/// How (and whether) a job checkpoints, and where it restores from.
+public struct CheckpointingConfiguration: Sendable {
+  /// The checkpoint directory.
+  public var directory: String
+  /// Interval, mode, timeout, retention and failure tolerance.
+  public var settings: CheckpointSettings
+  /// Ignore existing checkpoints and start from scratch.
+  public var fresh: Bool
+  /// Restore from this checkpoint or savepoint directory instead of the latest in `directory`.
+  public var restorePath: String?
+  /// Called with human-readable progress ("resuming from checkpoint 7", skipped checkpoints).
+  public var log: @Sendable (String) -> Void
+
+  /// Checkpoints into `directory` with `settings`.
+  public init(
+    directory: String, settings: CheckpointSettings = CheckpointSettings(intervalMillis: 1_000),
+    fresh: Bool = false, restorePath: String? = nil,
+    log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
+    self.directory = directory
+    self.settings = settings
+    self.fresh = fresh
+    self.restorePath = restorePath
+    self.log = log
+  }
+}
+
+/// Why checkpointing could not start.
+public enum CheckpointingError: Error, CustomStringConvertible {
+  /// The checkpoint directory holds checkpoints, but none can be used.
+  case noUsableCheckpoint(String)
+  /// The restored checkpoint does not fit this pipeline.
+  case incompatible(String)
+
+  public var description: String {
+    switch self {
+    case .noUsableCheckpoint(let reason):
+      return "\(reason); use --fresh to start from scratch (the old checkpoints are kept)"
+    case .incompatible(let reason):
+      return "cannot restore: \(reason); use --fresh to start from scratch"
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/// A task's link to the job's checkpoint coordinator: writes the task's
+/// snapshot to checkpoint storage and acknowledges it.
+struct TaskCheckpointing: @unchecked Sendable {
+  let coordinator: JobCheckpointCoordinator
+  let task: TaskID
+  let subtask: Int
+  let parallelism: Int
+  let mode: CheckpointingMode
+
+  /// Snapshots smaller than this travel in the metadata; larger ones get a file.
+  static let inlineLimit = 16 * 1_024
+
+  /// Stores the states in `builder` and acknowledges the checkpoint (or
+  /// declines it when storage fails; processing goes on either way).
+  func acknowledge(_ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64) {
+    do {
+      let snapshots = try store(builder, checkpoint: builder.checkpoint)
+      let bytes = builder.states.reduce(0) { $0 + Int64($1.bytes.count) }
+      coordinator.acknowledge(
+        checkpoint: builder.checkpoint, task: task, snapshots: snapshots,
+        stats: TaskCheckpointStats(
+          syncDurationMillis: syncMillis, asyncDurationMillis: 0,
+          alignmentMillis: alignmentMillis, bytes: bytes))
+    } catch {
+      coordinator.decline(checkpoint: builder.checkpoint, task: task, reason: "\(error)")
+    }
+  }
+
+  /// Reports the task's final state (after end of input) for the final checkpoint.
+  func finished(_ builder: TaskSnapshotBuilder) throws {
+    coordinator.taskFinished(task, snapshots: try store(builder, checkpoint: nil))
+  }
+
+  private func store(_ builder: TaskSnapshotBuilder, checkpoint: Int64?) throws -> [TaskSnapshot] {
+    try builder.states.map { state in
+      if state.bytes.count <= Self.inlineLimit || checkpoint == nil {
+        return TaskSnapshot(
+          operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
+          payload: ["state": state.bytes])
+      }
+      let safe = String(state.operatorID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+      let file = try coordinator.storage.writeFile(
+        checkpoint: checkpoint!, name: "\(safe)-\(subtask).state", bytes: state.bytes)
+      return TaskSnapshot(
+        operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
+        files: [file])
+    }
+  }
+}

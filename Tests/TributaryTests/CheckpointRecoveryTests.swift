@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Tributary
+
+/// Exactly-once recovery: injected failures with restarts, and a real `kill -9`.
+@Suite struct CheckpointRecoveryTests {
+  struct Reading: Sendable {
+    var key: Int64
+    var timestamp: Int64
+    var value: Int64
+  }
+
+  struct CountSum: AggregateFunction {
+    func createAccumulator() -> Pair<Int64, Int64> { Pair(0, 0) }
+    func add(_ r: Reading, to acc: Pair<Int64, Int64>) -> Pair<Int64, Int64> {
+      Pair(acc.first + 1, acc.second + r.value)
+    }
+    func result(_ acc: Pair<Int64, Int64>) -> Pair<Int64, Int64> { acc }
+    func merge(_ a: Pair<Int64, Int64>, _ b: Pair<Int64, Int64>) -> Pair<Int64, Int64> {
+      Pair(a.first + b.first, a.second + b.second)
+    }
+  }
+
+  struct InjectedFailure: Error {}
+
+  /// Throws once at each chosen record index (the first time it is seen).
+  final class FailureInjector: Sendable {
+    private let remaining: Mutex<Set<Int64>>
+    init(_ indices: Set<Int64>) { remaining = Mutex(indices) }
+    func check(_ index: Int64) throws {
+      if remaining.withLock({ $0.remove(index) != nil }) { throw InjectedFailure() }
+    }
+    var left: Int { remaining.withLock { $0.count } }
+  }
+
+  static func reading(_ i: Int) -> Reading {
+    Reading(key: Int64(i % 37), timestamp: Int64(i / 40), value: Int64(i % 11))
+  }
+
+  /// The committed lines of `directory` (only committed files, never in-progress ones).
+  static func committedLines(_ directory: URL) throws -> [String] {
+    var lines: [String] = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    where name.hasSuffix(".csv") {
+      let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+      lines += text.split(separator: "\n").map(String.init)
+    }
+    return lines
+  }
+
+  @Test(
+    arguments: [StateBackendConfiguration.Kind.heap, .rocksdb], [1, 2])
+  func injectedFailuresWithRestartGiveExactlyTheUndisturbedResult(
+    backend: StateBackendConfiguration.Kind, parallelism: Int
+  ) async throws {
+    let root = try temporaryDirectory("tributary-recovery")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let events = 60_000
+    var rng = SplitMix64(seed: UInt64(parallelism * 10 + (backend == .heap ? 1 : 2)))
+    let failures = Set((0..<3).map { _ in Int64(5_000 + Int(rng.next() % 50_000)) })
+    let injector = FailureInjector(failures)
+    let output = root.appendingPathComponent("out")
+    var config = JobConfiguration()
+    config.parallelism = parallelism
+    config.batchSize = 256
+    config.stateBackend = StateBackendConfiguration(
+      kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
+    let messages = Mutex<[String]>([])
+    config.checkpointing = CheckpointingConfiguration(
+      directory: root.appendingPathComponent("checkpoints").path,
+      settings: CheckpointSettings(intervalMillis: 10),
+      log: { message in messages.withLock { $0.append(message) } })
+    config.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
+    let env = StreamEnvironment(configuration: config)
+    env.generate(count: events, ratePerSecond: 150_000) { i in (i, Self.reading(i)) }
+      .map { pair in
+        try injector.check(Int64(pair.0))
+        return pair.1
+      }
+      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
+      .keyBy { $0.key }
+      .window(.tumbling(.milliseconds(100)))
+      .aggregate(CountSum()) { key, window, acc in "\(window.end),\(key),\(acc.first),\(acc.second)"
+      }
+      .writeTransactional(directory: output.path) { $0 }
+    _ = try await withTimeout(120) { try await env.execute() }
+    #expect(injector.left == 0, "every injected failure happened")
+    let log = messages.withLock { $0 }
+    #expect(log.filter { $0.hasPrefix("restart") }.count == failures.count)
+    #expect(
+      log.contains { $0.hasPrefix("resuming from checkpoint") }, "restarts resumed from checkpoints"
+    )
+
+    // Independent expectation: per key and 100 ms window, count and sum.
+    var expected: [String: (Int64, Int64)] = [:]
+    for i in 0..<events {
+      let r = Self.reading(i)
+      let end = (r.timestamp / 100 + 1) * 100
+      let id = "\(end),\(r.key)"
+      let previous = expected[id] ?? (0, 0)
+      expected[id] = (previous.0 + 1, previous.1 + r.value)
+    }
+    let expectedLines = expected.map { "\($0.key),\($0.value.0),\($0.value.1)" }
+    expectSameElements(try Self.committedLines(output), expectedLines)
+  }
+
+  @Test func killNineAndRestartGiveExactlyTheUndisturbedOutput() async throws {
+    guard let binary = builtExecutable("windowed-counts") else {
+      Issue.record("windowed-counts is not built; run `swift build` first")
+      return
+    }
+    let root = try temporaryDirectory("tributary-kill9")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let common = ["--events", "1500000", "--checkpoint-interval", "50ms"]
+    // The undisturbed run.
+    let reference = try runProcess(
+      binary,
+      common + [
+        "--output", root.appendingPathComponent("ref").path, "--checkpoint-dir",
+        root.appendingPathComponent("ref-ckpt").path,
+      ])
+    #expect(reference.status == 0)
+    // Killed at random moments, several times, then run to the end.
+    let arguments =
+      common + [
+        "--rate", "600000", "--output", root.appendingPathComponent("out").path,
+        "--checkpoint-dir", root.appendingPathComponent("ckpt").path,
+      ]
+    var rng = SplitMix64(seed: 2026)
+    var resumed = 0
+    for _ in 0..<4 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = arguments
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      try await Task.sleep(for: .milliseconds(200 + Int(rng.next() % 900)))
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      if output.contains("resuming from checkpoint") { resumed += 1 }
+    }
+    let final = try runProcess(binary, arguments)
+    #expect(final.status == 0)
+    #expect(final.output.contains("resuming from checkpoint") || resumed > 0)
+    let expected = try Self.committedLines(root.appendingPathComponent("ref"))
+    #expect(expected.count == 20_000)
+    expectSameElements(try Self.committedLines(root.appendingPathComponent("out")), expected)
+  }
+}
