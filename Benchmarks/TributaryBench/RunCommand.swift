@@ -26,6 +26,12 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Directory for RocksDB state (default: a temporary directory).")
   var stateDir: String?
 
+  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, 100ms, 10ms, …")
+  var checkpointInterval: String = "off"
+
+  @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
+  var mode: String = "exactly-once"
+
   @Flag(help: "Print one JSON object on one line.")
   var json = false
 
@@ -44,6 +50,12 @@ struct RunCommand: AsyncParsableCommand {
       throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
     }
     guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
+    guard intervalMillis != -1 else {
+      throw ValidationError("--checkpoint-interval must look like 100ms, 1s or off")
+    }
+    guard ["exactly-once", "at-least-once"].contains(mode) else {
+      throw ValidationError("--mode must be exactly-once or at-least-once")
+    }
   }
 
   func run() async throws {
@@ -55,16 +67,25 @@ struct RunCommand: AsyncParsableCommand {
     let backend = StateBackendConfiguration(
       kind: backendKind, directory: workDir, cacheBytes: stateCacheMb << 20)
     var stateFields: [(String, JSONValue)] = []
+    let checkpointing = intervalMillis.map {
+      CheckpointingConfiguration(
+        directory: workDir + "/checkpoints",
+        settings: CheckpointSettings(
+          intervalMillis: $0, mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce),
+        fresh: true)
+    }
     switch workload {
     case "w2":
       stateFields = [("state", .string(state))]
       if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
-      result = try await runW2(events: events, parallelism: parallelism, backend: backend)
+      result = try await runW2(
+        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
       if !noBaseline { baseline = runW2PlainLoop(events: events) }
     case "w3":
       stateFields = [("state", .string(state))]
       if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
-      result = try await runW3(events: events, parallelism: parallelism, backend: backend)
+      result = try await runW3(
+        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
       if !noBaseline {
         if backendKind == .rocksdb {
           let plainDir = workDir + "/plain-c-loop"
@@ -80,7 +101,8 @@ struct RunCommand: AsyncParsableCommand {
         }
       }
     default:
-      result = try await runW1(events: events, parallelism: parallelism)
+      result = try await runW1(
+        events: events, parallelism: parallelism, checkpointing: checkpointing)
       if !noBaseline { baseline = runW1PlainLoop(events: events) }
     }
     var fields: [(String, JSONValue)] =
@@ -109,5 +131,18 @@ struct RunCommand: AsyncParsableCommand {
     } else {
       for (key, value) in fields { print("\(key): \(value.text)") }
     }
+  }
+}
+
+extension RunCommand {
+  /// The checkpoint interval in ms; `nil` for off, -1 when unparseable.
+  var intervalMillis: Int64? {
+    let text = checkpointInterval.lowercased()
+    if text == "off" { return nil }
+    for (suffix, factor) in [("ms", Int64(1)), ("s", 1_000), ("m", 60_000)] where text.hasSuffix(suffix) {
+      if let value = Int64(text.dropLast(suffix.count)), value > 0 { return value * factor }
+      return -1
+    }
+    return -1
   }
 }

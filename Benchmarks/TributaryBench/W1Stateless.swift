@@ -29,8 +29,13 @@ final class W1Sink: StreamSink {
 }
 
 /// W1 (stateless): generator → filter value != 0 → map value * 2 → counting sink.
-func runW1(events: Int, parallelism: Int) async throws -> WorkloadResult {
-  let env = StreamEnvironment(parallelism: parallelism)
+func runW1(events: Int, parallelism: Int, checkpointing: CheckpointingConfiguration?)
+  async throws -> WorkloadResult
+{
+  var config = JobConfiguration()
+  config.parallelism = parallelism
+  config.checkpointing = checkpointing
+  let env = StreamEnvironment(configuration: config)
   let totals = W1Totals()
   env.generate(count: events) { CanonicalEvent.make($0) }
     .filter { $0.value != 0 }
@@ -39,7 +44,8 @@ func runW1(events: Int, parallelism: Int) async throws -> WorkloadResult {
   let result = try await env.execute()
   let (records, sum) = totals.state.withLock { $0 }
   return WorkloadResult(
-    seconds: result.duration.seconds, outputRecords: records, outputSum: sum)
+    seconds: result.duration.seconds, outputRecords: records, outputSum: sum,
+    extra: result.checkpointFields)
 }
 
 /// The same work as W1 in a plain single-threaded loop: the yardstick.

@@ -134,10 +134,12 @@ func monotonicNanos() -> UInt64 {
 
 /// W2: canonical events with ordered timestamps, keyBy key, tumbling
 /// event-time windows of 1,000 ms, incremental count and sum per key and window.
-func runW2(events: Int, parallelism: Int, backend: StateBackendConfiguration) async throws
-  -> WorkloadResult
-{
+func runW2(
+  events: Int, parallelism: Int, backend: StateBackendConfiguration,
+  checkpointing: CheckpointingConfiguration?
+) async throws -> WorkloadResult {
   var config = JobConfiguration()
+  config.checkpointing = checkpointing
   config.parallelism = parallelism
   config.stateBackend = backend
   let env = StreamEnvironment(configuration: config)
@@ -164,7 +166,7 @@ func runW2(events: Int, parallelism: Int, backend: StateBackendConfiguration) as
       "latency_ms_p50": .double(Double(latencies.valueAtPercentile(50)) / 1_000),
       "latency_ms_p99": .double(Double(latencies.valueAtPercentile(99)) / 1_000),
       "latency_ms_p999": .double(Double(latencies.valueAtPercentile(99.9)) / 1_000),
-    ])
+    ].merging(result.checkpointFields) { a, _ in a })
 }
 
 /// W2 in a plain single-threaded loop: a dictionary per key, flushed at each

@@ -54,10 +54,12 @@ func w3Event(_ i: Int) -> CanonicalEvent {
 }
 
 /// W3 (per-event keyed state) on the chosen backend.
-func runW3(events: Int, parallelism: Int, backend: StateBackendConfiguration) async throws
-  -> WorkloadResult
-{
+func runW3(
+  events: Int, parallelism: Int, backend: StateBackendConfiguration,
+  checkpointing: CheckpointingConfiguration?
+) async throws -> WorkloadResult {
   var config = JobConfiguration()
+  config.checkpointing = checkpointing
   config.parallelism = parallelism
   config.stateBackend = backend
   let env = StreamEnvironment(configuration: config)
@@ -68,7 +70,7 @@ func runW3(events: Int, parallelism: Int, backend: StateBackendConfiguration) as
     .sink(name: "SumSink") { (batch: [KeySum]) in report.add(batch) }
   let result = try await env.execute()
   let totals = report.totals
-  var extra: [String: JSONValue] = [:]
+  var extra = result.checkpointFields
   if backend.kind == .rocksdb { extra["state_bytes_on_disk"] = .int(totals.bytesOnDisk) }
   return WorkloadResult(
     seconds: result.duration.seconds, outputRecords: totals.records, outputSum: totals.sum,

@@ -1,3 +1,5 @@
+import Tributary
+
 /// What one workload run measured.
 struct WorkloadResult {
   var seconds: Double
@@ -11,5 +13,23 @@ extension Duration {
   var seconds: Double {
     let (s, atto) = components
     return Double(s) + Double(atto) / 1e18
+  }
+}
+
+extension JobResult {
+  /// The checkpoint figures of a run, as JSON fields (none when checkpointing was off).
+  var checkpointFields: [String: JSONValue] {
+    guard let report = checkpoints else { return ["checkpoints_completed": .int(0)] }
+    func value(_ v: Int64?) -> JSONValue { v.map { .int64($0) } ?? .double(.nan) }
+    return [
+      "checkpoints_completed": .int(report.completed),
+      "checkpoints_failed": .int(report.failed),
+      "checkpoint_ms_p50": value(report.durationMillisP50),
+      "checkpoint_ms_max": value(report.durationMillisMax),
+      "checkpoint_sync_ms_max": value(report.syncMillisMax),
+      "alignment_ms_max": value(report.alignmentMillisMax),
+      "checkpoint_bytes_last": .int64(report.bytesLast),
+      "checkpoint_bytes_incremental_avg": .int64(report.incrementalBytesAverage),
+    ]
   }
 }

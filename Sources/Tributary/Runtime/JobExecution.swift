@@ -9,6 +9,8 @@ public struct JobResult: Sendable {
   public let peakBufferedRecords: Int
   /// The physical graph that ran (one line per task).
   public let physicalPlan: String
+  /// What checkpointing did (`nil` when it was off).
+  public let checkpoints: CheckpointReport?
 }
 
 /// Runs a physical plan: one Swift task per subtask of each chain.
@@ -85,7 +87,7 @@ struct JobExecution: Sendable {
     }
     return JobResult(
       duration: start.duration(to: .now), peakBufferedRecords: peak,
-      physicalPlan: plan.description)
+      physicalPlan: plan.description, checkpoints: checkpoints?.coordinator.report)
   }
 
   private func runSubtask(chain c: Int, subtask: Int, mailboxes: [[AnyObject]]) async throws {

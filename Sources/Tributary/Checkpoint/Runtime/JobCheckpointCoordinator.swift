@@ -21,6 +21,8 @@ final class JobCheckpointCoordinator: Sendable {
     var snapshots: [Int64: [TaskSnapshot]] = [:]
     var finalSnapshots: [TaskSnapshot] = []
     var failure: String?
+    var incrementalBytes: [Int64] = []
+    var lastBytes: Int64 = 0
   }
 
   let storage: CheckpointStorage
@@ -45,6 +47,21 @@ final class JobCheckpointCoordinator: Sendable {
   }
 
   static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+
+  /// What checkpointing did during the run.
+  var report: CheckpointReport {
+    state.withLock { s in
+      let stats = s.machine.statistics
+      let incremental = s.incrementalBytes
+      return CheckpointReport(
+        completed: stats.completed, failed: stats.failed,
+        durationMillisP50: stats.duration.p50, durationMillisMax: stats.duration.max,
+        syncMillisMax: stats.maxSyncPause.max, alignmentMillisMax: stats.maxAlignment.max,
+        bytesLast: s.lastBytes,
+        incrementalBytesAverage: incremental.isEmpty
+          ? 0 : incremental.reduce(0, +) / Int64(incremental.count))
+    }
+  }
 
   /// Why checkpointing failed the job, if it did.
   var failure: String? { state.withLock { $0.failure } }
@@ -130,6 +147,12 @@ final class JobCheckpointCoordinator: Sendable {
           tasks: s.snapshots[id] ?? [])
         do {
           try storage.commit(metadata)
+          let inline = metadata.tasks.reduce(Int64(0)) {
+            $0 + Int64($1.payload["state"]?.count ?? 0)
+          }
+          let files = storage.bytes(of: metadata)
+          s.lastBytes = files.full + inline
+          s.incrementalBytes.append(files.incremental + inline)
           queue.append(
             contentsOf: s.machine.storageCompleted(checkpoint: id, nowMillis: Self.now()))
         } catch {
