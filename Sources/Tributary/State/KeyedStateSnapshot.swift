@@ -37,11 +37,11 @@ extension KeyedStateBackend {
     try restore(from: context.restoredState.map(KeyedStateSnapshot.init(bytes:)))
   }
 
-  /// Takes a consistent snapshot of every declared state: write-back caches
-  /// are flushed first, so RocksDB state is complete. Synchronous: the caller
-  /// must not process records meanwhile.
+  /// Takes a consistent snapshot of every declared state. RocksDB tables whose
+  /// write-back cache holds all their entries are read from the cache alone;
+  /// others flush the cache and scan RocksDB. Synchronous: the caller must not
+  /// process records meanwhile.
   public func snapshot() throws -> KeyedStateSnapshot {
-    try flush()
     var writer = BinaryWriter(capacity: 4_096)
     writer.writeRaw(KeyedStateSnapshot.magic)
     let states = registered.sorted { $0.value.id < $1.value.id }

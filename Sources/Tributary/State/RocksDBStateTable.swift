@@ -1,18 +1,22 @@
 import RocksDB
 
-/// One cached state value: its latest value (`nil` = deleted) and whether
-/// RocksDB has it yet.
+/// One cached state value: its latest value (`nil` = deleted), whether
+/// RocksDB lacks it (`dirty`), and whether RocksDB may hold some value for the
+/// key (`persisted`; a removal then needs a delete in RocksDB, otherwise the
+/// entry is simply dropped from the cache).
 @usableFromInline
 struct CachedStateEntry<Value> {
   @usableFromInline var value: Value?
   @usableFromInline var dirty: Bool
   @usableFromInline var referenced: Bool
+  @usableFromInline var persisted: Bool
 
   @inlinable
-  init(value: Value?, dirty: Bool) {
+  init(value: Value?, dirty: Bool, persisted: Bool) {
     self.value = value
     self.dirty = dirty
     self.referenced = true
+    self.persisted = persisted
   }
 }
 
@@ -41,9 +45,10 @@ public final class RocksDBStateTable<
   @usableFromInline let cache = OpenHashMap<StateKey<Key, Namespace>, CachedStateEntry<Value>>()
   /// Where the CLOCK eviction hand stands (a slot of `cache`).
   @usableFromInline var clockHand = 0
-  /// False while this table has never written to RocksDB (a fresh state):
-  /// then a cache miss means "absent" without a RocksDB read, and iteration
-  /// reads the cache alone. Set by any write that reaches RocksDB.
+  /// False while the cache holds every entry of this table (nothing was ever
+  /// evicted or dropped): then a cache miss means "absent" without a RocksDB
+  /// read, and iteration (snapshots) reads the cache alone, without flushing.
+  /// Set when an entry leaves the cache.
   @usableFromInline var rocksMayHoldEntries = false
   @usableFromInline var keyScratch = BinaryWriter(capacity: 64)
   @usableFromInline var hashScratch = BinaryWriter(capacity: 32)
@@ -84,7 +89,8 @@ public final class RocksDBStateTable<
         return entry.pointee.value
       }
       let value = rocksMayHoldEntries ? try read(address) : nil
-      insert(address, CachedStateEntry(value: value, dirty: false))
+      insert(
+        address, CachedStateEntry(value: value, dirty: false, persisted: rocksMayHoldEntries))
       try evictIfNeeded()
       return value
     }
@@ -94,7 +100,17 @@ public final class RocksDBStateTable<
   @inlinable
   public func put(_ address: StateKey<Key, Namespace>, _ value: Value) throws {
     if budget.isEnabled {
-      insert(address, CachedStateEntry(value: value, dirty: true))
+      let added: Bool = cache.modify(address) { entry in
+        guard entry != nil else {
+          entry = CachedStateEntry(value: value, dirty: true, persisted: rocksMayHoldEntries)
+          return true
+        }
+        entry!.value = value
+        entry!.dirty = true
+        entry!.referenced = true
+        return false
+      }
+      if added { budget.usedBytes += entryCost }
       try evictIfNeeded()
       return
     }
@@ -108,8 +124,22 @@ public final class RocksDBStateTable<
   @inlinable
   public func remove(_ address: StateKey<Key, Namespace>) throws {
     if budget.isEnabled {
-      insert(address, CachedStateEntry(value: nil, dirty: true))
-      try evictIfNeeded()
+      let change: Int = cache.modify(address) { entry in
+        if let current = entry {
+          guard current.persisted else {
+            entry = nil  // RocksDB never saw this key: forget it entirely
+            return -1
+          }
+          entry!.value = nil
+          entry!.dirty = true
+          return 0
+        }
+        guard rocksMayHoldEntries else { return 0 }
+        entry = CachedStateEntry(value: nil, dirty: true, persisted: true)
+        return 1
+      }
+      budget.usedBytes += change * entryCost
+      if change > 0 { try evictIfNeeded() }
       return
     }
     let key = rocksKey(address)
@@ -162,10 +192,10 @@ public final class RocksDBStateTable<
       let address = cache.key(inSlot: slot)
       add(address, entry.pointee.value, to: batch)
       entry.pointee.dirty = false
+      entry.pointee.persisted = true
       if entry.pointee.value == nil { deleted.append(address) }
     }
     guard batch.count > 0 else { return }
-    rocksMayHoldEntries = true
     try storage { try db.write(batch) }
     for address in deleted { cache.removeValue(forKey: address) }
     budget.usedBytes -= deleted.count * entryCost
@@ -174,6 +204,7 @@ public final class RocksDBStateTable<
   /// Writes dirty entries and empties the cache.
   public func flushAndDropCache() throws {
     try flush()
+    rocksMayHoldEntries = true
     budget.usedBytes -= cache.count * entryCost
     cache.removeAll()
   }
