@@ -106,6 +106,57 @@ import Testing
     expectSameElements(try Self.committedLines(output), expectedLines)
   }
 
+  @Test(arguments: [StateBackendConfiguration.Kind.heap, .rocksdb])
+  func restoreWithAnotherParallelismRedistributesKeyedState(
+    backend: StateBackendConfiguration.Kind
+  ) async throws {
+    let root = try temporaryDirectory("tributary-rescale")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let events = 40_000
+    let output = root.appendingPathComponent("out")
+    let messages = Mutex<[String]>([])
+    func run(windowParallelism: Int, failAt: Int64?) async throws {
+      var config = JobConfiguration()
+      config.batchSize = 256
+      config.stateBackend = StateBackendConfiguration(
+        kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
+      config.checkpointing = CheckpointingConfiguration(
+        directory: root.appendingPathComponent("checkpoints").path,
+        settings: CheckpointSettings(intervalMillis: 10),
+        log: { message in messages.withLock { $0.append(message) } })
+      let env = StreamEnvironment(configuration: config)
+      let injector = FailureInjector(failAt.map { [$0] } ?? [])
+      env.generate(count: events, ratePerSecond: 100_000) { i in (i, Self.reading(i)) }
+        .map { pair in
+          try injector.check(Int64(pair.0))
+          return pair.1
+        }
+        .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
+        .keyBy { $0.key }
+        .window(.tumbling(.milliseconds(100)))
+        .aggregate(CountSum()) { key, window, acc in
+          "\(window.end),\(key),\(acc.first),\(acc.second)"
+        }
+        .parallelism(windowParallelism)
+        .writeTransactional(directory: output.path) { $0 }
+      _ = try await withTimeout(120) { try await env.execute() }
+    }
+    // The first run fails part-way (no restart strategy); the second resumes
+    // from its latest checkpoint with the window at parallelism 3.
+    await #expect(throws: JobError.self) { try await run(windowParallelism: 1, failAt: 30_000) }
+    try await run(windowParallelism: 3, failAt: nil)
+    #expect(messages.withLock { $0 }.contains { $0.hasPrefix("resuming from checkpoint") })
+    var expected: [String: (Int64, Int64)] = [:]
+    for i in 0..<events {
+      let r = Self.reading(i)
+      let id = "\((r.timestamp / 100 + 1) * 100),\(r.key)"
+      let previous = expected[id] ?? (0, 0)
+      expected[id] = (previous.0 + 1, previous.1 + r.value)
+    }
+    expectSameElements(
+      try Self.committedLines(output), expected.map { "\($0.key),\($0.value.0),\($0.value.1)" })
+  }
+
   @Test func killNineAndRestartGiveExactlyTheUndisturbedOutput() async throws {
     guard let binary = builtExecutable("windowed-counts") else {
       Issue.record("windowed-counts is not built; run `swift build` first")

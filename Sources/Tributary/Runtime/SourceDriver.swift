@@ -34,7 +34,7 @@ struct SourceDriver<Out: Sendable> {
           builder.add(operatorID: context.operatorID, bytes: position())
         }
         try await next.pushBarrier(barrier, into: builder)
-        checkpointing.acknowledge(
+        checkpointing.acknowledgeInBackground(
           builder, syncMillis: started.duration(to: .now).milliseconds, alignmentMillis: 0)
       }
       buffer.removeAll(keepingCapacity: true)
@@ -119,7 +119,7 @@ struct InputDriver<In: Sendable> {
       let started = ContinuousClock.now
       let builder = TaskSnapshotBuilder(checkpoint: id, subtask: checkpointing.subtask)
       try await head.pushBarrier(CheckpointBarrier(id: id), into: builder)
-      checkpointing.acknowledge(
+      checkpointing.acknowledgeInBackground(
         builder, syncMillis: started.duration(to: .now).milliseconds,
         alignmentMillis: alignmentMillis)
     }

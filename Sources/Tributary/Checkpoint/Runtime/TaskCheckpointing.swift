@@ -10,16 +10,35 @@ struct TaskCheckpointing: @unchecked Sendable {
   /// Snapshots smaller than this travel in the metadata; larger ones get a file.
   static let inlineLimit = 16 * 1_024
 
+  /// The asynchronous part of a snapshot: writes the states in `builder` to
+  /// checkpoint storage and acknowledges (or declines) the checkpoint in the
+  /// background, while the task goes on processing.
+  func acknowledgeInBackground(
+    _ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64
+  ) {
+    let box = UncheckedBox((self, builder))
+    Task.detached {
+      let started = ContinuousClock.now
+      let (checkpointing, builder) = box.value
+      checkpointing.acknowledge(
+        builder, syncMillis: syncMillis, alignmentMillis: alignmentMillis,
+        asyncMillis: started.duration(to: .now).milliseconds)
+    }
+  }
+
   /// Stores the states in `builder` and acknowledges the checkpoint (or
   /// declines it when storage fails; processing goes on either way).
-  func acknowledge(_ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64) {
+  func acknowledge(
+    _ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64,
+    asyncMillis: Int64 = 0
+  ) {
     do {
       let snapshots = try store(builder, checkpoint: builder.checkpoint)
       let bytes = builder.states.reduce(0) { $0 + Int64($1.bytes.count) }
       coordinator.acknowledge(
         checkpoint: builder.checkpoint, task: task, snapshots: snapshots,
         stats: TaskCheckpointStats(
-          syncDurationMillis: syncMillis, asyncDurationMillis: 0,
+          syncDurationMillis: syncMillis, asyncDurationMillis: asyncMillis,
           alignmentMillis: alignmentMillis, bytes: bytes))
     } catch {
       coordinator.decline(checkpoint: builder.checkpoint, task: task, reason: "\(error)")
