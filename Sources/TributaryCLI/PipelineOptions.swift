@@ -43,6 +43,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Flag(help: "Ignore existing checkpoints in --checkpoint-dir and start from scratch.")
   public var fresh = false
 
+  /// A checkpoint or savepoint directory to start from.
+  @Option(help: "Start from this checkpoint or savepoint directory (chk-N or savepoints/sp-N).")
+  public var restoreFrom: String?
+
   /// Records per batch between tasks.
   @Option(help: .hidden)
   public var batchSize: Int = 1024
@@ -65,6 +69,9 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     if checkpointIntervalMillis == -1 {
       throw ValidationError(
         "--checkpoint-interval must look like 200ms, 1s, 10s or off, got '\(checkpointInterval)'")
+    }
+    if restoreFrom != nil && checkpointDir == nil {
+      throw ValidationError("--restore-from needs --checkpoint-dir for the checkpoints that follow")
     }
     guard ["exactly-once", "at-least-once"].contains(mode) else {
       throw ValidationError("--mode must be exactly-once or at-least-once, got '\(mode)'")
@@ -97,7 +104,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       intervalMillis: checkpointIntervalMillis,
       mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
     return CheckpointingConfiguration(
-      directory: checkpointDir, settings: settings, fresh: fresh, log: log)
+      directory: checkpointDir, settings: settings, fresh: fresh, restorePath: restoreFrom,
+      savepoints: SavepointSignals.shared.control, log: log)
   }
 
   /// The state backend these options select.

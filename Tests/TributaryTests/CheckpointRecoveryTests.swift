@@ -157,6 +157,62 @@ import Testing
       try Self.committedLines(output), expected.map { "\($0.key),\($0.value.0),\($0.value.1)" })
   }
 
+  @Test func stopWithSavepointThenRestoreFromItGivesExactlyTheResult() async throws {
+    let root = try temporaryDirectory("tributary-savepoint")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let events = 40_000
+    let output = root.appendingPathComponent("out")
+    @Sendable func environment(restorePath: String?, savepoints: SavepointControl?)
+      -> StreamEnvironment
+    {
+      var config = JobConfiguration()
+      config.batchSize = 256
+      config.checkpointing = CheckpointingConfiguration(
+        directory: root.appendingPathComponent("checkpoints").path,
+        settings: CheckpointSettings(intervalMillis: 20), restorePath: restorePath,
+        savepoints: savepoints)
+      let env = StreamEnvironment(configuration: config)
+      env.generate(count: events, ratePerSecond: 40_000) { Self.reading($0) }
+        .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
+        .keyBy { $0.key }
+        .window(.tumbling(.milliseconds(100)))
+        .aggregate(CountSum()) { key, window, acc in
+          "\(window.end),\(key),\(acc.first),\(acc.second)"
+        }
+        .writeTransactional(directory: output.path) { $0 }
+      return env
+    }
+    let control = SavepointControl()
+    let first = environment(restorePath: nil, savepoints: control)
+    let job = Task { try await first.execute() }
+    try await Task.sleep(for: .milliseconds(200))
+    control.requestSavepoint()
+    try await Task.sleep(for: .milliseconds(200))
+    control.requestStopWithSavepoint()
+    _ = try await withTimeout(60) { try await job.value }
+    let written = control.writtenSavepoints
+    #expect(written.count == 2)
+    guard let last = written.last else { return }
+    #expect(FileManager.default.fileExists(atPath: last + "/_metadata"))
+    // The stopped job committed only part of the output; restoring from the
+    // savepoint completes it exactly.
+    #expect(try Self.committedLines(output).count < 37 * 10)
+    _ = try await withTimeout(60) {
+      try await environment(restorePath: last, savepoints: nil).execute()
+    }
+    var expected: [String: (Int64, Int64)] = [:]
+    for i in 0..<events {
+      let r = Self.reading(i)
+      let id = "\((r.timestamp / 100 + 1) * 100),\(r.key)"
+      let previous = expected[id] ?? (0, 0)
+      expected[id] = (previous.0 + 1, previous.1 + r.value)
+    }
+    expectSameElements(
+      try Self.committedLines(output), expected.map { "\($0.key),\($0.value.0),\($0.value.1)" })
+    #expect(
+      FileManager.default.fileExists(atPath: last + "/_metadata"), "savepoints outlive retention")
+  }
+
   @Test func killNineAndRestartGiveExactlyTheUndisturbedOutput() async throws {
     guard let binary = builtExecutable("windowed-counts") else {
       Issue.record("windowed-counts is not built; run `swift build` first")

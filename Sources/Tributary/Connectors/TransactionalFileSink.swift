@@ -134,7 +134,10 @@ public final class TransactionalFileSink<T: Sendable>: StreamSink {
         }
       } else if !FileManager.default.fileExists(atPath: target) {
         throw FileSinkError(
-          path: source, reason: "the pre-committed file of a completed checkpoint is missing")
+          path: source,
+          reason:
+            "the pre-committed file of a completed checkpoint is missing (was the output "
+            + "directory changed or cleaned between runs?)")
       }
     }
     let handle = Glibc.open(directory, O_RDONLY)

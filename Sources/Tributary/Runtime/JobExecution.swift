@@ -38,6 +38,7 @@ struct JobExecution: Sendable {
           })
     }
     let cancelAll = MailboxCanceller(mailboxes: mailboxes)
+    defer { checkpoints?.coordinator.close() }
     let start = ContinuousClock.now
     let sendableMailboxes = UncheckedBox(mailboxes)
     try await withTaskCancellationHandler {
@@ -62,6 +63,7 @@ struct JobExecution: Sendable {
               if let failure = coordinator.failure {
                 throw JobError.checkpointingFailed(failure)
               }
+              if coordinator.stopRequested { throw StoppedWithSavepoint() }
               try await Task.sleep(for: period)
             }
           }
@@ -72,13 +74,14 @@ struct JobExecution: Sendable {
           cancelAll.cancel()
           group.cancelAll()
           while (try? await group.next()) != nil {}
+          if error is StoppedWithSavepoint { return }
           throw error
         }
       }
     } onCancel: {
       cancelAll.cancel()
     }
-    if let coordinator = checkpoints?.coordinator {
+    if let coordinator = checkpoints?.coordinator, !coordinator.stopRequested {
       try coordinator.completeFinalCheckpoint()
     }
     var peak = 0
@@ -157,3 +160,6 @@ final class RunningTasks: Sendable {
   /// Tasks still running.
   var count: Int { remaining.withLock { $0 } }
 }
+
+/// Ends a job whose stop-with-savepoint completed (not a failure).
+struct StoppedWithSavepoint: Error {}

@@ -30,6 +30,7 @@ struct SourceDriver<Out: Sendable> {
         // barrier, in order with the records already pushed.
         let started = ContinuousClock.now
         let builder = TaskSnapshotBuilder(checkpoint: barrier.id, subtask: context.subtaskIndex)
+        builder.isSavepoint = barrier.isSavepoint
         if let position = reader.position {
           builder.add(operatorID: context.operatorID, bytes: position())
         }
@@ -112,13 +113,16 @@ struct InputDriver<In: Sendable> {
     var aligner = BarrierAligner(
       channelCount: channels, mode: checkpointing?.mode ?? .exactlyOnce)
     var blocked = [Bool](repeating: false, count: channels)
+    var savepointBarriers = Set<Int64>()
     var anyBlocked = false
 
     func snapshot(_ id: Int64, alignmentMillis: Int64) async throws {
       guard let checkpointing else { return }
       let started = ContinuousClock.now
       let builder = TaskSnapshotBuilder(checkpoint: id, subtask: checkpointing.subtask)
-      try await head.pushBarrier(CheckpointBarrier(id: id), into: builder)
+      let isSavepoint = savepointBarriers.remove(id) != nil
+      builder.isSavepoint = isSavepoint
+      try await head.pushBarrier(CheckpointBarrier(id: id, isSavepoint: isSavepoint), into: builder)
       checkpointing.acknowledgeInBackground(
         builder, syncMillis: started.duration(to: .now).milliseconds,
         alignmentMillis: alignmentMillis)
@@ -201,6 +205,7 @@ struct InputDriver<In: Sendable> {
         idle[channel] = isIdle
         try await advance()
       case .barrier(let barrier):
+        if barrier.isSavepoint { savepointBarriers.insert(barrier.id) }
         try await apply(
           aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: Self.nowMillis()))
       case .endOfInput:

@@ -18,6 +18,7 @@ public struct CheckpointBarrier: Sendable, Hashable {
 final class TaskSnapshotBuilder {
   let checkpoint: Int64
   let subtask: Int
+  var isSavepoint = false
   private(set) var states: [(operatorID: String, bytes: [UInt8])] = []
 
   init(checkpoint: Int64, subtask: Int) {

@@ -8,15 +8,18 @@ public struct CheckpointingConfiguration: Sendable {
   public var fresh: Bool
   /// Restore from this checkpoint or savepoint directory instead of the latest in `directory`.
   public var restorePath: String?
+  /// Savepoint requests for the running job, if any.
+  public var savepoints: SavepointControl?
   /// Called with human-readable progress ("resuming from checkpoint 7", skipped checkpoints).
   public var log: @Sendable (String) -> Void
 
   /// Checkpoints into `directory` with `settings`.
   public init(
     directory: String, settings: CheckpointSettings = CheckpointSettings(intervalMillis: 1_000),
-    fresh: Bool = false, restorePath: String? = nil,
+    fresh: Bool = false, restorePath: String? = nil, savepoints: SavepointControl? = nil,
     log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.savepoints = savepoints
     self.directory = directory
     self.settings = settings
     self.fresh = fresh
@@ -35,7 +38,7 @@ public enum CheckpointingError: Error, CustomStringConvertible {
   public var description: String {
     switch self {
     case .noUsableCheckpoint(let reason):
-      return "\(reason); use --fresh to start from scratch (the old checkpoints are kept)"
+      return "\(reason) (or start from scratch with --fresh; the old checkpoints are kept)"
     case .incompatible(let reason):
       return "cannot restore: \(reason); use --fresh to start from scratch"
     }

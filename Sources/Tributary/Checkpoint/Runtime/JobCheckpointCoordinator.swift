@@ -22,6 +22,12 @@ final class JobCheckpointCoordinator: Sendable {
     var finalSnapshots: [TaskSnapshot] = []
     var failure: String?
     var incrementalBytes: [Int64] = []
+    /// Pending savepoints, and whether to stop the job after each.
+    var savepoints: [Int64: Bool] = [:]
+    var stopRequested = false
+    /// Set when the run ended: late acknowledgements of its tasks are ignored,
+    /// so no checkpoint of a finished run completes behind a newer run's back.
+    var closed = false
     var lastBytes: Int64 = 0
   }
 
@@ -76,6 +82,7 @@ final class JobCheckpointCoordinator: Sendable {
     checkpoint: Int64, task: TaskID, snapshots: [TaskSnapshot], stats: TaskCheckpointStats
   ) {
     state.withLock { s in
+      guard !s.closed else { return }
       s.snapshots[checkpoint, default: []].append(contentsOf: snapshots)
       let actions = s.machine.acknowledged(
         checkpoint: checkpoint, task: task, stats: stats, nowMillis: Self.now())
@@ -86,6 +93,7 @@ final class JobCheckpointCoordinator: Sendable {
   /// A task could not snapshot checkpoint `checkpoint`.
   func decline(checkpoint: Int64, task: TaskID, reason: String) {
     state.withLock { s in
+      guard !s.closed else { return }
       perform(
         s.machine.declined(checkpoint: checkpoint, task: task, reason: .snapshotFailed(reason)), &s)
     }
@@ -95,15 +103,31 @@ final class JobCheckpointCoordinator: Sendable {
   /// positions, sinks' last transactions) for the final checkpoint.
   func taskFinished(_ task: TaskID, snapshots: [TaskSnapshot]) {
     state.withLock { s in
+      guard !s.closed else { return }
       s.finalSnapshots.append(contentsOf: snapshots)
       perform(s.machine.taskFinished(task), &s)
     }
   }
 
-  /// Advances checkpoint time (triggers, timeouts).
+  /// Advances checkpoint time (triggers, timeouts) and starts requested savepoints.
   func tick() {
-    state.withLock { s in perform(s.machine.tick(nowMillis: Self.now()), &s) }
+    state.withLock { s in
+      guard !s.closed else { return }
+      if let stop = configuration.savepoints?.takeRequest() {
+        let actions = s.machine.savepointRequested(nowMillis: Self.now())
+        for case .triggerSources(let id, true) in actions { s.savepoints[id] = stop }
+        perform(actions, &s)
+      }
+      perform(s.machine.tick(nowMillis: Self.now()), &s)
+    }
   }
+
+  /// Ends this run's checkpointing: later calls change nothing. When it
+  /// returns, no metadata write of this run is in progress.
+  func close() { state.withLock { $0.closed = true } }
+
+  /// Whether a stop-with-savepoint completed: the job should stop now.
+  var stopRequested: Bool { state.withLock { $0.stopRequested } }
 
   /// After every task ended normally: writes the final checkpoint (source end
   /// positions, the sinks' last transactions) and commits the sinks, so a
@@ -143,7 +167,8 @@ final class JobCheckpointCoordinator: Sendable {
         }
       case .commitMetadata(let id, _):
         let metadata = CheckpointMetadata(
-          id: id, creationTimeMillis: Self.now(), maxParallelism: maxParallelism,
+          id: id, kind: s.savepoints[id] == nil ? .checkpoint : .savepoint,
+          creationTimeMillis: Self.now(), maxParallelism: maxParallelism,
           tasks: s.snapshots[id] ?? [])
         do {
           try storage.commit(metadata)
@@ -165,9 +190,19 @@ final class JobCheckpointCoordinator: Sendable {
         do { try commitSinks(of: metadata) } catch {
           s.failure = "committing the sinks of checkpoint \(id) failed: \(error)"
         }
+        if let stop = s.savepoints.removeValue(forKey: id) {
+          let path = (try? storage.privateDirectory(for: id, kind: .savepoint).path) ?? "?"
+          configuration.savepoints?.written(path)
+          configuration.log("savepoint \(id) written to \(path)")
+          if stop { s.stopRequested = true }
+        }
         for older in s.snapshots.keys where older < id { s.snapshots[older] = nil }
       case .abort(let id, _):
         s.snapshots[id] = nil
+        if s.savepoints.removeValue(forKey: id) != nil {
+          configuration.log("savepoint \(id) failed")
+          try? storage.abort(id: id, kind: .savepoint)
+        }
         for (task, barrier) in s.pendingTriggers where barrier.id == id {
           s.pendingTriggers[task] = nil
         }

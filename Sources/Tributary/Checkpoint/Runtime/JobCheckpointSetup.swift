@@ -15,6 +15,20 @@ struct JobCheckpointSetup: @unchecked Sendable {
     return states.filter { $0.subtask == subtask }.map(\.bytes)
   }
 
+  /// The largest id of any `chk-N` or `savepoints/sp-N` directory under `root`.
+  static func highestUsedID(in root: URL) -> Int64 {
+    var highest: Int64 = 0
+    let manager = FileManager.default
+    for (directory, prefix) in [(root, "chk-"), (root.appendingPathComponent("savepoints"), "sp-")]
+    {
+      for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
+      where name.hasPrefix(prefix) {
+        if let id = Int64(name.dropFirst(prefix.count)) { highest = max(highest, id) }
+      }
+    }
+    return highest
+  }
+
   /// The latest valid checkpoint; a directory of only broken checkpoints is an error.
   static func latestValid(_ storage: CheckpointStorage) throws -> (
     metadata: CheckpointMetadata, skipped: [(id: Int64, reason: String)]
@@ -90,9 +104,12 @@ struct JobCheckpointSetup: @unchecked Sendable {
         }
       }
     }
+    // Ids continue after every checkpoint or savepoint already in the directory
+    // (a restore from an older savepoint must not reuse a newer checkpoint's id).
+    let used = highestUsedID(in: storage.directory)
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
-      firstCheckpointID: (metadata?.id ?? 0) + 1, maxParallelism: maxParallelism,
+      firstCheckpointID: max(metadata?.id ?? 0, used) + 1, maxParallelism: maxParallelism,
       committers: committers)
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(coordinator: coordinator, restored: restored)

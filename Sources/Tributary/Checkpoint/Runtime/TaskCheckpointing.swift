@@ -59,7 +59,8 @@ struct TaskCheckpointing: @unchecked Sendable {
       }
       let safe = String(state.operatorID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
       let file = try coordinator.storage.writeFile(
-        checkpoint: checkpoint!, name: "\(safe)-\(subtask).state", bytes: state.bytes)
+        checkpoint: checkpoint!, name: "\(safe)-\(subtask).state", bytes: state.bytes,
+        kind: builder.isSavepoint ? .savepoint : .checkpoint)
       return TaskSnapshot(
         operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
         files: [file])
