@@ -84,8 +84,8 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   {
     if let hook = kernel.snapshot {
       try guarded {
-        if let bytes = try hook(barrier.id) {
-          snapshot.add(operatorID: context.operatorID, bytes: bytes)
+        if let produce = try hook(barrier.id) {
+          snapshot.add(operatorID: context.operatorID, producer: produce)
         }
       }
     }

@@ -35,6 +35,11 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
     try context?.stateBackend.snapshot().bytes
   }
 
+  public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
+    guard let encode = try context?.stateBackend.prepareSnapshot() else { return nil }
+    return { try encode().bytes }
+  }
+
   @inlinable
   public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64? {
     guard let context else { return watermark }

@@ -31,8 +31,9 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     let kind: String
     let table: AnyObject
     let keys: (_ body: (Key) throws -> Void) throws -> Void
-    /// Appends every entry as (key group, key, namespace, value) records.
-    let snapshot: (_ writer: inout BinaryWriter) throws -> Int
+    /// Freezes the entries now; the returned function appends them later as
+    /// (key group, key, namespace, value) records and returns their count.
+    let snapshot: () throws -> (_ writer: inout BinaryWriter) throws -> Int
     /// Stores one entry read back from a snapshot.
     let restore: (_ key: [UInt8], _ namespace: [UInt8], _ value: [UInt8]) throws -> Void
   }
@@ -200,25 +201,28 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     registered[name] = Registered(
       id: UInt16(registered.count), kind: kind, table: table,
       keys: { body in try keys(table, body) },
-      snapshot: { writer in
-        var scratch = BinaryWriter(capacity: 32)
-        var count = 0
-        try table.forEach { address, value in
-          scratch.reset()
-          address.key.encode(to: &scratch)
-          let group = KeyGroups.keyGroup(
-            hash: StableHash.hash(scratch.bytes), maxParallelism: maxParallelism)
-          writer.writeFixed(UInt16(group))
-          writer.writeLengthPrefixed(scratch.bytes)
-          scratch.reset()
-          address.namespace.encode(to: &scratch)
-          writer.writeLengthPrefixed(scratch.bytes)
-          scratch.reset()
-          value.encode(to: &scratch)
-          writer.writeLengthPrefixed(scratch.bytes)
-          count += 1
+      snapshot: {
+        let frozen = try table.frozen()
+        return { writer in
+          var scratch = BinaryWriter(capacity: 32)
+          var count = 0
+          try frozen.forEach { address, value in
+            scratch.reset()
+            address.key.encode(to: &scratch)
+            let group = KeyGroups.keyGroup(
+              hash: StableHash.hash(scratch.bytes), maxParallelism: maxParallelism)
+            writer.writeFixed(UInt16(group))
+            writer.writeLengthPrefixed(scratch.bytes)
+            scratch.reset()
+            address.namespace.encode(to: &scratch)
+            writer.writeLengthPrefixed(scratch.bytes)
+            scratch.reset()
+            value.encode(to: &scratch)
+            writer.writeLengthPrefixed(scratch.bytes)
+            count += 1
+          }
+          return count
         }
-        return count
       },
       restore: { key, namespace, value in
         do {

@@ -41,21 +41,37 @@ extension KeyedStateBackend {
   /// write-back cache holds all their entries are read from the cache alone;
   /// others flush the cache and scan RocksDB. Synchronous: the caller must not
   /// process records meanwhile.
-  public func snapshot() throws -> KeyedStateSnapshot {
+  public func snapshot() throws -> KeyedStateSnapshot { try prepareSnapshot()() }
+
+  /// The synchronous part of a snapshot: freezes every state (a memory copy for
+  /// in-memory tables). The returned function, the asynchronous part, encodes
+  /// the frozen state; it may run on another task while processing goes on.
+  public func prepareSnapshot() throws -> @Sendable () throws -> KeyedStateSnapshot {
+    let states = try registered.sorted { $0.value.id < $1.value.id }.map {
+      (name: $0.key, kind: $0.value.kind, write: try $0.value.snapshot())
+    }
+    let pending = pendingRestore.sorted(by: { $0.key < $1.key })
+    let frozen = UncheckedBox((states, pending))
+    return { try Self.encode(frozen.value.0, pending: frozen.value.1) }
+  }
+
+  private static func encode(
+    _ states: [(name: String, kind: String, write: (inout BinaryWriter) throws -> Int)],
+    pending: [(key: String, value: (kind: String, entries: [RestoredEntry]))]
+  ) throws -> KeyedStateSnapshot {
     var writer = BinaryWriter(capacity: 4_096)
     writer.writeRaw(KeyedStateSnapshot.magic)
-    let states = registered.sorted { $0.value.id < $1.value.id }
-    writer.writeVarUInt(UInt64(states.count + pendingRestore.count))
-    for (name, state) in states {
-      name.encode(to: &writer)
+    writer.writeVarUInt(UInt64(states.count + pending.count))
+    for state in states {
+      state.name.encode(to: &writer)
       state.kind.encode(to: &writer)
       var entries = BinaryWriter(capacity: 1_024)
-      let count = try state.snapshot(&entries)
+      let count = try state.write(&entries)
       writer.writeVarUInt(UInt64(count))
       writer.writeRaw(entries.bytes)
     }
     // Restored states this run never declared are carried over unchanged.
-    for (name, pending) in pendingRestore.sorted(by: { $0.key < $1.key }) {
+    for (name, pending) in pending {
       name.encode(to: &writer)
       pending.kind.encode(to: &writer)
       writer.writeVarUInt(UInt64(pending.entries.count))

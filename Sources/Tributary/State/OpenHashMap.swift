@@ -210,6 +210,22 @@ public final class OpenHashMap<Key: Hashable, Value> {
     for i in 0..<capacity where control[i] != 0 { try body(entries[i].key, entries[i].value) }
   }
 
+  /// An independent copy (for snapshots taken while processing goes on).
+  public func copy() -> OpenHashMap<Key, Value> {
+    let clone = OpenHashMap<Key, Value>(minimumCapacity: 0)
+    clone.control.deallocate()
+    clone.entries.deallocate()
+    clone.capacity = capacity
+    clone.mask = mask
+    clone.shift = shift
+    clone.storedCount = storedCount
+    clone.control = .allocate(capacity: capacity)
+    clone.control.initialize(from: control, count: capacity)
+    clone.entries = .allocate(capacity: capacity)
+    for i in 0..<capacity where control[i] != 0 { (clone.entries + i).initialize(to: entries[i]) }
+    return clone
+  }
+
   /// Every key, in storage order.
   public var keys: [Key] {
     var keys: [Key] = []

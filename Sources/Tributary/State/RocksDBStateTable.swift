@@ -179,6 +179,24 @@ public final class RocksDBStateTable<
     }
   }
 
+  /// A fully cached table copies its cache; otherwise the cache is flushed
+  /// and RocksDB is read now.
+  public func frozen() throws -> FrozenStateEntries<Key, Namespace, Value> {
+    if budget.isEnabled && !rocksMayHoldEntries {
+      let copy = cache.copy()
+      return FrozenStateEntries { body in
+        try copy.forEach { address, entry in
+          if let value = entry.value { try body(address, value) }
+        }
+      }
+    }
+    var entries: [(StateKey<Key, Namespace>, Value)] = []
+    try forEach { entries.append(($0, $1)) }
+    return FrozenStateEntries { body in
+      for (address, value) in entries { try body(address, value) }
+    }
+  }
+
   // MARK: Cache
 
   /// Writes every dirty cached entry to RocksDB in one write batch.

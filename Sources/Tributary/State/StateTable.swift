@@ -23,6 +23,19 @@ public protocol StateTable<Key, Namespace, Value>: AnyObject {
   /// Calls `body` with every stored entry, in no particular order. `body` must
   /// not modify this table.
   func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws
+  /// A consistent, private view of every entry as of now, readable later from
+  /// another thread while the table keeps changing (the synchronous part of a
+  /// snapshot; reading it is the asynchronous part).
+  func frozen() throws -> FrozenStateEntries<Key, Namespace, Value>
+}
+
+/// Entries of a state table frozen at one moment (see ``StateTable/frozen()``).
+/// Owns its data; safe to read from one other task.
+public struct FrozenStateEntries<Key: Hashable & Sendable, Namespace: Hashable & Sendable, Value>:
+  @unchecked Sendable
+{
+  /// Calls `body` with every frozen entry.
+  public let forEach: ((StateKey<Key, Namespace>, Value) throws -> Void) throws -> Void
 }
 
 extension StateTable {
@@ -85,5 +98,11 @@ public final class HeapStateTable<
   @inlinable
   public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {
     try entries.forEach(body)
+  }
+
+  /// A copy of the map (one pass over memory); encoding happens later.
+  public func frozen() throws -> FrozenStateEntries<Key, Namespace, Value> {
+    let copy = entries.copy()
+    return FrozenStateEntries { body in try copy.forEach(body) }
   }
 }

@@ -112,6 +112,11 @@ public final class WindowOperator<
     try backend?.snapshot().bytes
   }
 
+  public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
+    guard let encode = try backend?.prepareSnapshot() else { return nil }
+    return { try encode().bytes }
+  }
+
   // MARK: Records
 
   @inlinable

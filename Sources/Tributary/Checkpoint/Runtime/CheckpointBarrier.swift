@@ -19,12 +19,22 @@ final class TaskSnapshotBuilder {
   let checkpoint: Int64
   let subtask: Int
   var isSavepoint = false
-  private(set) var states: [(operatorID: String, bytes: [UInt8])] = []
+  /// Per operator, the asynchronous part of its snapshot.
+  private(set) var producers: [(operatorID: String, produce: @Sendable () throws -> [UInt8])] = []
 
   init(checkpoint: Int64, subtask: Int) {
     self.checkpoint = checkpoint
     self.subtask = subtask
   }
 
-  func add(operatorID: String, bytes: [UInt8]) { states.append((operatorID, bytes)) }
+  func add(operatorID: String, bytes: [UInt8]) { producers.append((operatorID, { bytes })) }
+
+  func add(operatorID: String, producer: @escaping @Sendable () throws -> [UInt8]) {
+    producers.append((operatorID, producer))
+  }
+
+  /// Runs the asynchronous parts: the bytes of each operator's state.
+  func states() throws -> [(operatorID: String, bytes: [UInt8])] {
+    try producers.map { ($0.operatorID, try $0.produce()) }
+  }
 }

@@ -33,8 +33,9 @@ struct TaskCheckpointing: @unchecked Sendable {
     asyncMillis: Int64 = 0
   ) {
     do {
-      let snapshots = try store(builder, checkpoint: builder.checkpoint)
-      let bytes = builder.states.reduce(0) { $0 + Int64($1.bytes.count) }
+      let states = try builder.states()
+      let snapshots = try store(states, builder: builder, checkpoint: builder.checkpoint)
+      let bytes = states.reduce(0) { $0 + Int64($1.bytes.count) }
       coordinator.acknowledge(
         checkpoint: builder.checkpoint, task: task, snapshots: snapshots,
         stats: TaskCheckpointStats(
@@ -47,11 +48,15 @@ struct TaskCheckpointing: @unchecked Sendable {
 
   /// Reports the task's final state (after end of input) for the final checkpoint.
   func finished(_ builder: TaskSnapshotBuilder) throws {
-    coordinator.taskFinished(task, snapshots: try store(builder, checkpoint: nil))
+    coordinator.taskFinished(
+      task, snapshots: try store(try builder.states(), builder: builder, checkpoint: nil))
   }
 
-  private func store(_ builder: TaskSnapshotBuilder, checkpoint: Int64?) throws -> [TaskSnapshot] {
-    try builder.states.map { state in
+  private func store(
+    _ states: [(operatorID: String, bytes: [UInt8])], builder: TaskSnapshotBuilder,
+    checkpoint: Int64?
+  ) throws -> [TaskSnapshot] {
+    try states.map { state in
       if state.bytes.count <= Self.inlineLimit || checkpoint == nil {
         return TaskSnapshot(
           operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
