@@ -15,6 +15,24 @@ struct JobCheckpointSetup: @unchecked Sendable {
     return states.filter { $0.subtask == subtask }.map(\.bytes)
   }
 
+  /// The newest savepoint with an id above `id` that loads and verifies.
+  static func newestValidSavepoint(_ storage: CheckpointStorage, after id: Int64)
+    -> CheckpointMetadata?
+  {
+    let directory = storage.directory.appendingPathComponent("savepoints")
+    let ids = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+      .compactMap { $0.hasPrefix("sp-") ? Int64($0.dropFirst(3)) : nil }
+      .filter { $0 > id }.sorted(by: >)
+    for candidate in ids {
+      if let metadata = try? storage.load(
+        path: directory.appendingPathComponent("sp-\(candidate)"))
+      {
+        return metadata
+      }
+    }
+    return nil
+  }
+
   /// The largest id of any `chk-N` or `savepoints/sp-N` directory under `root`.
   static func highestUsedID(in root: URL) -> Int64 {
     var highest: Int64 = 0
@@ -60,8 +78,16 @@ struct JobCheckpointSetup: @unchecked Sendable {
           configuration.log("skipping checkpoint \(skipped.id): \(skipped.reason)")
         }
         metadata = found.metadata
+      }
+      // A newer savepoint committed output too: resume from it, not from an
+      // older checkpoint (which would produce that output again).
+      if let savepoint = newestValidSavepoint(storage, after: metadata?.id ?? 0) {
+        metadata = savepoint
+      }
+      if let metadata {
         configuration.log(
-          "resuming from checkpoint \(found.metadata.id) in \(configuration.directory)")
+          "resuming from \(metadata.kind == .savepoint ? "savepoint" : "checkpoint") "
+            + "\(metadata.id) in \(configuration.directory)")
       }
     }
     var committers: [String: SinkCommitter] = [:]
