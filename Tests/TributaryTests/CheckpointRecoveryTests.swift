@@ -39,6 +39,18 @@ import Testing
     Reading(key: Int64(i % 37), timestamp: Int64(i / 40), value: Int64(i % 11))
   }
 
+  /// Independent expectation: per key and 100 ms window, `window_end,key,count,sum`.
+  static func expectedWindowLines(events: Int) -> [String] {
+    var expected: [String: (Int64, Int64)] = [:]
+    for i in 0..<events {
+      let r = reading(i)
+      let id = "\((r.timestamp / 100 + 1) * 100),\(r.key)"
+      let previous = expected[id] ?? (0, 0)
+      expected[id] = (previous.0 + 1, previous.1 + r.value)
+    }
+    return expected.map { "\($0.key),\($0.value.0),\($0.value.1)" }
+  }
+
   /// The committed lines of `directory` (only committed files, never in-progress ones).
   static func committedLines(_ directory: URL) throws -> [String] {
     var lines: [String] = []
@@ -93,17 +105,7 @@ import Testing
       log.contains { $0.hasPrefix("resuming from checkpoint") }, "restarts resumed from checkpoints"
     )
 
-    // Independent expectation: per key and 100 ms window, count and sum.
-    var expected: [String: (Int64, Int64)] = [:]
-    for i in 0..<events {
-      let r = Self.reading(i)
-      let end = (r.timestamp / 100 + 1) * 100
-      let id = "\(end),\(r.key)"
-      let previous = expected[id] ?? (0, 0)
-      expected[id] = (previous.0 + 1, previous.1 + r.value)
-    }
-    let expectedLines = expected.map { "\($0.key),\($0.value.0),\($0.value.1)" }
-    expectSameElements(try Self.committedLines(output), expectedLines)
+    expectSameElements(try Self.committedLines(output), Self.expectedWindowLines(events: events))
   }
 
   @Test(arguments: [StateBackendConfiguration.Kind.heap, .rocksdb])
@@ -146,15 +148,7 @@ import Testing
     await #expect(throws: JobError.self) { try await run(windowParallelism: 1, failAt: 30_000) }
     try await run(windowParallelism: 3, failAt: nil)
     #expect(messages.withLock { $0 }.contains { $0.hasPrefix("resuming from checkpoint") })
-    var expected: [String: (Int64, Int64)] = [:]
-    for i in 0..<events {
-      let r = Self.reading(i)
-      let id = "\((r.timestamp / 100 + 1) * 100),\(r.key)"
-      let previous = expected[id] ?? (0, 0)
-      expected[id] = (previous.0 + 1, previous.1 + r.value)
-    }
-    expectSameElements(
-      try Self.committedLines(output), expected.map { "\($0.key),\($0.value.0),\($0.value.1)" })
+    expectSameElements(try Self.committedLines(output), Self.expectedWindowLines(events: events))
   }
 
   @Test func stopWithSavepointThenRestoreFromItGivesExactlyTheResult() async throws {
@@ -202,15 +196,7 @@ import Testing
     _ = try await withTimeout(60) {
       try await environment(restorePath: nil, savepoints: nil).execute()
     }
-    var expected: [String: (Int64, Int64)] = [:]
-    for i in 0..<events {
-      let r = Self.reading(i)
-      let id = "\((r.timestamp / 100 + 1) * 100),\(r.key)"
-      let previous = expected[id] ?? (0, 0)
-      expected[id] = (previous.0 + 1, previous.1 + r.value)
-    }
-    expectSameElements(
-      try Self.committedLines(output), expected.map { "\($0.key),\($0.value.0),\($0.value.1)" })
+    expectSameElements(try Self.committedLines(output), Self.expectedWindowLines(events: events))
     #expect(
       FileManager.default.fileExists(atPath: last + "/_metadata"), "savepoints outlive retention")
   }
