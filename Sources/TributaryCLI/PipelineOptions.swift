@@ -49,7 +49,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
 
   /// Records per batch between tasks.
   @Option(help: .hidden)
-  public var batchSize: Int = 1024
+  public var batchSize: Int = 4096
 
   public init() {}
 

@@ -5,7 +5,7 @@ public struct JobConfiguration: Sendable {
   /// Number of key groups; the upper bound on any operator's parallelism.
   public var maxParallelism: Int = KeyGroups.defaultMaxParallelism
   /// Records per batch between tasks.
-  public var batchSize: Int = 1024
+  public var batchSize: Int = 4096
   /// A partly filled batch is sent at the latest after this long.
   public var flushTimeout: Duration = .milliseconds(5)
   /// Batches queued per input channel before the sender suspends.
