@@ -42,6 +42,10 @@ public struct HashPartitioner<T: Sendable>: Sendable {
   public static func byKey<K: BinaryCodable>(_ key: @escaping @Sendable (T) -> K) -> Self {
     HashPartitioner { parallelism, maxParallelism in
       var scratch = BinaryWriter(capacity: 32)
+      if parallelism == 1 {
+        // One downstream subtask owns every key group: no key to compute.
+        return { batch, targets in targets[0].append(contentsOf: batch) }
+      }
       return { batch, targets in
         for record in batch {
           let group = KeyGroups.keyGroup(

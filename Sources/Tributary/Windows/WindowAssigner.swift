@@ -89,6 +89,21 @@ public struct WindowAssigner: Sendable {
     return false
   }
 
+  /// The only window of a record at `timestamp` for single-window assigners
+  /// (tumbling, global); `nil` for the others.
+  @inlinable
+  public func singleWindow(_ timestamp: Int64) -> TimeWindow? {
+    switch kind {
+    case .tumbling(let size, let offset):
+      let start = timestamp - positiveModulo(timestamp - offset, size)
+      return TimeWindow(start: start, end: start + size)
+    case .global:
+      return .global
+    case .sliding, .session:
+      return nil
+    }
+  }
+
   /// Calls `body` with each window of a record at `timestamp`.
   @inlinable
   public func forEachWindow(_ timestamp: Int64, _ body: (TimeWindow) throws -> Void) rethrows {

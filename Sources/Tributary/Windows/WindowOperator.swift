@@ -173,23 +173,37 @@ public final class WindowOperator<
     let lateness = allowedLateness
     let watermark = timers.currentWatermark
     let lookahead = 16
+    // Heap state: reach the map directly, without the backend switch per record.
+    var heap: OpenHashMap<StateKey<Key, TimeWindow>, Acc>?
+    if case .heap(let table) = contents.storage { heap = table.entries }
     for index in batch.indices {
       if index + lookahead < batch.count {
         let ahead = batch[index + lookahead]
-        assigner.forEachWindow(timestampOf(ahead)) { contents.prefetch(keySelector(ahead), $0) }
+        if let window = assigner.singleWindow(timestampOf(ahead)) {
+          let address = StateKey(keySelector(ahead), window)
+          if let heap { heap.prefetch(address) } else { contents.prefetch(address.key, window) }
+        }
       }
       let record = batch[index]
       let key = keySelector(record)
-      var window = TimeWindow.global
-      assigner.forEachWindow(timestampOf(record)) { window = $0 }
+      let window = assigner.singleWindow(timestampOf(record)) ?? .global
       if window.maxTimestamp &+ lateness <= watermark {
         if let late { out.emit(late(record)) }
         continue
       }
-      let isNew = try contents.modify(key, window) { acc -> Bool in
-        let fresh = acc == nil
-        add(record, &acc)
-        return fresh
+      let isNew: Bool
+      if let heap {
+        isNew = heap.modify(StateKey(key, window)) { acc -> Bool in
+          let fresh = acc == nil
+          add(record, &acc)
+          return fresh
+        }
+      } else {
+        isNew = try contents.modify(key, window) { acc -> Bool in
+          let fresh = acc == nil
+          add(record, &acc)
+          return fresh
+        }
       }
       if window.maxTimestamp <= watermark {
         // Late but within the allowed lateness: fire again with the update.
