@@ -172,7 +172,7 @@ public final class WindowOperator<
     let assigner = self.assigner
     let lateness = allowedLateness
     let watermark = timers.currentWatermark
-    let lookahead = 16
+    let lookahead = 8
     // Heap state: reach the map directly, without the backend switch per record.
     var heap: OpenHashMap<StateKey<Key, TimeWindow>, Acc>?
     if case .heap(let table) = contents.storage { heap = table.entries }
