@@ -43,6 +43,23 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Flag(help: "Ignore existing checkpoints in --checkpoint-dir and start from scratch.")
   public var fresh = false
 
+  /// Restarts after a failure inside the process.
+  @Option(help: "Restarts from the latest checkpoint after a failure (0 = fail at once).")
+  public var restartAttempts: Int = 0
+
+  /// Wait before each restart.
+  @Option(
+    help: "Wait before each restart, e.g. 500ms, 2s (doubles each time with --restart-backoff).")
+  public var restartDelay: String = "1s"
+
+  /// Exponential backoff between restarts.
+  @Flag(help: "Double the wait before each further restart (at most 1 minute).")
+  public var restartBackoff = false
+
+  /// Checkpoint timeout.
+  @Option(help: "Abort a checkpoint that takes longer than this, e.g. 30s, 10m.")
+  public var checkpointTimeout: String = "10m"
+
   /// A checkpoint or savepoint directory to start from.
   @Option(help: "Start from this checkpoint or savepoint directory (chk-N or savepoints/sp-N).")
   public var restoreFrom: String?
@@ -69,6 +86,20 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     if checkpointIntervalMillis == -1 {
       throw ValidationError(
         "--checkpoint-interval must look like 200ms, 1s, 10s or off, got '\(checkpointInterval)'")
+    }
+    guard restartAttempts >= 0 else {
+      throw ValidationError("--restart-attempts must not be negative")
+    }
+    guard let delay = Self.parseDuration(restartDelay), delay > 0 else {
+      throw ValidationError("--restart-delay must look like 500ms or 2s, got '\(restartDelay)'")
+    }
+    guard let timeout = Self.parseDuration(checkpointTimeout), timeout >= 10 else {
+      throw ValidationError(
+        "--checkpoint-timeout must look like 30s or 10m (at least 10ms), got '\(checkpointTimeout)'"
+      )
+    }
+    if restartAttempts > 0 && checkpointDir == nil {
+      throw ValidationError("--restart-attempts needs --checkpoint-dir to restart from")
     }
     if restoreFrom != nil && checkpointDir == nil {
       throw ValidationError("--restore-from needs --checkpoint-dir for the checkpoints that follow")
@@ -102,7 +133,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     guard let checkpointDir else { return nil }
     let settings = CheckpointSettings(
       intervalMillis: checkpointIntervalMillis,
-      mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
+      mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce,
+      timeoutMillis: Self.parseDuration(checkpointTimeout) ?? 600_000)
     return CheckpointingConfiguration(
       directory: checkpointDir, settings: settings, fresh: fresh, restorePath: restoreFrom,
       savepoints: SavepointSignals.shared.control, log: log)
@@ -123,7 +155,17 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     config.parallelism = parallelism
     config.batchSize = batchSize
     config.stateBackend = stateBackendConfiguration
+    config.restartStrategy = restartStrategy
     return config
+  }
+
+  /// The restart strategy these options select.
+  public var restartStrategy: RestartStrategy {
+    guard restartAttempts > 0 else { return .none }
+    let delay = Duration.milliseconds(Self.parseDuration(restartDelay) ?? 1_000)
+    return restartBackoff
+      ? .exponentialBackoff(initial: delay, maximum: .seconds(60), attempts: restartAttempts)
+      : .fixedDelay(attempts: restartAttempts, delay: delay)
   }
 
   /// A fresh environment configured by these options; checkpointing progress

@@ -25,7 +25,29 @@ import Tributary
     #expect(options.stateBackendConfiguration.kind == .heap)
   }
 
+  @Test func checkpointAndRestartOptions() throws {
+    let options = try PipelineOptions.parse([
+      "--checkpoint-dir", "/tmp/c", "--checkpoint-interval", "200ms", "--mode", "at-least-once",
+      "--checkpoint-timeout", "30s", "--restart-attempts", "3", "--restart-delay", "500ms",
+      "--restart-backoff",
+    ])
+    let configuration = options.checkpointingConfiguration(log: { _ in })
+    let checkpointing = try #require(configuration)
+    #expect(checkpointing.settings.intervalMillis == 200)
+    #expect(checkpointing.settings.mode == .atLeastOnce)
+    #expect(checkpointing.settings.timeoutMillis == 30_000)
+    #expect(
+      options.restartStrategy
+        == .exponentialBackoff(initial: .milliseconds(500), maximum: .seconds(60), attempts: 3))
+    #expect(
+      try PipelineOptions.parse(["--checkpoint-interval", "off", "--checkpoint-dir", "/x"])
+        .checkpointIntervalMillis == nil)
+    #expect(try PipelineOptions.parse([]).restartStrategy == .none)
+  }
+
   @Test(arguments: [
+    ["--checkpoint-interval", "soon"], ["--mode", "twice"], ["--restart-attempts", "2"],
+    ["--restore-from", "/x"], ["--checkpoint-timeout", "1ms", "--checkpoint-dir", "/x"],
     ["--parallelism", "0"], ["--parallelism", "500"], ["--state-backend", "leveldb"],
     ["--state-cache-mb", "-1"],
   ])
