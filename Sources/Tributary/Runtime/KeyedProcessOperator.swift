@@ -31,9 +31,6 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
     if backend.hasState(named: "process-timers") { try context.timers.reload() }
   }
 
-  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
-    try context?.stateBackend.snapshot().bytes
-  }
 
   public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
     guard let encode = try context?.stateBackend.prepareSnapshot() else { return nil }

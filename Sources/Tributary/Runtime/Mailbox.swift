@@ -8,7 +8,7 @@ import Synchronization
 /// - Each channel holds at most `capacity` elements; `send` suspends the
 ///   sender while its channel is full (backpressure), so memory stays bounded.
 /// - ``cancel()`` wakes every suspended sender and receiver; afterwards
-///   `send` throws `CancellationError` and `receive` returns `nil`.
+///   `send` throws `CancellationError` and `receive(until:)` returns `.cancelled`.
 /// Thread-safe: any number of senders, one receiver.
 final class Mailbox<T: Sendable>: Sendable {
   private struct State: ~Copyable {
@@ -80,26 +80,6 @@ final class Mailbox<T: Sendable>: Sendable {
     return result
   }
 
-  /// Takes the next element from any channel, waiting while all are empty.
-  /// Channels are served round-robin so one busy input cannot starve another.
-  /// - Returns: `nil` once the mailbox is cancelled.
-  func receive() async -> (channel: Int, element: StreamElement<T>)? {
-    while true {
-      if state.withLock({ $0.cancelled }) { return nil }
-      let (result, wake) = state.withLock { s in Self.dequeue(&s) }
-      wake?.resume()
-      if let result { return result }
-      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        let resumeNow = state.withLock { s in
-          if s.cancelled || s.queues.contains(where: { !$0.isEmpty }) { return true }
-          s.waitingReceiver = continuation
-          return false
-        }
-        if resumeNow { continuation.resume() }
-      }
-    }
-  }
-
   /// What ``receive(until:)`` returns.
   enum Received {
     case element(channel: Int, element: StreamElement<T>)
@@ -107,7 +87,9 @@ final class Mailbox<T: Sendable>: Sendable {
     case cancelled
   }
 
-  /// Like ``receive()``, but gives up at `deadline` (so the task can act on time).
+  /// Takes the next element from a channel that is not `blocked`, waiting while
+  /// none has one, but at most until `deadline` (so the task can act on time).
+  /// Channels are served round-robin so one busy input cannot starve another.
   func receive(until deadline: ContinuousClock.Instant, blocked: [Bool]? = nil) async -> Received {
     while true {
       if state.withLock({ $0.cancelled }) { return .cancelled }

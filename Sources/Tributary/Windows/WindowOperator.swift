@@ -108,9 +108,6 @@ public final class WindowOperator<
 
   public func close() { backend?.close() }
 
-  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
-    try backend?.snapshot().bytes
-  }
 
   public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
     guard let encode = try backend?.prepareSnapshot() else { return nil }
