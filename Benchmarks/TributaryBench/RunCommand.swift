@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
       throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
     }
     guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
-    guard intervalMillis != -1 else {
+    guard Interval(parsing: checkpointInterval) != nil else {
       throw ValidationError("--checkpoint-interval must look like 100ms, 1s or off")
     }
     guard ["exactly-once", "at-least-once"].contains(mode) else {
@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
     let backend = StateBackendConfiguration(
       kind: backendKind, directory: workDir, cacheBytes: stateCacheMb << 20)
     var stateFields: [(String, JSONValue)] = []
-    let checkpointing = intervalMillis.map {
+    let checkpointing = Interval(parsing: checkpointInterval)?.millisecondsValue.map {
       CheckpointingConfiguration(
         directory: workDir + "/checkpoints",
         settings: CheckpointSettings(
@@ -131,18 +131,5 @@ struct RunCommand: AsyncParsableCommand {
     } else {
       for (key, value) in fields { print("\(key): \(value.text)") }
     }
-  }
-}
-
-extension RunCommand {
-  /// The checkpoint interval in ms; `nil` for off, -1 when unparseable.
-  var intervalMillis: Int64? {
-    let text = checkpointInterval.lowercased()
-    if text == "off" { return nil }
-    for (suffix, factor) in [("ms", Int64(1)), ("s", 1_000), ("m", 60_000)] where text.hasSuffix(suffix) {
-      if let value = Int64(text.dropLast(suffix.count)), value > 0 { return value * factor }
-      return -1
-    }
-    return -1
   }
 }

@@ -83,17 +83,18 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       throw ValidationError("--state-cache-mb must not be negative, got \(stateCacheMb)")
     }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-    if checkpointIntervalMillis == -1 {
+    if Interval(parsing: checkpointInterval) == nil {
       throw ValidationError(
         "--checkpoint-interval must look like 200ms, 1s, 10s or off, got '\(checkpointInterval)'")
     }
     guard restartAttempts >= 0 else {
       throw ValidationError("--restart-attempts must not be negative")
     }
-    guard let delay = Self.parseDuration(restartDelay), delay > 0 else {
+    guard Interval(parsing: restartDelay)?.millisecondsValue != nil else {
       throw ValidationError("--restart-delay must look like 500ms or 2s, got '\(restartDelay)'")
     }
-    guard let timeout = Self.parseDuration(checkpointTimeout), timeout >= 10 else {
+    guard let timeout = Interval(parsing: checkpointTimeout)?.millisecondsValue, timeout >= 10
+    else {
       throw ValidationError(
         "--checkpoint-timeout must look like 30s or 10m (at least 10ms), got '\(checkpointTimeout)'"
       )
@@ -109,21 +110,9 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     }
   }
 
-  /// The checkpoint interval in milliseconds; `nil` for `off`, -1 when unparseable.
+  /// The checkpoint interval in milliseconds; `nil` for `off` (validated by `validate()`).
   public var checkpointIntervalMillis: Int64? {
-    Self.parseDuration(checkpointInterval)
-  }
-
-  /// Parses `off`, `250ms`, `2s`, `1m`; `nil` for off, -1 when invalid.
-  static func parseDuration(_ text: String) -> Int64? {
-    let lower = text.lowercased()
-    if lower == "off" || lower == "none" { return nil }
-    for (suffix, factor) in [("ms", Int64(1)), ("s", 1_000), ("m", 60_000)]
-    where lower.hasSuffix(suffix) {
-      if let value = Int64(lower.dropLast(suffix.count)), value > 0 { return value * factor }
-      return -1
-    }
-    return -1
+    Interval(parsing: checkpointInterval)?.millisecondsValue
   }
 
   /// Checkpointing as these options say (`nil` without --checkpoint-dir).
@@ -134,7 +123,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     let settings = CheckpointSettings(
       intervalMillis: checkpointIntervalMillis,
       mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce,
-      timeoutMillis: Self.parseDuration(checkpointTimeout) ?? 600_000)
+      timeoutMillis: Interval(parsing: checkpointTimeout)?.millisecondsValue ?? 600_000)
     return CheckpointingConfiguration(
       directory: checkpointDir, settings: settings, fresh: fresh, restorePath: restoreFrom,
       savepoints: SavepointSignals.shared.control, log: log)
@@ -162,7 +151,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   /// The restart strategy these options select.
   public var restartStrategy: RestartStrategy {
     guard restartAttempts > 0 else { return .none }
-    let delay = Duration.milliseconds(Self.parseDuration(restartDelay) ?? 1_000)
+    let delay = Duration.milliseconds(
+      Interval(parsing: restartDelay)?.millisecondsValue ?? 1_000)
     return restartBackoff
       ? .exponentialBackoff(initial: delay, maximum: .seconds(60), attempts: restartAttempts)
       : .fixedDelay(attempts: restartAttempts, delay: delay)
