@@ -32,10 +32,8 @@ final class W1Sink: StreamSink {
 func runW1(events: Int, parallelism: Int, checkpointing: CheckpointingConfiguration?)
   async throws -> WorkloadResult
 {
-  var config = JobConfiguration()
-  config.parallelism = parallelism
-  config.checkpointing = checkpointing
-  let env = StreamEnvironment(configuration: config)
+  let env = benchEnvironment(
+    parallelism: parallelism, backend: .heap, checkpointing: checkpointing)
   let totals = W1Totals()
   env.generate(count: events) { CanonicalEvent.make($0) }
     .filter { $0.value != 0 }

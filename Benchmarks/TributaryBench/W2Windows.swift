@@ -138,11 +138,8 @@ func runW2(
   events: Int, parallelism: Int, backend: StateBackendConfiguration,
   checkpointing: CheckpointingConfiguration?
 ) async throws -> WorkloadResult {
-  var config = JobConfiguration()
-  config.checkpointing = checkpointing
-  config.parallelism = parallelism
-  config.stateBackend = backend
-  let env = StreamEnvironment(configuration: config)
+  let env = benchEnvironment(
+    parallelism: parallelism, backend: backend, checkpointing: checkpointing)
   let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
   env.generate(count: events) { CanonicalEvent.make($0) }
     .assignTimestampsAndWatermarks(

@@ -58,11 +58,8 @@ func runW3(
   events: Int, parallelism: Int, backend: StateBackendConfiguration,
   checkpointing: CheckpointingConfiguration?
 ) async throws -> WorkloadResult {
-  var config = JobConfiguration()
-  config.checkpointing = checkpointing
-  config.parallelism = parallelism
-  config.stateBackend = backend
-  let env = StreamEnvironment(configuration: config)
+  let env = benchEnvironment(
+    parallelism: parallelism, backend: backend, checkpointing: checkpointing)
   let report = W3Report()
   env.generate(count: events) { w3Event($0) }
     .keyBy { $0.key }

@@ -33,3 +33,15 @@ extension JobResult {
     ]
   }
 }
+
+/// The environment every workload runs in.
+func benchEnvironment(
+  parallelism: Int, backend: StateBackendConfiguration,
+  checkpointing: CheckpointingConfiguration?
+) -> StreamEnvironment {
+  var config = JobConfiguration()
+  config.parallelism = parallelism
+  config.stateBackend = backend
+  config.checkpointing = checkpointing
+  return StreamEnvironment(configuration: config)
+}
