@@ -34,8 +34,13 @@ func temporaryDirectory(_ name: String = "tributary-test") throws -> URL {
 let packageRoot = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The path of a built executable product of this package (debug build).
+/// The path of a built executable product of this package: first next to the running test
+/// bundle (so a `--scratch-path` build finds its own products), then in `.build/debug` and
+/// `.build/release`.
 func builtExecutable(_ name: String) -> String? {
+  let besideTests = URL(fileURLWithPath: CommandLine.arguments[0])
+    .deletingLastPathComponent().appendingPathComponent(name).path
+  if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
   for config in ["debug", "release"] {
     let path = packageRoot.appendingPathComponent(".build/\(config)/\(name)").path
     if FileManager.default.isExecutableFile(atPath: path) { return path }
