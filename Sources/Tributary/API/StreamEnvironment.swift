@@ -70,11 +70,14 @@ public final class StreamEnvironment: Sendable {
     let plan = try PhysicalPlan(nodes: nodes, config: config)
     var restarts = 0
     while true {
+      let startedAt = ContinuousClock.now
       let checkpoints = try config.checkpointing.map {
         try JobCheckpointSetup.prepare($0, plan: plan, maxParallelism: config.maxParallelism)
       }
       do {
-        return try await JobExecution(plan: plan, config: config, checkpoints: checkpoints).run()
+        return try await JobExecution(
+          plan: plan, config: config, checkpoints: checkpoints, startedAt: startedAt
+        ).run()
       } catch let error as JobError {
         // Restart from the latest complete checkpoint, if the strategy allows.
         guard case .operatorFailed = error, var checkpointing = config.checkpointing,

@@ -11,6 +11,12 @@ public struct JobResult: Sendable {
   public let physicalPlan: String
   /// What checkpointing did (`nil` when it was off).
   public let checkpoints: CheckpointReport?
+  /// How long this run took to restore its state, when it resumed from a
+  /// checkpoint or savepoint: from the start of the run (finding and reading
+  /// the checkpoint) until every task had restored its state and was ready to
+  /// process records. `nil` when the run started without state. After
+  /// restarts, this describes the last run (the one that restored last).
+  public let restoreDuration: Duration?
 }
 
 /// Runs a physical plan: one Swift task per subtask of each chain.
@@ -24,6 +30,8 @@ struct JobExecution: Sendable {
   let config: JobConfiguration
   /// Checkpointing of this run, when on.
   let checkpoints: JobCheckpointSetup?
+  /// When this run began, before its checkpoint was read (for `restoreDuration`).
+  var startedAt = ContinuousClock.now
 
   func run() async throws -> JobResult {
     // Mailboxes of every chain head with inputs, indexed [chain][subtask].
@@ -41,13 +49,15 @@ struct JobExecution: Sendable {
     defer { checkpoints?.coordinator.close() }
     let start = ContinuousClock.now
     let sendableMailboxes = UncheckedBox(mailboxes)
+    let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
     try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
         let remaining = RunningTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
         for c in plan.chains.indices {
           for subtask in 0..<plan.chains[c].parallelism {
             group.addTask {
-              try await runSubtask(chain: c, subtask: subtask, mailboxes: sendableMailboxes.value)
+              try await runSubtask(
+                chain: c, subtask: subtask, mailboxes: sendableMailboxes.value, ready: ready)
               remaining.finished()
             }
           }
@@ -90,10 +100,14 @@ struct JobExecution: Sendable {
     }
     return JobResult(
       duration: start.duration(to: .now), peakBufferedRecords: peak,
-      physicalPlan: plan.description, checkpoints: checkpoints?.coordinator.report)
+      physicalPlan: plan.description, checkpoints: checkpoints?.coordinator.report,
+      restoreDuration: checkpoints?.restored.isEmpty == false
+        ? ready.readyAt.map { startedAt.duration(to: $0) } : nil)
   }
 
-  private func runSubtask(chain c: Int, subtask: Int, mailboxes: [[AnyObject]]) async throws {
+  private func runSubtask(
+    chain c: Int, subtask: Int, mailboxes: [[AnyObject]], ready: ReadyTasks
+  ) async throws {
     let chain = plan.chains[c]
     func context(_ node: LogicalNode) -> OperatorContext {
       OperatorContext(
@@ -124,6 +138,7 @@ struct JobExecution: Sendable {
         subtask: subtask, parallelism: chain.parallelism,
         mode: $0.coordinator.configuration.settings.mode)
     }
+    ready.taskReady()
     try await chain.head.run(
       context: context(chain.head), head: next,
       mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask], config: config,
@@ -159,6 +174,23 @@ final class RunningTasks: Sendable {
   func finished() { remaining.withLock { $0 -= 1 } }
   /// Tasks still running.
   var count: Int { remaining.withLock { $0 } }
+}
+
+/// Notes when the last task of a run has built its operators (restoring their
+/// state) and is about to process records. Thread-safe.
+final class ReadyTasks: Sendable {
+  private let state: Mutex<(remaining: Int, readyAt: ContinuousClock.Instant?)>
+  init(_ count: Int) { state = Mutex((count, nil)) }
+  /// One task is ready.
+  func taskReady() {
+    let now = ContinuousClock.now
+    state.withLock {
+      $0.remaining -= 1
+      if $0.remaining == 0 { $0.readyAt = now }
+    }
+  }
+  /// When every task was ready, if they all were.
+  var readyAt: ContinuousClock.Instant? { state.withLock { $0.readyAt } }
 }
 
 /// Ends a job whose stop-with-savepoint completed (not a failure).
