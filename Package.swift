@@ -106,6 +106,10 @@ let package = Package(
       dependencies: ["TributaryCLI"],
       path: "Tests/TributaryCLITests"
     ),
+    .testTarget(
+      name: "TributaryBenchTests",
+      path: "Tests/TributaryBenchTests"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs the system packages Tributary needs (librocksdb-dev) when missing.
+# Installs the system packages Tributary needs when missing: librocksdb-dev (RocksDB
+# state) and python3-matplotlib (the checkpoint sweep's plot, Benchmarks/plot_checkpoint_sweep.py).
 set -euo pipefail
-if pkg-config --exists rocksdb 2>/dev/null && [ -f /usr/include/rocksdb/c.h ]; then
+packages=()
+if ! pkg-config --exists rocksdb 2>/dev/null || [ ! -f /usr/include/rocksdb/c.h ]; then
+  packages+=(librocksdb-dev pkg-config)
+fi
+if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+  packages+=(python3-matplotlib)
+fi
+if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
-echo "installing librocksdb-dev (needed for RocksDB state)..." >&2
+echo "installing ${packages[*]}..." >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq librocksdb-dev pkg-config >/dev/null
+$SUDO apt-get install -y -qq "${packages[@]}" >/dev/null

@@ -9,4 +9,10 @@ struct CanonicalEvent: Sendable {
   static func make(_ i: Int) -> CanonicalEvent {
     CanonicalEvent(key: Int64(i % 10_000), timestampMs: Int64(i / 1_000), value: Int64(i % 100))
   }
+
+  /// The index `i` of a W1/W2 event made by ``make(_:)``: `timestamp_ms * 1000 + key % 1000`.
+  @inline(__always)
+  static func index(of event: CanonicalEvent) -> Int {
+    Int(event.timestampMs) * 1_000 + Int(event.key % 1_000)
+  }
 }

@@ -38,6 +38,11 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(help: "Skip the engine-free yardstick loop.")
   var noBaseline = false
 
+  @Flag(
+    help:
+      "W3: also report latency (source to keyed state, every 1000th event); W2 always reports it.")
+  var latency = false
+
   func validate() throws {
     guard events > 0 else { throw ValidationError("--events must be positive") }
     guard (1...128).contains(parallelism) else {
@@ -85,7 +90,8 @@ struct RunCommand: AsyncParsableCommand {
       stateFields = [("state", .string(state))]
       if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
       result = try await runW3(
-        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing,
+        latency: latency)
       if !noBaseline {
         if backendKind == .rocksdb {
           let plainDir = workDir + "/plain-c-loop"

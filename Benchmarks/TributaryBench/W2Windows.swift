@@ -140,19 +140,7 @@ func runW2(
 ) async throws -> WorkloadResult {
   let env = benchEnvironment(
     parallelism: parallelism, backend: backend, checkpointing: checkpointing)
-  let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
-  env.generate(count: events) { CanonicalEvent.make($0) }
-    .assignTimestampsAndWatermarks(
-      .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))
-    )
-    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: report.passTimes)) }
-    .withTimestamps { $0.timestampMs }
-    .keyBy { $0.key }
-    .window(.tumbling(.milliseconds(1_000)))
-    .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
-      WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
-    }
-    .sink(name: "W2Sink") { _ in W2Sink(report: report) }
+  let report = addW2Pipeline(to: env, count: events, parallelism: parallelism, probe: nil)
   let result = try await env.execute()
   let totals = report.totals
   let latencies = totals.latencies
@@ -164,6 +152,28 @@ func runW2(
       "latency_ms_p99": .double(Double(latencies.valueAtPercentile(99)) / 1_000),
       "latency_ms_p999": .double(Double(latencies.valueAtPercentile(99.9)) / 1_000),
     ].merging(result.checkpointFields) { a, _ in a })
+}
+
+/// Adds W2 to `env` (`count` events, or unbounded when `nil`), with a
+/// ``FailureInjector`` after the source when `probe` is set.
+func addW2Pipeline(
+  to env: StreamEnvironment, count: Int?, parallelism: Int, probe: RecoveryProbe?
+) -> W2Report {
+  let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
+  env.generate(count: count) { CanonicalEvent.make($0) }
+    .injectingFailures(probe) { CanonicalEvent.index(of: $0) }
+    .assignTimestampsAndWatermarks(
+      .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))
+    )
+    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: report.passTimes)) }
+    .withTimestamps { $0.timestampMs }
+    .keyBy { $0.key }
+    .window(.tumbling(.milliseconds(1_000)))
+    .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
+      WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
+    }
+    .sink(name: "W2Sink") { _ in W2Sink(report: report) }
+  return report
 }
 
 /// W2 in a plain single-threaded loop: a dictionary per key, flushed at each
