@@ -18,6 +18,7 @@ let package = Package(
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
+    .executable(name: "anomaly-detection", targets: ["AnomalyDetection"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,6 +76,18 @@ let package = Package(
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/WindowedCounts"
     ),
+    .target(
+      name: "AnomalyDetectionCore",
+      dependencies: ["Tributary"],
+      path: "pipelines/AnomalyDetection/Core",
+      swiftSettings: crossModule
+    ),
+    .executableTarget(
+      name: "AnomalyDetection",
+      dependencies: ["AnomalyDetectionCore", "Tributary", "TributaryCLI"],
+      path: "pipelines/AnomalyDetection/Main",
+      swiftSettings: crossModule
+    ),
     .executableTarget(
       name: "TributaryBench",
       dependencies: [
@@ -100,6 +113,12 @@ let package = Package(
       name: "RocksDBTests",
       dependencies: ["RocksDB"],
       path: "Tests/RocksDBTests"
+    ),
+    .testTarget(
+      name: "AnomalyDetectionTests",
+      dependencies: ["AnomalyDetectionCore", "Tributary"],
+      path: "Tests/AnomalyDetectionTests",
+      exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "TributaryCLITests",

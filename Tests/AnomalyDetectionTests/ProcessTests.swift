@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// The built `anomaly-detection` executable: first next to the running test
+/// bundle (a `--scratch-path` build finds its own products), then in
+/// `.build/debug` and `.build/release`.
+func anomalyExecutable() -> String? {
+  let name = "anomaly-detection"
+  let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent(name).path
+  if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  for config in ["debug", "release"] {
+    let path = root.appendingPathComponent(".build/\(config)/\(name)").path
+    if FileManager.default.isExecutableFile(atPath: path) { return path }
+  }
+  return nil
+}
+
+/// Runs `path` to completion; returns its exit status and standard output.
+func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: path)
+  process.arguments = arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The committed alert lines in `directory` (`*.jsonl`, never in-progress files).
+func committedAlertLines(_ directory: URL) throws -> [String] {
+  try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    .filter { $0.hasSuffix(".jsonl") }
+    .flatMap { name in
+      try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        .split(separator: "\n").map(String.init)
+    }
+    .sorted()
+}
+
+/// The executable as a subprocess: `kill -9` and resume, and `--input` files.
+@Suite(.serialized) struct ProcessTests {
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("anomaly-process-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  @Test func killNineAndResumeCommitTheAlertsOfAnUndisturbedRun() async throws {
+    guard let binary = anomalyExecutable() else {
+      Issue.record("anomaly-detection is not built; run `swift build` first")
+      return
+    }
+    let root = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let common = [
+      "--sensors", "40", "--days", "0.5", "--interval-seconds", "30", "--parallelism", "2",
+      "--checkpoint-interval", "50ms", "--quiet", "--print-alerts", "0",
+    ]
+    func arguments(_ name: String) -> [String] {
+      common + [
+        "--output", root.appendingPathComponent(name).path, "--checkpoint-dir",
+        root.appendingPathComponent(name + "-ckpt").path,
+      ]
+    }
+    let reference = try run(binary, arguments("ref"))
+    #expect(reference.status == 0)
+    let expected = try committedAlertLines(root.appendingPathComponent("ref"))
+    #expect(expected.count >= 3, "the reference run raised alerts")
+    // Killed at random moments, then run to the end with the same arguments.
+    let disturbed = arguments("out") + ["--rate", "20000"]
+    var seed: UInt64 = 2026
+    var resumed = 0
+    for _ in 0..<3 {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = disturbed
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      try await Task.sleep(for: .milliseconds(700 + Int(seed >> 33) % 800))
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      if output.contains("resuming from checkpoint") { resumed += 1 }
+    }
+    let final = try run(binary, disturbed)
+    #expect(final.status == 0)
+    #expect(resumed > 0 || final.output.contains("resuming from checkpoint"))
+    let actual = try committedAlertLines(root.appendingPathComponent("out"))
+    #expect(actual == expected, "\(actual.count) committed alerts, expected \(expected.count)")
+  }
+
+  @Test func inputFilesGiveAlertsWithTheirTimestampsAndDeadLetters() throws {
+    guard let binary = anomalyExecutable() else {
+      Issue.record("anomaly-detection is not built; run `swift build` first")
+      return
+    }
+    let root = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    // 600 readings 5 minutes apart with a spike at line 402, and three bad lines.
+    var lines = ["timestamp,value"]
+    var spikeStamp = ""
+    for i in 0..<600 {
+      let minutes = i * 5
+      let stamp = String(
+        format: "2014-02-%02d %02d:%02d:00", 1 + minutes / 1_440, minutes / 60 % 24, minutes % 60)
+      let value = 10 + sin(Double(i) / 30) + Double((i * 7_919) % 13) / 13
+      lines.append("\(stamp),\(i == 400 ? value + 40 : value)")
+      if i == 400 { spikeStamp = stamp }
+      if i == 100 { lines.append("2014-02-31 00:00:00,1") }
+      if i == 200 { lines.append("garbage") }
+      if i == 300 { lines.append("2014-02-02 01:00:00,NaNish") }
+    }
+    let file = root.appendingPathComponent("pump_7.csv")
+    try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    let output = root.appendingPathComponent("out")
+    let result = try run(binary, ["--input", file.path, "--output", output.path, "--quiet"])
+    #expect(result.status == 0)
+    #expect(result.output.contains("dead letters: 3"))
+    let alerts = try committedAlertLines(output)
+    #expect(
+      alerts.contains {
+        $0.contains("\"key\":\"pump_7\"") && $0.contains("\"timestamp\":\"\(spikeStamp)\"")
+          && $0.contains("\"kind\":\"spike\"")
+      }, "the spike is reported with the input's timestamp text: \(alerts)")
+    let dead = try String(
+      contentsOf: output.appendingPathComponent("dead-letters.tsv"), encoding: .utf8
+    ).split(separator: "\n")
+    #expect(dead.count == 4)
+    #expect(dead[1] == "\(file.path)\t103\tunparseable timestamp '2014-02-31 00:00:00'")
+    #expect(dead[2] == "\(file.path)\t204\texpected 2 fields (timestamp,value), found 1")
+    #expect(dead[3] == "\(file.path)\t305\tunparseable value 'NaNish'")
+  }
+}

@@ -1,0 +1,61 @@
+import AnomalyDetectionCore
+import Foundation
+import Synchronization
+
+/// The live progress line on a terminal (readings, rate, elapsed), kept at the
+/// bottom while alerts and messages print above it. On a pipe or file it
+/// prints nothing, so logs stay clean.
+final class ProgressLine: Sendable {
+  static let shared = ProgressLine()
+  private let isTerminal = isatty(STDOUT_FILENO) != 0
+  private let current = Mutex<String>("")
+
+  /// Prints `message` on its own line, above the progress line.
+  func printAbove(_ message: String) {
+    current.withLock { line in
+      if isTerminal && !line.isEmpty {
+        Swift.print("\r\u{1B}[K\(message)\n\(line)", terminator: "")
+      } else {
+        Swift.print(message)
+      }
+      fflush(nil)
+    }
+  }
+
+  /// Removes the progress line.
+  func clear() {
+    current.withLock { line in
+      if isTerminal && !line.isEmpty { Swift.print("\r\u{1B}[K", terminator: "") }
+      line = ""
+      fflush(nil)
+    }
+  }
+
+  /// Starts refreshing the line four times a second; cancel the task to stop.
+  func start(counter: ReadingCounter, total: Int) -> Task<Void, Never>? {
+    guard isTerminal else { return nil }
+    let started = ContinuousClock.now
+    return Task {
+      var previous = 0
+      var previousTime = started
+      while !Task.isCancelled {
+        try? await Task.sleep(for: .milliseconds(250))
+        let now = ContinuousClock.now
+        let done = counter.value
+        let window = (now - previousTime) / .seconds(1)
+        let rate = window > 0 ? Double(done - previous) / window : 0
+        previous = done
+        previousTime = now
+        let percent = total > 0 ? min(100, 100 * Double(done) / Double(total)) : 0
+        let text = String(
+          format: "  %@ readings (%.0f%%), %@/s, %.1f s", formatCount(done), percent,
+          formatCount(Int(rate)), (now - started) / .seconds(1))
+        current.withLock { line in
+          line = text
+          Swift.print("\r\u{1B}[K\(text)", terminator: "")
+          fflush(nil)
+        }
+      }
+    }
+  }
+}
