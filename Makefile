@@ -5,7 +5,7 @@ deps:
 	@scripts/install-deps.sh
 
 demo: deps
-	swift run -c release word-count
+	swift run -c release anomaly-detection
 
 test: deps
 	swift build --build-tests
