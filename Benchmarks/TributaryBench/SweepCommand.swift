@@ -30,7 +30,7 @@ struct SweepCommand: AsyncParsableCommand {
 
   @Option(
     help:
-      "Workloads whose recovery is measured, comma-separated (default: all of --workloads; '' for none)."
+      "Workloads whose recovery is measured, comma-separated (default: all of --workloads; w2 with --quick, since restoring W3's million keys takes minutes; '' for none)."
   )
   var recoveryWorkloads: String?
 
@@ -91,7 +91,7 @@ struct SweepCommand: AsyncParsableCommand {
     var progress = SweepProgress(
       totalSteps: calibrations + rounds * plan.count
         + rounds * plan.intervals.count * plan.recoverySetupCount,
-      estimatedSeconds: Double(calibrations) * 2.5 + Double(rounds)
+      estimatedSeconds: Double(calibrations) * 6 + Double(rounds)
         * plan.intervals.reduce(0) {
           $0 + Double(plan.setups.count) * (runSeconds + 1) + Double(plan.recoverySetupCount)
             * Self.recoveryEstimate($1, warmupMs: warmup)
@@ -105,7 +105,7 @@ struct SweepCommand: AsyncParsableCommand {
       }
       progress.starting("calibrating \(setup.workload) \(setup.state) p\(setup.parallelism)")
       eventsPerSetup[setup] = try calibrate(setup, seconds: runSeconds)
-      progress.finished(estimatedSeconds: 2.5)
+      progress.finished(estimatedSeconds: 6)
     }
 
     for round in 0..<rounds {
@@ -188,7 +188,10 @@ struct SweepCommand: AsyncParsableCommand {
         }
       }
     }
-    let recovery = Set(list(recoveryWorkloads ?? workloads))
+    let recovery = Set(
+      list(
+        recoveryWorkloads
+          ?? (quick ? workloadList.filter { $0 == "w2" }.joined(separator: ",") : workloads)))
     guard recovery.isSubset(of: workloadList) else {
       throw SweepError.invalidOption("--recovery-workloads must be among --workloads")
     }
@@ -202,23 +205,28 @@ struct SweepCommand: AsyncParsableCommand {
     return (Double(warmupMs) + max(Double(warmupMs), ms) + ms) / 1_000 + 1
   }
 
-  /// The number of events for `seconds` at this setup's speed without
-  /// checkpoints, from runs of growing size until one lasts at least 0.7 s.
+  /// The number of events the sources emit in about `seconds` without
+  /// checkpoints. The rate is marginal: from a run of about a second and one
+  /// three times longer, so fixed costs (start-up, W3's end-of-input scan of
+  /// every key) do not count; the source phase of a run must outlast the
+  /// longest interval for that interval to checkpoint.
   func calibrate(_ setup: SweepSetup, seconds: Double) throws -> Int {
-    var events = 1_000_000
-    var rate = 0.0
-    for attempt in 0..<3 {
+    let off = SweepInterval(label: "off", milliseconds: nil, mode: "exactly-once")
+    func took(_ events: Int) throws -> Double {
       let report = try BenchProcess.report(
-        runArguments(
-          SweepPoint(
-            setup: setup,
-            interval: SweepInterval(label: "off", milliseconds: nil, mode: "exactly-once")),
-          events: events))
-      let took = max(report["seconds"] ?? 0, 0.001)
-      rate = Double(events) / took
-      if took >= 0.7 || attempt == 2 { break }
-      events = Int(Double(events) * min(20, 1 / took))
+        runArguments(SweepPoint(setup: setup, interval: off), events: events))
+      return max(report["seconds"] ?? 0, 0.001)
     }
+    var small = 1_000_000
+    var smallTook = try took(small)
+    if smallTook < 0.5 {
+      small = Int(Double(small) * min(20, 1 / smallTook))
+      smallTook = try took(small)
+    }
+    let large = small * 3
+    let largeTook = try took(large)
+    let marginal = largeTook > smallTook ? Double(large - small) / (largeTook - smallTook) : 0
+    let rate = marginal > 0 ? marginal : Double(large) / largeTook
     return max(1, Int(rate * seconds))
   }
 
