@@ -100,29 +100,33 @@ import Testing
     let times: [Int64] = (0..<30).map { Int64($0) * 1_000 } + [89_000, 90_000]
     // Path 1: the next reading arrives before the timer fires.
     var state = SilenceState()
-    var viaReading: [Int64] = []
+    var viaReading: [Silence] = []
     for t in times {
-      if let alert = rule.observe(time: t, value: 1, line: -1, state: &state) {
+      if let alert = rule.observe(time: t, value: Double(t), line: Int32(t / 1_000), state: &state)
+      {
         viaReading.append(alert)
       }
       if let timer = rule.timerToRegister(state) { state.timerAt = timer }
     }
-    #expect(viaReading == [39_000])
+    // The alert describes the last reading before the silence, whichever path reports it.
+    let expected = Silence(timeMs: 39_000, lastValue: 29_000, lastLine: 29)
+    #expect(viaReading == [expected])
     // Path 2: the timer fires at 39,000 first (the watermark passed it).
     state = SilenceState()
-    var viaTimer: [Int64] = []
+    var viaTimer: [Silence] = []
     for t in times {
       while state.timerAt != .min && state.timerAt <= t - 1 {
         let fired = rule.timerFired(at: state.timerAt, state: &state)
         if let alert = fired.alert { viaTimer.append(alert) }
         if let next = fired.next { state.timerAt = next }
       }
-      if let alert = rule.observe(time: t, value: 1, line: -1, state: &state) {
+      if let alert = rule.observe(time: t, value: Double(t), line: Int32(t / 1_000), state: &state)
+      {
         viaTimer.append(alert)
       }
       if let timer = rule.timerToRegister(state) { state.timerAt = timer }
     }
-    #expect(viaTimer == [39_000])
+    #expect(viaTimer == [expected])
   }
 
   @Test func detectorStatesRoundTripThroughTheCodec() throws {

@@ -79,10 +79,10 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
       uncounted = 0
     }
     let sensor = reading.sensor
-    if let silentAt = settings.silence.observe(
+    if let silence = settings.silence.observe(
       time: reading.timestampMs, value: reading.value, line: reading.line, state: &s.silence)
     {
-      out.emit(silenceAlert(sensor: sensor, at: silentAt, s.silence, previousLine: nil))
+      out.emit(silenceAlert(sensor: sensor, silence))
     }
     if let hit = settings.spike.observe(reading.value, state: &s.spike) {
       out.emit(
@@ -106,14 +106,13 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
 
   /// A silence alert: the value is the last reading's, the expected range the
   /// last value (the sensor was expected to keep reporting), the score the
-  /// threshold in usual gaps.
-  private func silenceAlert(sensor: Int32, at time: Int64, _ s: SilenceState, previousLine: Int32?)
-    -> Alert
-  {
+  /// threshold in usual gaps. Built from the ``Silence`` alone, so the record
+  /// path and the timer path give the same alert.
+  private func silenceAlert(sensor: Int32, _ silence: Silence) -> Alert {
     Alert(
-      sensor: sensor, timestampMs: time, kind: .silent, value: s.lastValue,
-      score: settings.silence.factor, expectedLow: s.lastValue, expectedHigh: s.lastValue,
-      line: s.lastLine)
+      sensor: sensor, timestampMs: silence.timeMs, kind: .silent, value: silence.lastValue,
+      score: settings.silence.factor, expectedLow: silence.lastValue,
+      expectedHigh: silence.lastValue, line: silence.lastLine)
   }
 
   public mutating func onTimer(
@@ -131,7 +130,7 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
     }
     let result = settings.silence.timerFired(at: timestamp, state: &s.silence)
     if let alert = result.alert {
-      out.emit(silenceAlert(sensor: Int32(context.key), at: alert, s.silence, previousLine: nil))
+      out.emit(silenceAlert(sensor: Int32(context.key), alert))
     }
     if let next = result.next {
       s.silence.timerAt = next

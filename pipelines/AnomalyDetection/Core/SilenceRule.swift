@@ -47,6 +47,24 @@ public struct SilenceState: BinaryCodable, Equatable {
   }
 }
 
+/// A silence the rule reports: when (the last reading + the threshold), and
+/// the last reading's value and input line.
+public struct Silence: Sendable, Equatable {
+  /// Alert time: the last reading's time + the threshold.
+  public var timeMs: Int64
+  /// The last reading's value.
+  public var lastValue: Double
+  /// The last reading's input line (-1 when generated).
+  public var lastLine: Int32
+
+  /// Creates a silence.
+  public init(timeMs: Int64, lastValue: Double, lastLine: Int32) {
+    self.timeMs = timeMs
+    self.lastValue = lastValue
+    self.lastLine = lastLine
+  }
+}
+
 /// The silence rule: a sensor that sends no reading for longer than
 /// ``factor`` times its usual gap (at least ``minimumMs``) is silent; the
 /// alert's time is the last reading + that threshold.
@@ -88,18 +106,20 @@ public struct SilenceRule: Sendable {
   }
 
   /// Feeds one reading at `time`. Returns the silence that ended with this
-  /// reading (alert time) if it was not reported yet. Afterwards the caller
+  /// reading if it was not reported yet (described by the reading before it,
+  /// exactly as the timer would have). Afterwards the caller
   /// should make sure a timer is pending (``timerToRegister(_:)``).
   public func observe(time: Int64, value: Double, line: Int32, state: inout SilenceState)
-    -> Int64?
+    -> Silence?
   {
     guard time > state.lastSeen else { return nil }  // out of order: not newer
-    var silence: Int64?
+    var silence: Silence?
     if state.count > 0 {
       let limit = threshold(state)
       if isActive(state) && time - state.lastSeen > limit && state.reportedFor != state.lastSeen {
         state.reportedFor = state.lastSeen
-        silence = state.lastSeen + limit
+        silence = Silence(
+          timeMs: state.lastSeen + limit, lastValue: state.lastValue, lastLine: state.lastLine)
       }
       let gap = Double(time - state.lastSeen)
       state.interval = state.count == 1 ? gap : state.interval + alpha * (gap - state.interval)
@@ -117,10 +137,10 @@ public struct SilenceRule: Sendable {
     return state.lastSeen + threshold(state)
   }
 
-  /// The pending timer fired at `time`: returns the alert time when the sensor
+  /// The pending timer fired at `time`: returns the silence when the sensor
   /// is silent (and marks it reported), or the next timer to register.
   public func timerFired(at time: Int64, state: inout SilenceState) -> (
-    alert: Int64?, next: Int64?
+    alert: Silence?, next: Int64?
   ) {
     state.timerAt = .min
     guard isActive(state) else { return (nil, nil) }
@@ -128,7 +148,7 @@ public struct SilenceRule: Sendable {
     if due <= time {
       guard state.reportedFor != state.lastSeen else { return (nil, nil) }
       state.reportedFor = state.lastSeen
-      return (due, nil)
+      return (Silence(timeMs: due, lastValue: state.lastValue, lastLine: state.lastLine), nil)
     }
     return (nil, due)
   }
