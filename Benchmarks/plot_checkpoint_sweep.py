@@ -118,16 +118,36 @@ def plot(groups, path):
             else:
                 series_xs, series_points = xs, points
             med, lo, hi = zip(*(stats(column(rows, name, scale)) for rows in series_points))
-            axis.errorbar(
+            offs = [int(rows[0]["interval_ms"]) == 0 for rows in series_points]
+            bars = axis.errorbar(
                 series_xs,
                 med,
                 yerr=[[m - l for m, l in zip(med, lo)], [h - m for m, h in zip(med, hi)]],
                 label=label,
                 **style,
             )
+            if exactly and any(offs) and not all(offs):
+                # "off" is not an interval: join it to the longest interval with a dotted line.
+                bars.lines[0].set_data(
+                    [x for x, off in zip(series_xs, offs) if not off],
+                    [m for m, off in zip(med, offs) if not off],
+                )
+                last = max(i for i, off in enumerate(offs) if not off)
+                off_index = offs.index(True)
+                axis.plot(
+                    [series_xs[last], series_xs[off_index]],
+                    [med[last], med[off_index]],
+                    color=color,
+                    linestyle=":",
+                    linewidth=1.2,
+                )
+                axis.plot(
+                    [series_xs[off_index]], [med[off_index]], color=color, marker="o", markersize=5
+                )
     ticks = sorted({x_position(rows[0]) for rows in groups.values()})
     labels = ["off" if t == OFF_POSITION_MS else (f"{t // 1000} s" if t >= 1000 else f"{t} ms") for t in ticks]
     for axis in (left, right):
+        axis.axvspan(OFF_POSITION_MS / 2.2, OFF_POSITION_MS * 1.6, color="0.93", zorder=0)
         axis.set_xscale("log")
         axis.set_xticks(ticks)
         axis.set_xticklabels(labels)
