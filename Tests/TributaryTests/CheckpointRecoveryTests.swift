@@ -201,14 +201,18 @@ import Testing
       FileManager.default.fileExists(atPath: last + "/_metadata"), "savepoints outlive retention")
   }
 
-  @Test func killNineAndRestartGiveExactlyTheUndisturbedOutput() async throws {
+  @Test(arguments: ["heap", "rocksdb"])
+  func killNineAndRestartGiveExactlyTheUndisturbedOutput(backend: String) async throws {
     guard let binary = builtExecutable("windowed-counts") else {
       Issue.record("windowed-counts is not built; run `swift build` first")
       return
     }
     let root = try temporaryDirectory("tributary-kill9")
     defer { try? FileManager.default.removeItem(at: root) }
-    let common = ["--events", "1500000", "--checkpoint-interval", "50ms"]
+    // RocksDB state takes incremental native snapshots; heap state portable ones.
+    let common = [
+      "--events", "1500000", "--checkpoint-interval", "50ms", "--state-backend", backend,
+    ]
     // The undisturbed run.
     let reference = try runProcess(
       binary,
@@ -232,7 +236,7 @@ import Testing
       let pipe = Pipe()
       process.standardOutput = pipe
       try process.run()
-      try await Task.sleep(for: .milliseconds(200 + Int(rng.next() % 900)))
+      try await Task.sleep(for: .milliseconds(400 + Int(rng.next() % 1_200)))
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
       let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

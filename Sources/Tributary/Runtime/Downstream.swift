@@ -84,7 +84,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   {
     if let hook = kernel.snapshot {
       try guarded {
-        if let produce = try hook(barrier.id) {
+        if let produce = try hook(snapshot.request) {
           snapshot.add(operatorID: context.operatorID, producer: produce)
         }
       }

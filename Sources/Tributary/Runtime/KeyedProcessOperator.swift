@@ -31,10 +31,10 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
     if backend.hasState(named: "process-timers") { try context.timers.reload() }
   }
 
-
-  public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
-    guard let encode = try context?.stateBackend.prepareSnapshot() else { return nil }
-    return { try encode().bytes }
+  public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
+    @Sendable () throws -> OperatorSnapshot
+  )? {
+    try context?.stateBackend.prepareSnapshot(request)
   }
 
   @inlinable

@@ -29,7 +29,9 @@ struct SourceDriver<Out: Sendable> {
         // The source's position and its chained operators' state, then the
         // barrier, in order with the records already pushed.
         let started = ContinuousClock.now
-        let builder = TaskSnapshotBuilder(checkpoint: barrier.id, subtask: context.subtaskIndex)
+        let builder = TaskSnapshotBuilder(
+          checkpoint: barrier.id, subtask: context.subtaskIndex,
+          storage: checkpointing.coordinator.storage)
         builder.isSavepoint = barrier.isSavepoint
         if let position = reader.position {
           builder.add(operatorID: context.operatorID, bytes: position())
@@ -119,7 +121,8 @@ struct InputDriver<In: Sendable> {
     func snapshot(_ id: Int64, alignmentMillis: Int64) async throws {
       guard let checkpointing else { return }
       let started = ContinuousClock.now
-      let builder = TaskSnapshotBuilder(checkpoint: id, subtask: checkpointing.subtask)
+      let builder = TaskSnapshotBuilder(
+        checkpoint: id, subtask: checkpointing.subtask, storage: checkpointing.coordinator.storage)
       let isSavepoint = savepointBarriers.remove(id) != nil
       builder.isSavepoint = isSavepoint
       try await head.pushBarrier(CheckpointBarrier(id: id, isSavepoint: isSavepoint), into: builder)

@@ -32,9 +32,11 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   /// Restored state arrives in ``OperatorContext/restoredState`` at `open`.
   func snapshotState(checkpoint: Int64) throws -> [UInt8]?
   /// The synchronous part of a snapshot: freeze the state now and return the
-  /// asynchronous part, which produces the bytes later on another task
-  /// (default: ``snapshotState(checkpoint:)`` at once).
-  func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])?
+  /// asynchronous part, which produces the snapshot later on another task
+  /// while processing goes on (default: ``snapshotState(checkpoint:)`` at once).
+  func prepareSnapshot(_ request: SnapshotRequest) throws -> (
+    @Sendable () throws -> OperatorSnapshot
+  )?
   /// Releases resources; called exactly once, also after failure or cancellation.
   func close()
 }
@@ -58,9 +60,11 @@ extension StreamOperator {
   public func onTick(into output: inout [Output]) throws {}
   public var controlSignals: ControlSignals? { nil }
   public func snapshotState(checkpoint: Int64) throws -> [UInt8]? { nil }
-  public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
-    guard let bytes = try snapshotState(checkpoint: checkpoint) else { return nil }
-    return { bytes }
+  public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
+    @Sendable () throws -> OperatorSnapshot
+  )? {
+    guard let bytes = try snapshotState(checkpoint: request.checkpoint) else { return nil }
+    return { OperatorSnapshot(bytes: bytes) }
   }
   public func close() {}
 }
@@ -77,7 +81,8 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
   @usableFromInline let tick: ((inout [Output]) throws -> Void)?
   @usableFromInline let signals: () -> ControlSignals?
-  @usableFromInline let snapshot: ((Int64) throws -> (@Sendable () throws -> [UInt8])?)?
+  @usableFromInline let snapshot:
+    ((SnapshotRequest) throws -> (@Sendable () throws -> OperatorSnapshot)?)?
 
   /// Wraps `op`.
   @inlinable
@@ -89,7 +94,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
     watermark = { try op.processWatermark($0, into: &$1) }
     tick = { try op.onTick(into: &$0) }
     signals = { op.controlSignals }
-    snapshot = { try op.prepareSnapshot(checkpoint: $0) }
+    snapshot = { try op.prepareSnapshot($0) }
   }
 
   /// A stateless kernel from a batch function (watermarks pass through).

@@ -24,6 +24,8 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   @usableFromInline let db: RocksDB?
   @usableFromInline let budget: StateCacheBudget
   let workingDirectory: String?
+  /// Incremental native snapshots (RocksDB only), created at the first one.
+  var incrementalSnapshots: IncrementalRocksDBSnapshots?
 
   @usableFromInline
   struct Registered {
@@ -104,6 +106,7 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
 
   /// Releases the database and removes its working directory. Idempotent.
   public func close() {
+    incrementalSnapshots?.close()
     db?.close()
     if let workingDirectory { try? FileManager.default.removeItem(atPath: workingDirectory) }
   }
@@ -226,7 +229,14 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
       },
       restore: { key, namespace, value in
         do {
-          let address = StateKey(try T.Key.decode(key), try T.Namespace.decode(namespace))
+          // Native snapshots store key and namespace as one byte string.
+          var reader = BinaryReader(namespace.isEmpty ? key : key + namespace)
+          let decodedKey = try T.Key.decode(from: &reader)
+          let decodedNamespace = try T.Namespace.decode(from: &reader)
+          guard reader.isAtEnd else {
+            throw CodecError.invalid(type: "state key", reason: "trailing bytes")
+          }
+          let address = StateKey(decodedKey, decodedNamespace)
           try table.put(address, try T.Value.decode(value))
         } catch let error as CodecError {
           throw StateError.corruptValue(

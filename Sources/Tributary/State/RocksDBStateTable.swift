@@ -1,15 +1,17 @@
 import RocksDB
 
 /// One cached state value: its latest value (`nil` = deleted), whether
-/// RocksDB lacks it (`dirty`), and whether RocksDB may hold some value for the
+/// RocksDB lacks it (`dirty`), whether RocksDB may hold some value for the
 /// key (`persisted`; a removal then needs a delete in RocksDB, otherwise the
-/// entry is simply dropped from the cache).
+/// entry is simply dropped from the cache), and whether it changed since the
+/// last incremental snapshot (`changed`).
 @usableFromInline
 struct CachedStateEntry<Value> {
   @usableFromInline var value: Value?
   @usableFromInline var dirty: Bool
   @usableFromInline var referenced: Bool
   @usableFromInline var persisted: Bool
+  @usableFromInline var changed: Bool
 
   @inlinable
   init(value: Value?, dirty: Bool, persisted: Bool) {
@@ -17,6 +19,7 @@ struct CachedStateEntry<Value> {
     self.dirty = dirty
     self.referenced = true
     self.persisted = persisted
+    self.changed = dirty
   }
 }
 
@@ -55,6 +58,12 @@ public final class RocksDBStateTable<
   @usableFromInline var valueScratch = BinaryWriter(capacity: 64)
   /// Estimated bytes one cached entry costs.
   @usableFromInline let entryCost: Int
+  /// Whether incremental snapshots are taken: then changes that leave the
+  /// cache (evictions, removals of never-persisted entries, writes with the
+  /// cache off) are also recorded in ``changeLog``.
+  @usableFromInline var tracksChanges = false
+  /// Changes since the last incremental snapshot that are no longer in the cache.
+  @usableFromInline var changeLog = WriteBatch()
 
   /// Creates the table of state `name` (numbered `stateId`) in `db`.
   public init(
@@ -107,6 +116,7 @@ public final class RocksDBStateTable<
         }
         entry!.value = value
         entry!.dirty = true
+        entry!.changed = true
         entry!.referenced = true
         return false
       }
@@ -119,6 +129,7 @@ public final class RocksDBStateTable<
     value.encode(to: &valueScratch)
     rocksMayHoldEntries = true
     try storage { try db.put(key, valueScratch.bytes) }
+    if tracksChanges { changeLog.put(key, valueScratch.bytes) }
   }
 
   @inlinable
@@ -132,6 +143,7 @@ public final class RocksDBStateTable<
           }
           entry!.value = nil
           entry!.dirty = true
+          entry!.changed = true
           return 0
         }
         guard rocksMayHoldEntries else { return 0 }
@@ -139,11 +151,14 @@ public final class RocksDBStateTable<
         return 1
       }
       budget.usedBytes += change * entryCost
+      // A dropped entry may be in the last snapshot: record its removal.
+      if change < 0 && tracksChanges { changeLog.delete(rocksKey(address)) }
       if change > 0 { try evictIfNeeded() }
       return
     }
     let key = rocksKey(address)
     try storage { try db.delete(key) }
+    if tracksChanges { changeLog.delete(key) }
   }
 
   @inlinable
@@ -211,7 +226,11 @@ public final class RocksDBStateTable<
       add(address, entry.pointee.value, to: batch)
       entry.pointee.dirty = false
       entry.pointee.persisted = true
-      if entry.pointee.value == nil { deleted.append(address) }
+      if entry.pointee.value == nil {
+        deleted.append(address)
+        // The tombstone leaves the cache: keep its removal for the next snapshot.
+        if entry.pointee.changed && tracksChanges { add(address, nil, to: changeLog) }
+      }
     }
     guard batch.count > 0 else { return }
     try storage { try db.write(batch) }
@@ -222,6 +241,14 @@ public final class RocksDBStateTable<
   /// Writes dirty entries and empties the cache.
   public func flushAndDropCache() throws {
     try flush()
+    if tracksChanges {
+      for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+        let entry = cache.value(inSlot: slot)
+        if entry.pointee.changed {
+          add(cache.key(inSlot: slot), entry.pointee.value, to: changeLog)
+        }
+      }
+    }
     rocksMayHoldEntries = true
     budget.usedBytes -= cache.count * entryCost
     cache.removeAll()
@@ -260,6 +287,7 @@ public final class RocksDBStateTable<
       }
       let address = cache.key(inSlot: slot)
       if entry.pointee.dirty { add(address, entry.pointee.value, to: batch) }
+      if entry.pointee.changed && tracksChanges { add(address, entry.pointee.value, to: changeLog) }
       victims.append(address)
       // Marked so that the hand does not pick it twice before removal.
       entry.pointee.referenced = true

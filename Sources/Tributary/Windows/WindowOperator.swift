@@ -108,10 +108,10 @@ public final class WindowOperator<
 
   public func close() { backend?.close() }
 
-
-  public func prepareSnapshot(checkpoint: Int64) throws -> (@Sendable () throws -> [UInt8])? {
-    guard let encode = try backend?.prepareSnapshot() else { return nil }
-    return { try encode().bytes }
+  public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
+    @Sendable () throws -> OperatorSnapshot
+  )? {
+    try backend?.prepareSnapshot(request)
   }
 
   // MARK: Records

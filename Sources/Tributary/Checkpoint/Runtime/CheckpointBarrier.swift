@@ -19,22 +19,33 @@ final class TaskSnapshotBuilder {
   let checkpoint: Int64
   let subtask: Int
   var isSavepoint = false
+  /// Where operators may write snapshot files (`nil` for the final state).
+  let storage: CheckpointStorage?
   /// Per operator, the asynchronous part of its snapshot.
-  private(set) var producers: [(operatorID: String, produce: @Sendable () throws -> [UInt8])] = []
+  private(set) var producers:
+    [(operatorID: String, produce: @Sendable () throws -> OperatorSnapshot)] = []
 
-  init(checkpoint: Int64, subtask: Int) {
+  init(checkpoint: Int64, subtask: Int, storage: CheckpointStorage? = nil) {
     self.checkpoint = checkpoint
     self.subtask = subtask
+    self.storage = storage
   }
 
-  func add(operatorID: String, bytes: [UInt8]) { producers.append((operatorID, { bytes })) }
+  /// What operators are asked for.
+  var request: SnapshotRequest {
+    SnapshotRequest(checkpoint: checkpoint, isSavepoint: isSavepoint, storage: storage)
+  }
 
-  func add(operatorID: String, producer: @escaping @Sendable () throws -> [UInt8]) {
+  func add(operatorID: String, bytes: [UInt8]) {
+    producers.append((operatorID, { OperatorSnapshot(bytes: bytes) }))
+  }
+
+  func add(operatorID: String, producer: @escaping @Sendable () throws -> OperatorSnapshot) {
     producers.append((operatorID, producer))
   }
 
-  /// Runs the asynchronous parts: the bytes of each operator's state.
-  func states() throws -> [(operatorID: String, bytes: [UInt8])] {
+  /// Runs the asynchronous parts: each operator's snapshot.
+  func states() throws -> [(operatorID: String, snapshot: OperatorSnapshot)] {
     try producers.map { ($0.operatorID, try $0.produce()) }
   }
 }

@@ -110,6 +110,15 @@ struct JobCheckpointSetup: @unchecked Sendable {
           "the checkpoint has \(metadata.maxParallelism) key groups, the job \(maxParallelism)")
       }
       for task in metadata.tasks where task.operatorID != "_job" {
+        if let manifest = task.payload[TaskSnapshot.fileManifestKey] {
+          // A native RocksDB snapshot: read it into the portable format.
+          let snapshot = try NativeSnapshotManifest(decoding: manifest).portableSnapshot(
+            files: task.files.map { storage.directory.appendingPathComponent($0.path) },
+            scratchParent: NSTemporaryDirectory())
+          restored[task.operatorID, default: []].append(
+            (task.subtaskIndex, task.parallelism, snapshot.bytes))
+          continue
+        }
         var bytes = task.payload["state"]
         if bytes == nil, let file = task.files.first {
           bytes = Array(try Data(contentsOf: storage.directory.appendingPathComponent(file.path)))

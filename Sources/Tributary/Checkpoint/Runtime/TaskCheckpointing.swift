@@ -35,7 +35,9 @@ struct TaskCheckpointing: @unchecked Sendable {
     do {
       let states = try builder.states()
       let snapshots = try store(states, builder: builder, checkpoint: builder.checkpoint)
-      let bytes = states.reduce(0) { $0 + Int64($1.bytes.count) }
+      let bytes = states.reduce(0) {
+        $0 + Int64($1.snapshot.bytes.count) + $1.snapshot.files.reduce(0) { $0 + $1.size }
+      }
       coordinator.acknowledge(
         checkpoint: builder.checkpoint, task: task, snapshots: snapshots,
         stats: TaskCheckpointStats(
@@ -53,18 +55,26 @@ struct TaskCheckpointing: @unchecked Sendable {
   }
 
   private func store(
-    _ states: [(operatorID: String, bytes: [UInt8])], builder: TaskSnapshotBuilder,
+    _ states: [(operatorID: String, snapshot: OperatorSnapshot)], builder: TaskSnapshotBuilder,
     checkpoint: Int64?
   ) throws -> [TaskSnapshot] {
     try states.map { state in
-      if state.bytes.count <= Self.inlineLimit || checkpoint == nil {
+      if !state.snapshot.files.isEmpty {
+        // The operator wrote its files itself; the bytes describe them.
         return TaskSnapshot(
           operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
-          payload: ["state": state.bytes])
+          files: state.snapshot.files,
+          payload: [TaskSnapshot.fileManifestKey: state.snapshot.bytes])
+      }
+      let bytes = state.snapshot.bytes
+      if bytes.count <= Self.inlineLimit || checkpoint == nil {
+        return TaskSnapshot(
+          operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,
+          payload: ["state": bytes])
       }
       let safe = String(state.operatorID.map { $0.isLetter || $0.isNumber ? $0 : "_" })
       let file = try coordinator.storage.writeFile(
-        checkpoint: checkpoint!, name: "\(safe)-\(subtask).state", bytes: state.bytes,
+        checkpoint: checkpoint!, name: "\(safe)-\(subtask).state", bytes: bytes,
         kind: builder.isSavepoint ? .savepoint : .checkpoint)
       return TaskSnapshot(
         operatorID: state.operatorID, subtaskIndex: subtask, parallelism: parallelism,

@@ -127,3 +127,33 @@ extension CheckpointStorage {
     for directory in directories.sorted() { try DurableFileIO.syncDirectory(directory) }
   }
 }
+
+extension CheckpointStorage {
+  /// Makes checkpoint `id` reference the shared file `file`, which an earlier
+  /// checkpoint of this process wrote, without reading or copying it: the way
+  /// an incremental snapshot keeps an unchanged SST file.
+  ///
+  /// Returns `nil` when the file is no longer there with that size (retention
+  /// deleted it once no retained checkpoint referenced it); the caller then
+  /// writes it anew. Once this returns the file, retention keeps it until
+  /// checkpoint `id` is committed (and then as long as that is retained) or aborted.
+  public func reuseSharedFile(
+    _ file: CheckpointFileRef, checkpoint id: Int64, kind: CheckpointMetadata.Kind = .checkpoint
+  ) throws(CheckpointStorageError) -> CheckpointFileRef? {
+    guard file.shared else {
+      throw .invalidArgument("only shared files can be reused, not \(file.path)")
+    }
+    let key = Key(kind: kind, id: id)
+    _ = try preparePrivateDirectory(key)
+    let full = path(file.path)
+    return try registry.withLock {
+      (registry: inout Registry) throws(CheckpointStorageError) -> CheckpointFileRef? in
+      guard let status = try DurableFileIO.status(full), status.isRegularFile,
+        status.size == file.size
+      else { return nil }
+      registry.knownShared[file.path] = FileFingerprint(file)
+      registry.pending[key, default: []].insert(file.path)
+      return file
+    }
+  }
+}

@@ -22,6 +22,10 @@ public struct TaskSnapshot: Sendable, Hashable, Codable {
   /// Small opaque values keyed by name.
   public var payload: [String: [UInt8]]
 
+  /// The payload entry that holds the manifest of an operator's own files
+  /// (an incremental RocksDB snapshot); the state is then in ``files``.
+  public static let fileManifestKey = "file-manifest"
+
   /// A snapshot of one subtask.
   public init(
     operatorID: String, subtaskIndex: Int, parallelism: Int,

@@ -1,0 +1,116 @@
+import RocksDB
+import TributaryCodec
+
+/// A state table that can feed incremental RocksDB snapshots: it reports the
+/// changes made since the previous snapshot as writes to apply to the
+/// snapshot database (see ``IncrementalRocksDBSnapshots``).
+///
+/// Used by the task that owns the table; the returned write functions own
+/// copies of the data and may run on another thread.
+protocol IncrementalSnapshotSource: AnyObject {
+  /// Whether the cache holds every entry (RocksDB holds none of them).
+  var isFullyCached: Bool { get }
+  /// Writes every cached change to the working database.
+  func flush() throws
+  /// Starts (or restarts) change tracking from the current state: what the
+  /// next ``takeChanges()`` returns is relative to now.
+  func beginTracking()
+  /// A copy of every entry of a fully cached table, written later by the
+  /// returned function; also begins tracking.
+  func copyAll() -> @Sendable (RocksDB) throws -> Void
+  /// The changes since the previous snapshot (or ``beginTracking()``), and
+  /// starts a new interval.
+  func takeChanges() -> @Sendable (RocksDB) throws -> Void
+}
+
+extension RocksDBStateTable: IncrementalSnapshotSource {
+  var isFullyCached: Bool { budget.isEnabled && !rocksMayHoldEntries }
+
+  func beginTracking() {
+    tracksChanges = true
+    changeLog = WriteBatch()
+    for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+      cache.value(inSlot: slot).pointee.changed = false
+    }
+  }
+
+  func copyAll() -> @Sendable (RocksDB) throws -> Void {
+    let copy = UncheckedBox(cache.copy())
+    beginTracking()
+    let encoder = IncrementalKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
+    return { db in
+      let writer = SnapshotBatchWriter(db: db)
+      var encoder = encoder
+      try copy.value.forEach { address, entry in
+        guard let value = entry.value else { return }
+        try writer.put(encoder.key(address), encoder.value(value))
+      }
+      try writer.finish()
+    }
+  }
+
+  func takeChanges() -> @Sendable (RocksDB) throws -> Void {
+    let log = UncheckedBox(changeLog)
+    changeLog = WriteBatch()
+    var changed: [(StateKey<Key, Namespace>, Value?)] = []
+    if budget.isEnabled {
+      for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+        let entry = cache.value(inSlot: slot)
+        guard entry.pointee.changed else { continue }
+        entry.pointee.changed = false
+        changed.append((cache.key(inSlot: slot), entry.pointee.value))
+      }
+    }
+    let entries = UncheckedBox(changed)
+    let encoder = IncrementalKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
+    return { db in
+      // Older changes (that left the cache) first, so cached ones win.
+      if log.value.count > 0 { try db.write(log.value) }
+      let writer = SnapshotBatchWriter(db: db)
+      var encoder = encoder
+      for (address, value) in entries.value {
+        if let value {
+          try writer.put(encoder.key(address), encoder.value(value))
+        } else {
+          try writer.delete(encoder.key(address))
+        }
+      }
+      try writer.finish()
+    }
+  }
+}
+
+/// Encodes RocksDB keys and values like ``RocksDBStateTable`` does, with its
+/// own scratch buffers, so that snapshot writes can run on another thread.
+struct IncrementalKeyEncoder {
+  let stateId: UInt16
+  let maxParallelism: Int
+  var keyScratch = BinaryWriter(capacity: 64)
+  var hashScratch = BinaryWriter(capacity: 32)
+  var valueScratch = BinaryWriter(capacity: 64)
+
+  init(stateId: UInt16, maxParallelism: Int) {
+    self.stateId = stateId
+    self.maxParallelism = maxParallelism
+  }
+
+  /// key group | state id | key | namespace.
+  mutating func key<K: BinaryCodable, N: BinaryCodable>(_ address: StateKey<K, N>) -> [UInt8] {
+    hashScratch.reset()
+    address.key.encode(to: &hashScratch)
+    let group = KeyGroups.keyGroup(
+      hash: StableHash.hash(hashScratch.bytes), maxParallelism: maxParallelism)
+    keyScratch.reset()
+    keyScratch.writeFixed(UInt16(group))
+    keyScratch.writeFixed(stateId)
+    keyScratch.writeRaw(hashScratch.bytes)
+    address.namespace.encode(to: &keyScratch)
+    return keyScratch.bytes
+  }
+
+  mutating func value<V: BinaryCodable>(_ value: V) -> [UInt8] {
+    valueScratch.reset()
+    value.encode(to: &valueScratch)
+    return valueScratch.bytes
+  }
+}

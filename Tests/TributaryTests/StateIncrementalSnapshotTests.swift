@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+@testable import Tributary
+
+/// Native, incremental RocksDB snapshots: every snapshot restores exactly the
+/// state at its moment (checked against a model, on a heap backend), and an
+/// unchanged SST file is stored once and referenced by later checkpoints.
+@Suite struct StateIncrementalSnapshotTests {
+  /// Takes a native snapshot of `harness` for checkpoint `id` into `storage`.
+  func nativeSnapshot(
+    _ harness: StateHarness<Int>, id: Int64, storage: CheckpointStorage
+  ) throws -> OperatorSnapshot {
+    let produce = try harness.backend.prepareSnapshot(
+      SnapshotRequest(checkpoint: id, storage: storage))
+    return try produce()
+  }
+
+  /// Reads a native snapshot back (as a restore does) into a heap backend.
+  func restoredValues(
+    _ snapshot: OperatorSnapshot, storage: CheckpointStorage
+  ) throws -> (values: [Int: Int64], lists: [Int: [String]]) {
+    let manifest = try NativeSnapshotManifest(decoding: snapshot.bytes)
+    let portable = try manifest.portableSnapshot(
+      files: snapshot.files.map { storage.directory.appendingPathComponent($0.path) },
+      scratchParent: NSTemporaryDirectory())
+    let target = try StateHarness<Int>(.heap)
+    defer { target.close() }
+    try target.backend.restore(from: [portable])
+    let values = try target.context.state(ValueStateDescriptor<Int64>("values"))
+    let lists = try target.context.state(ListStateDescriptor<String>("lists"))
+    var restored: (values: [Int: Int64], lists: [Int: [String]]) = ([:], [:])
+    for key in try target.backend.keys(inState: "values") {
+      target.at(key)
+      restored.values[key] = try values.value()
+    }
+    for key in try target.backend.keys(inState: "lists") {
+      target.at(key)
+      restored.lists[key] = try lists.get()
+    }
+    return restored
+  }
+
+  @Test(arguments: StateConfig.rocksOnly)
+  func everySnapshotRestoresExactlyItsState(config: StateConfig) throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(config)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    let lists = try harness.context.state(ListStateDescriptor<String>("lists"))
+    var model: (values: [Int: Int64], lists: [Int: [String]]) = ([:], [:])
+    var random = SplitMix64(seed: 42)
+    for round in 1...5 {
+      // Puts, overwrites and removals, including of keys a snapshot already holds.
+      let operations = round == 4 ? 20 : 3_000
+      for _ in 0..<operations {
+        let key = Int(random.next() % 2_000)
+        harness.at(key)
+        switch random.next() % 5 {
+        case 0:
+          try values.clear()
+          model.values[key] = nil
+        case 1:
+          try lists.add("r\(round)")
+          model.lists[key, default: []].append("r\(round)")
+        case 2:
+          try lists.clear()
+          model.lists[key] = nil
+        default:
+          let value = Int64(random.next() % 1_000_000)
+          try values.update(value)
+          model.values[key] = value
+        }
+      }
+      let snapshot = try nativeSnapshot(harness, id: Int64(round), storage: fixture.storage)
+      #expect(snapshot.files.contains { $0.path.hasSuffix(".sst") })
+      let restored = try restoredValues(snapshot, storage: fixture.storage)
+      let valuesMatch = restored.values == model.values
+      let listsMatch = restored.lists == model.lists
+      #expect(
+        valuesMatch, "round \(round): \(restored.values.count) of \(model.values.count) values")
+      #expect(listsMatch, "round \(round): \(restored.lists.count) of \(model.lists.count) lists")
+    }
+  }
+
+  @Test func unchangedSSTFilesAreStoredOnce() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    for key in 0..<20_000 {
+      harness.at(key)
+      try values.update(Int64(key))
+    }
+    let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    for key in 0..<5 {
+      harness.at(key)
+      try values.update(-1)
+    }
+    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    let firstShared = Set(first.files.filter(\.shared).map(\.path))
+    let secondShared = second.files.filter(\.shared)
+    // Every SST of the first snapshot is still live and referenced, not copied again.
+    #expect(!firstShared.isEmpty)
+    #expect(firstShared.isSubset(of: Set(secondShared.map(\.path))))
+    let full = second.files.reduce(0) { $0 + $1.size }
+    let added = second.files.filter { !firstShared.contains($0.path) }.reduce(0) { $0 + $1.size }
+    #expect(added * 5 < full, "second checkpoint wrote \(added) of \(full) bytes")
+    let restored = try restoredValues(second, storage: fixture.storage)
+    #expect(restored.values.count == 20_000)
+    #expect(restored.values[3] == -1 && restored.values[7] == 7)
+  }
+
+  @Test func aReusedFileThatRetentionDeletedIsStoredAgain() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    for key in 0..<1_000 {
+      harness.at(key)
+      try values.update(Int64(key))
+    }
+    let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    // The first checkpoint is aborted: its shared files are not referenced any more.
+    for file in first.files where file.shared {
+      try FileManager.default.removeItem(at: fixture.url(file.path))
+    }
+    try fixture.storage.abort(id: 1)
+    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    for file in second.files { #expect(fixture.exists(file.path), "\(file.path)") }
+    #expect(try restoredValues(second, storage: fixture.storage).values.count == 1_000)
+  }
+}
