@@ -130,4 +130,31 @@ import Testing
     for file in second.files { #expect(fixture.exists(file.path), "\(file.path)") }
     #expect(try restoredValues(second, storage: fixture.storage).values.count == 1_000)
   }
+
+  /// Regression: declaring a state after a snapshot forces a full one into a new snapshot
+  /// database, whose file numbers start again; its SST files must not be mistaken for the
+  /// earlier ones of the same name.
+  @Test func aStateDeclaredAfterASnapshotIsInTheNextOne() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    for key in 0..<1_000 {
+      harness.at(key)
+      try values.update(Int64(key))
+    }
+    _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    let lists = try harness.context.state(ListStateDescriptor<String>("lists"))
+    for key in 0..<500 {
+      harness.at(key)
+      try lists.add("late \(key)")
+      try values.update(Int64(-key))
+    }
+    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    let restored = try restoredValues(second, storage: fixture.storage)
+    #expect(restored.values.count == 1_000)
+    #expect(restored.values[7] == -7 && restored.values[700] == 700)
+    #expect(restored.lists.count == 500)
+    #expect(restored.lists[3] == ["late 3"])
+  }
 }

@@ -37,8 +37,11 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
   private let queue: DispatchQueue
   /// Queue-confined.
   private var db: RocksDB?
-  private var staged: [Int: Result<String, any Error>] = [:]
+  private var staged: [Int: Result<(stage: String, prefix: String), any Error>] = [:]
   private var stagingCounter = 0
+  /// Counts the snapshot databases created: file numbers restart in a new one,
+  /// so each gets its own name prefix in checkpoint storage.
+  private var incarnation = 0
 
   private struct Shared {
     var uploaded: [String: CheckpointFileRef] = [:]
@@ -101,7 +104,7 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
         stagingCounter += 1
         let stage = directory + "/stage-\(stagingCounter)"
         try db.createCheckpoint(at: stage)
-        staged[token] = .success(stage)
+        staged[token] = .success((stage, filePrefix + "-\(incarnation)"))
       } catch {
         shared.withLock { $0.needsFull = true }
         staged[token] = .failure(error)
@@ -127,6 +130,7 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
     try? FileManager.default.removeItem(atPath: path)
     if let base { try FileManager.default.moveItem(atPath: base, toPath: path) }
     db = try RocksDB(path: path, options: options)
+    incarnation += 1
   }
 
   /// The asynchronous part: waits for the staged native checkpoint and copies
@@ -140,7 +144,7 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
         underlying: RocksDBError(operation: "snapshot", message: "no checkpoint storage"))
     }
     let result = queue.sync { staged.removeValue(forKey: token) }
-    guard let stage = try result?.get() else {
+    guard let (stage, prefix) = try result?.get() else {
       throw StateError.storage(
         state: "(snapshot)",
         underlying: RocksDBError(operation: "snapshot", message: "snapshot \(token) not staged"))
@@ -152,30 +156,36 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
     var uploaded: [String: CheckpointFileRef] = [:]
     for name in names {
       let source = URL(fileURLWithPath: stage + "/" + name)
+      let storedName = prefix + "/" + name
       if name.hasSuffix(".sst") {
         // SST files never change once written: store each once.
         var reference: CheckpointFileRef?
-        if let previous = known[name] {
+        if let previous = known[storedName], previous.size == Self.fileSize(source.path) {
           reference = try storage.reuseSharedFile(
             previous, checkpoint: request.checkpoint, kind: request.kind)
         }
         let file =
           try reference
           ?? storage.copyFile(
-            from: source, checkpoint: request.checkpoint, name: filePrefix + "/" + name,
-            shared: true, kind: request.kind)
-        uploaded[name] = file
+            from: source, checkpoint: request.checkpoint, name: storedName, shared: true,
+            kind: request.kind)
+        uploaded[storedName] = file
         files.append(file)
       } else {
         files.append(
           try storage.copyFile(
-            from: source, checkpoint: request.checkpoint, name: filePrefix + "/" + name,
-            kind: request.kind))
+            from: source, checkpoint: request.checkpoint, name: storedName, kind: request.kind))
       }
     }
     shared.withLock { $0.uploaded.merge(uploaded) { _, new in new } }
     let manifest = NativeSnapshotManifest(states: layout, fileNames: names)
     return OperatorSnapshot(bytes: manifest.encoded(), files: files)
+  }
+
+  /// The size of the file at `path`, or -1.
+  private static func fileSize(_ path: String) -> Int64 {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    return (attributes?[.size] as? NSNumber)?.int64Value ?? -1
   }
 
   /// Called by the owner when its backend closes: once no asynchronous part
