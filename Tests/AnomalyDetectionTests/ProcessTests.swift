@@ -1,3 +1,4 @@
+import AnomalyDetectionCore
 import Foundation
 import Testing
 
@@ -130,6 +131,7 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
       alerts.contains {
         $0.contains("\"key\":\"pump_7\"") && $0.contains("\"timestamp\":\"\(spikeStamp)\"")
           && $0.contains("\"kind\":\"spike\"")
+          && $0.contains("\"event_time_ms\":\(Timestamps.parse(spikeStamp) ?? 0)")
       }, "the spike is reported with the input's timestamp text: \(alerts)")
     let dead = try String(
       contentsOf: output.appendingPathComponent("dead-letters.tsv"), encoding: .utf8

@@ -60,6 +60,9 @@ public struct NABInput: Sendable {
   public let deadLetters: [DeadLetter]
   /// Per key: absolute timestamps (ms) of its good lines, in file order, and their line refs.
   public let rows: [[(timeMs: Int64, line: Int32)]]
+  /// Per key: the absolute time (UTC ms) of its first good line, which is
+  /// relative event time 0 of that key.
+  public let startMs: [Int64]
   /// Median gap between consecutive readings over all files (ms).
   public let medianIntervalMs: Int64
 
@@ -72,6 +75,7 @@ public struct NABInput: Sendable {
     var dead: [DeadLetter] = []
     var rows: [[(timeMs: Int64, line: Int32)]] = []
     var gaps: [Int64] = []
+    var starts: [Int64] = []
     for (fileIndex, path) in paths.enumerated() {
       let key = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
       if keys.contains(key) { throw .duplicateKey(key) }
@@ -135,6 +139,7 @@ public struct NABInput: Sendable {
           ))
       }
       rows.append(fileRows)
+      starts.append(firstTime ?? 0)
     }
     merged.sort { a, b in
       (a.rel, a.file, a.order) < (b.rel, b.file, b.order)
@@ -145,6 +150,7 @@ public struct NABInput: Sendable {
     self.readings = merged.map(\.reading)
     self.deadLetters = dead
     self.rows = rows
+    self.startMs = starts
     self.medianIntervalMs = gaps.isEmpty ? 60_000 : gaps[(gaps.count - 1) / 2]
   }
 }

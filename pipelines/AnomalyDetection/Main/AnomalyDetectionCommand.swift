@@ -184,6 +184,15 @@ enum Source: Sendable {
     }
   }
 
+  /// Absolute time of sensor `k`'s relative event time 0 (files are aligned
+  /// to their first timestamp; generated time is absolute).
+  func startMs(_ k: Int32) -> Int64 {
+    switch self {
+    case .generated: 0
+    case .files(let input): input.startMs[Int(k)]
+    }
+  }
+
   /// The input's timestamp text of `line`, if any.
   func timestampText(_ line: Int32) -> String? {
     switch self {
@@ -208,7 +217,9 @@ final class AlertFormatter: Sendable {
   var printed: Int { count.withLock { $0 } }
 
   func format(_ alert: Alert) -> String {
-    let json = alert.json(
+    var absolute = alert
+    absolute.timestampMs += source.startMs(alert.sensor)
+    let json = absolute.json(
       key: source.key(alert.sensor), timestampText: source.timestampText(alert.line))
     let index = count.withLock { value in
       value += 1

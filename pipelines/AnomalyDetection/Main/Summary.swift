@@ -122,7 +122,7 @@ struct Summary {
           + "| \(s.falsePositives) | \(String(format: "%.2f", s.raw)) |")
     }
     lines.append(
-      "| **total** | | \(windows) | \(hits) (\(windows == 0 ? 0 : 100 * hits / windows) %) | | \(fps) | |"
+      "| **total** | | \(windows) | \(hits) (\(windows == 0 ? 0 : Int((100 * Double(hits) / Double(windows)).rounded())) %) | | \(fps) | |"
     )
     lines.append(
       String(
