@@ -83,6 +83,39 @@ import Testing
     }
   }
 
+  /// Entries created and removed between two snapshots (closed windows, say)
+  /// never reach the change log: only removals of entries the last snapshot
+  /// holds do (every short-lived entry used to be logged as a delete and
+  /// applied to the snapshot database).
+  @Test func shortLivedEntriesStayOutOfTheChangeLog() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    var model: [Int: Int64] = [:]
+    for key in 0..<100 {
+      harness.at(key)
+      try values.update(Int64(key))
+      model[key] = Int64(key)
+    }
+    _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    for key in 1_000..<2_000 {
+      harness.at(key)
+      try values.update(1)
+      try values.clear()
+    }
+    for key in [5, 7] {
+      harness.at(key)
+      try values.clear()
+      model[key] = nil
+    }
+    let table = try #require(
+      harness.backend.registered["values"]?.table as? RocksDBStateTable<Int, VoidNamespace, Int64>)
+    #expect(table.changeLog.count == 2, "only the two removals of snapshotted keys")
+    let snapshot = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    #expect(try restoredValues(snapshot, storage: fixture.storage).values == model)
+  }
+
   @Test func unchangedSSTFilesAreStoredOnce() throws {
     let fixture = try CheckpointStorageFixture()
     let harness = try StateHarness<Int>(.rocksDefaultCache)

@@ -30,7 +30,9 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
     tracksChanges = true
     changeLog = WriteBatch()
     for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
-      cache.value(inSlot: slot).pointee.changed = false
+      let entry = cache.value(inSlot: slot)
+      entry.pointee.changed = false
+      entry.pointee.inSnapshot = entry.pointee.value != nil
     }
   }
 
@@ -56,6 +58,7 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
     if budget.isEnabled {
       for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
         let entry = cache.value(inSlot: slot)
+        entry.pointee.inSnapshot = entry.pointee.value != nil
         guard entry.pointee.changed else { continue }
         entry.pointee.changed = false
         changed.append((cache.key(inSlot: slot), entry.pointee.value))

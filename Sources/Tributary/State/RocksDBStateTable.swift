@@ -3,8 +3,9 @@ import RocksDB
 /// One cached state value: its latest value (`nil` = deleted), whether
 /// RocksDB lacks it (`dirty`), whether RocksDB may hold some value for the
 /// key (`persisted`; a removal then needs a delete in RocksDB, otherwise the
-/// entry is simply dropped from the cache), and whether it changed since the
-/// last incremental snapshot (`changed`).
+/// entry is simply dropped from the cache), whether it changed since the
+/// last incremental snapshot (`changed`), and whether that snapshot holds it
+/// (`inSnapshot`: only then does dropping it need a delete in the next one).
 @usableFromInline
 struct CachedStateEntry<Value> {
   @usableFromInline var value: Value?
@@ -12,6 +13,7 @@ struct CachedStateEntry<Value> {
   @usableFromInline var referenced: Bool
   @usableFromInline var persisted: Bool
   @usableFromInline var changed: Bool
+  @usableFromInline var inSnapshot: Bool
 
   @inlinable
   init(value: Value?, dirty: Bool, persisted: Bool) {
@@ -20,6 +22,7 @@ struct CachedStateEntry<Value> {
     self.referenced = true
     self.persisted = persisted
     self.changed = dirty
+    self.inSnapshot = false
   }
 }
 
@@ -139,7 +142,7 @@ public final class RocksDBStateTable<
         if let current = entry {
           guard current.persisted else {
             entry = nil  // RocksDB never saw this key: forget it entirely
-            return -1
+            return current.inSnapshot ? -2 : -1
           }
           entry!.value = nil
           entry!.dirty = true
@@ -150,9 +153,11 @@ public final class RocksDBStateTable<
         entry = CachedStateEntry(value: nil, dirty: true, persisted: true)
         return 1
       }
-      budget.usedBytes += change * entryCost
-      // A dropped entry may be in the last snapshot: record its removal.
-      if change < 0 && tracksChanges { changeLog.delete(rocksKey(address)) }
+      budget.usedBytes += max(change, -1) * entryCost
+      // A dropped entry that the last snapshot holds: record its removal (one
+      // created since then needs nothing, which keeps short-lived entries such
+      // as closed windows out of the change log).
+      if change == -2 && tracksChanges { changeLog.delete(rocksKey(address)) }
       if change > 0 { try evictIfNeeded() }
       return
     }
