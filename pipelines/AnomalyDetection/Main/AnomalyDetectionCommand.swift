@@ -154,7 +154,11 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
 
     let started = ContinuousClock.now
     let progress = quiet ? nil : ProgressLine.shared.start(counter: counter, total: total)
-    let finished = try await runUntilSignalled { _ = try await env.execute() }
+    let report = Mutex<CheckpointReport?>(nil)
+    let finished = try await runUntilSignalled {
+      let result = try await env.execute()
+      report.withLock { $0 = result.checkpoints }
+    }
     progress?.cancel()
     ProgressLine.shared.clear()
     let elapsed = ContinuousClock.now - started
@@ -164,7 +168,7 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     }
     try Summary(
       source: source, outputDir: outputDir, labelsPath: labels, processed: counter.value,
-      elapsed: elapsed, printedAlerts: formatter.printed
+      elapsed: elapsed, checkpoints: report.withLock { $0 }
     ).print()
   }
 }

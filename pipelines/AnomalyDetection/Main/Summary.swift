@@ -1,5 +1,6 @@
 import AnomalyDetectionCore
 import Foundation
+import Tributary
 
 /// The end-of-run summary: throughput of this run, then the committed alerts
 /// (of all runs that wrote to the output directory, so a resumed job reports
@@ -10,7 +11,7 @@ struct Summary {
   let labelsPath: String?
   let processed: Int
   let elapsed: Duration
-  let printedAlerts: Int
+  let checkpoints: CheckpointReport?
 
   /// A committed alert as read back from the output.
   struct CommittedAlert {
@@ -47,6 +48,13 @@ struct Summary {
       String(
         format: "  readings processed: %@ in %.2f s (%@ readings/s)", formatCount(processed),
         seconds, formatCount(Int(Double(processed) / max(seconds, 1e-9)))))
+    if let checkpoints {
+      Swift.print(
+        "  checkpoints: \(checkpoints.completed) completed, \(checkpoints.failed) failed, "
+          + "duration p50 \(checkpoints.durationMillisP50.map { "\($0) ms" } ?? "–"), "
+          + "max \(checkpoints.durationMillisMax.map { "\($0) ms" } ?? "–"), "
+          + "longest pause \(checkpoints.syncMillisMax.map { "\($0) ms" } ?? "–")")
+    }
     var byKind: [String: Int] = [:]
     for alert in alerts { byKind[alert.kind, default: 0] += 1 }
     let kinds = AlertKind.allCases.map { "\($0): \(byKind[$0.description] ?? 0)" }
