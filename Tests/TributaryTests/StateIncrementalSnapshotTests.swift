@@ -52,9 +52,10 @@ import Testing
     var random = SplitMix64(seed: 42)
     for round in 1...5 {
       // Puts, overwrites and removals, including of keys a snapshot already holds.
-      let operations = round == 4 ? 20 : 3_000
+      // Large rounds are written through SST ingestion, round 4 through the memtable.
+      let operations = round == 4 ? 20 : 12_000
       for _ in 0..<operations {
-        let key = Int(random.next() % 2_000)
+        let key = Int(random.next() % 6_000)
         harness.at(key)
         switch random.next() % 5 {
         case 0:
@@ -189,5 +190,31 @@ import Testing
     #expect(restored.values[7] == -7 && restored.values[700] == 700)
     #expect(restored.lists.count == 500)
     #expect(restored.lists[3] == ["late 3"])
+  }
+
+  @Test func whenMostEntriesChangedTheSnapshotDatabaseIsRebuilt() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    for key in 0..<20_000 {
+      harness.at(key)
+      try values.update(Int64(key))
+    }
+    let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    for key in 0..<15_000 {
+      harness.at(key)
+      try values.update(Int64(key) * 2)
+    }
+    harness.at(19_999)
+    try values.clear()
+    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    // A new database: none of the first snapshot's SST files is referenced.
+    let firstShared = Set(first.files.filter(\.shared).map(\.path))
+    #expect(second.files.filter { firstShared.contains($0.path) }.isEmpty)
+    let restored = try restoredValues(second, storage: fixture.storage)
+    #expect(restored.values.count == 19_999)
+    #expect(restored.values[14_999] == 29_998 && restored.values[15_000] == 15_000)
+    #expect(restored.values[19_999] == nil)
   }
 }

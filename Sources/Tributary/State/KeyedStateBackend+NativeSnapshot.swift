@@ -30,7 +30,14 @@ extension KeyedStateBackend {
       layout.append(.init(id: 0x8000 + UInt16(index), name: state.key, kind: state.value.kind))
     }
     let sources = declared.compactMap { $0.value.table as? IncrementalSnapshotSource }
-    let full = snapshots.needsFullSnapshot(layout: layout)
+    var full = snapshots.needsFullSnapshot(layout: layout)
+    if !full, sources.allSatisfy(\.isFullyCached) {
+      // When most entries changed, a new snapshot database loaded in one sorted
+      // pass is cheaper than layering the changes on the old one (and compacting).
+      let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
+      let changed = sources.reduce(0) { $0 + $1.changedEntryCount() }
+      full = entries >= Self.rebuildMinimumEntries && changed * 2 >= entries
+    }
     var writes: [@Sendable (RocksDB) throws -> Void] = []
     var base: String?
     if full {
@@ -71,6 +78,9 @@ extension KeyedStateBackend {
     let store = snapshots.prepare(full: full, base: base, writes: writes, layout: layout)
     return { try store(request) }
   }
+
+  /// Below this many entries, snapshots always apply changes (never rebuild).
+  static var rebuildMinimumEntries: Int { 10_000 }
 
   /// The incremental snapshot store of this subtask, created on first use.
   func openIncrementalSnapshots() throws -> IncrementalRocksDBSnapshots {

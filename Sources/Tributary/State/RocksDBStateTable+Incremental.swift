@@ -10,6 +10,10 @@ import TributaryCodec
 protocol IncrementalSnapshotSource: AnyObject {
   /// Whether the cache holds every entry (RocksDB holds none of them).
   var isFullyCached: Bool { get }
+  /// Entries in the cache.
+  var cachedEntryCount: Int { get }
+  /// Cached entries changed since the previous snapshot (one pass over the cache).
+  func changedEntryCount() -> Int
   /// Writes every cached change to the working database.
   func flush() throws
   /// Starts (or restarts) change tracking from the current state: what the
@@ -25,6 +29,16 @@ protocol IncrementalSnapshotSource: AnyObject {
 
 extension RocksDBStateTable: IncrementalSnapshotSource {
   var isFullyCached: Bool { budget.isEnabled && !rocksMayHoldEntries }
+
+  var cachedEntryCount: Int { cache.count }
+
+  func changedEntryCount() -> Int {
+    var changed = 0
+    for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
+      if cache.value(inSlot: slot).pointee.changed { changed += 1 }
+    }
+    return changed
+  }
 
   func beginTracking() {
     tracksChanges = true

@@ -23,6 +23,9 @@ final class SnapshotBatchWriter {
   private var values: [UInt8] = []
   private var writes: [Write] = []
   static let batchEntries = 65_536
+  /// From this many writes on, they go into an SST file that is ingested,
+  /// bypassing the memtable (and its flush at the next native checkpoint).
+  static let ingestionThreshold = 4_096
 
   init(db: RocksDB) { self.db = db }
 
@@ -81,28 +84,76 @@ final class SnapshotBatchWriter {
         }
       }
     }
-    let batch = WriteBatch()
     try keys.withUnsafeBytes { keyBytes in
       try values.withUnsafeBytes { valueBytes in
-        for index in order {
-          let write = writes[Int(index)]
-          let key = UnsafeRawBufferPointer(rebasing: keyBytes[write.key..<write.keyEnd])
-          if write.value >= 0 {
-            batch.put(
-              key, UnsafeRawBufferPointer(rebasing: valueBytes[write.value..<write.valueEnd]))
-          } else {
-            batch.delete(key)
-          }
-          if batch.count >= Self.batchEntries {
-            try db.write(batch)
-            batch.clear()
-          }
+        func key(_ write: Write) -> UnsafeRawBufferPointer {
+          UnsafeRawBufferPointer(rebasing: keyBytes[write.key..<write.keyEnd])
+        }
+        func value(_ write: Write) -> UnsafeRawBufferPointer? {
+          write.value < 0
+            ? nil : UnsafeRawBufferPointer(rebasing: valueBytes[write.value..<write.valueEnd])
+        }
+        if writes.count >= Self.ingestionThreshold {
+          try ingest(order: order, writes: writes, key: key, value: value)
+        } else {
+          try writeBatches(order: order, writes: writes, key: key, value: value)
         }
       }
     }
-    if batch.count > 0 { try db.write(batch) }
     keys = []
     values = []
     self.writes = []
+  }
+
+  /// Writes in `order` through write batches (into the memtable).
+  private func writeBatches(
+    order: [Int32], writes: [Write], key: (Write) -> UnsafeRawBufferPointer,
+    value: (Write) -> UnsafeRawBufferPointer?
+  ) throws {
+    let batch = WriteBatch()
+    for index in order {
+      let write = writes[Int(index)]
+      if let value = value(write) {
+        batch.put(key(write), value)
+      } else {
+        batch.delete(key(write))
+      }
+      if batch.count >= Self.batchEntries {
+        try db.write(batch)
+        batch.clear()
+      }
+    }
+    if batch.count > 0 { try db.write(batch) }
+  }
+
+  /// Writes in `order` into one SST file and ingests it; of several writes to
+  /// one key only the last is kept (an SST file holds each key once).
+  private func ingest(
+    order: [Int32], writes: [Write], key: (Write) -> UnsafeRawBufferPointer,
+    value: (Write) -> UnsafeRawBufferPointer?
+  ) throws {
+    let path =
+      URL(fileURLWithPath: db.path).deletingLastPathComponent().path
+      + "/ingest-\(UUID().uuidString).sst"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let file = try SSTFileWriter(path: path, options: db.options)
+    for (position, index) in order.enumerated() {
+      let write = writes[Int(index)]
+      if position + 1 < order.count {
+        let next = writes[Int(order[position + 1])]
+        if next.high == write.high && next.low == write.low
+          && key(next).elementsEqual(key(write))
+        {
+          continue  // a later write to the same key follows
+        }
+      }
+      if let value = value(write) {
+        try file.put(key(write), value)
+      } else {
+        try file.delete(key(write))
+      }
+    }
+    try file.finish()
+    try db.ingest(files: [path])
   }
 }
