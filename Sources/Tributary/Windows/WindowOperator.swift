@@ -171,14 +171,19 @@ public final class WindowOperator<
     let watermark = timers.currentWatermark
     let lookahead = 8
     // Heap state: reach the map directly, without the backend switch per record.
-    var heap: OpenHashMap<StateKey<Key, TimeWindow>, Acc>?
-    if case .heap(let table) = contents.storage { heap = table.entries }
+    // (`map` is bound once, outside the loop: an optional bound per record
+    // cost a retain and a release per record.)
+    var heapMap: OpenHashMap<StateKey<Key, TimeWindow>, Acc>?
+    if case .heap(let table) = contents.storage { heapMap = table.entries }
+    let isHeap = heapMap != nil
+    let map = heapMap ?? OpenHashMap()
+    heapMap = nil
     for index in batch.indices {
       if index + lookahead < batch.count {
         let ahead = batch[index + lookahead]
         if let window = assigner.singleWindow(timestampOf(ahead)) {
           let address = StateKey(keySelector(ahead), window)
-          if let heap { heap.prefetch(address) } else { contents.prefetch(address.key, window) }
+          if isHeap { map.prefetch(address) } else { contents.prefetch(address.key, window) }
         }
       }
       let record = batch[index]
@@ -189,8 +194,8 @@ public final class WindowOperator<
         continue
       }
       let isNew: Bool
-      if let heap {
-        isNew = heap.modify(StateKey(key, window)) { acc -> Bool in
+      if isHeap {
+        isNew = map.modify(StateKey(key, window)) { acc -> Bool in
           let fresh = acc == nil
           add(record, &acc)
           return fresh
