@@ -52,6 +52,16 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
     return url
   }
 
+  /// The ids of the complete checkpoints (`chk-N` with a `_metadata`) in `directory`.
+  static func checkpointIDs(_ directory: String) -> Set<String> {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return Set(
+      names.filter {
+        $0.hasPrefix("chk-")
+          && FileManager.default.fileExists(atPath: directory + "/" + $0 + "/_metadata")
+      })
+  }
+
   @Test func killNineAndResumeCommitTheAlertsOfAnUndisturbedRun() async throws {
     guard let binary = anomalyExecutable() else {
       Issue.record("anomaly-detection is not built; run `swift build` first")
@@ -86,7 +96,17 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
       let pipe = Pipe()
       process.standardOutput = pipe
       try process.run()
-      try await Task.sleep(for: .milliseconds(700 + Int(seed >> 33) % 800))
+      // Wait until this run has completed a new checkpoint (however slow the
+      // machine), then kill it at a random moment shortly after.
+      let checkpoints = root.appendingPathComponent("out-ckpt").path
+      let before = Self.checkpointIDs(checkpoints)
+      let deadline = ContinuousClock.now + .seconds(30)
+      while process.isRunning && ContinuousClock.now < deadline
+        && Self.checkpointIDs(checkpoints).subtracting(before).isEmpty
+      {
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      try await Task.sleep(for: .milliseconds(Int(seed >> 33) % 400))
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
       let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -94,7 +114,7 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
     }
     let final = try run(binary, disturbed)
     #expect(final.status == 0)
-    #expect(resumed > 0 || final.output.contains("resuming from checkpoint"))
+    #expect(resumed >= 2 && final.output.contains("resuming from checkpoint"))
     let actual = try committedAlertLines(root.appendingPathComponent("out"))
     #expect(actual == expected, "\(actual.count) committed alerts, expected \(expected.count)")
   }
