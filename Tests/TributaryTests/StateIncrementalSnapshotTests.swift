@@ -20,10 +20,13 @@ import Testing
   func restoredValues(
     _ snapshot: OperatorSnapshot, storage: CheckpointStorage
   ) throws -> (values: [Int: Int64], lists: [Int: [String]]) {
-    let manifest = try NativeSnapshotManifest(decoding: snapshot.bytes)
-    let portable = try manifest.portableSnapshot(
-      files: snapshot.files.map { storage.directory.appendingPathComponent($0.path) },
-      scratchParent: NSTemporaryDirectory())
+    var portable = KeyedStateSnapshot(bytes: snapshot.bytes)
+    if !snapshot.files.isEmpty {
+      let manifest = try NativeSnapshotManifest(decoding: snapshot.bytes)
+      portable = try manifest.portableSnapshot(
+        files: snapshot.files.map { storage.directory.appendingPathComponent($0.path) },
+        scratchParent: NSTemporaryDirectory())
+    }
     let target = try StateHarness<Int>(.heap)
     defer { target.close() }
     try target.backend.restore(from: [portable])
@@ -126,12 +129,16 @@ import Testing
       harness.at(key)
       try values.update(Int64(key))
     }
-    let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    // All new (portable), then one change (the first native snapshot, full).
+    _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    harness.at(19_999)
+    try values.update(19_999)
+    let first = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
     for key in 0..<5 {
       harness.at(key)
       try values.update(-1)
     }
-    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
+    let second = try nativeSnapshot(harness, id: 3, storage: fixture.storage)
     let firstShared = Set(first.files.filter(\.shared).map(\.path))
     let secondShared = second.files.filter(\.shared)
     // Every SST of the first snapshot is still live and referenced, not copied again.
@@ -192,7 +199,7 @@ import Testing
     #expect(restored.lists[3] == ["late 3"])
   }
 
-  @Test func whenMostEntriesChangedTheSnapshotDatabaseIsRebuilt() throws {
+  @Test func whenMostEntriesChangedTheSnapshotIsPortableAndTheNextOneFull() throws {
     let fixture = try CheckpointStorageFixture()
     let harness = try StateHarness<Int>(.rocksDefaultCache)
     defer { harness.close() }
@@ -201,7 +208,10 @@ import Testing
       harness.at(key)
       try values.update(Int64(key))
     }
+    // Everything is new: a portable snapshot, no files.
     let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    #expect(first.files.isEmpty)
+    #expect(try restoredValues(first, storage: fixture.storage).values.count == 20_000)
     for key in 0..<15_000 {
       harness.at(key)
       try values.update(Int64(key) * 2)
@@ -209,12 +219,17 @@ import Testing
     harness.at(19_999)
     try values.clear()
     let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
-    // A new database: none of the first snapshot's SST files is referenced.
-    let firstShared = Set(first.files.filter(\.shared).map(\.path))
-    #expect(second.files.filter { firstShared.contains($0.path) }.isEmpty)
+    #expect(second.files.isEmpty)
     let restored = try restoredValues(second, storage: fixture.storage)
     #expect(restored.values.count == 19_999)
     #expect(restored.values[14_999] == 29_998 && restored.values[15_000] == 15_000)
     #expect(restored.values[19_999] == nil)
+    // Few changes: native again, and full (it cannot build on a portable snapshot).
+    harness.at(3)
+    try values.update(-3)
+    let third = try nativeSnapshot(harness, id: 3, storage: fixture.storage)
+    #expect(third.files.contains { $0.path.hasSuffix(".sst") })
+    let final = try restoredValues(third, storage: fixture.storage)
+    #expect(final.values.count == 19_999 && final.values[3] == -3 && final.values[4] == 8)
   }
 }

@@ -70,6 +70,11 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
   /// working database that a full snapshot starts from.
   func newBasePath() -> String { directory + "/base-\(UUID().uuidString)" }
 
+  /// Makes the next snapshot a full one (a snapshot was taken without this store).
+  func requireFullSnapshot() {
+    shared.withLock { $0.needsFull = true }
+  }
+
   /// Whether the next snapshot must be full (with the states in `layout`).
   func needsFullSnapshot(layout: [StateLayout]) -> Bool {
     shared.withLock { $0.needsFull || $0.layout != layout }

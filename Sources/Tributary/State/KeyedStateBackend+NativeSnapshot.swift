@@ -30,14 +30,22 @@ extension KeyedStateBackend {
       layout.append(.init(id: 0x8000 + UInt16(index), name: state.key, kind: state.value.kind))
     }
     let sources = declared.compactMap { $0.value.table as? IncrementalSnapshotSource }
-    var full = snapshots.needsFullSnapshot(layout: layout)
-    if !full, sources.allSatisfy(\.isFullyCached) {
-      // When most entries changed, a new snapshot database loaded in one sorted
-      // pass is cheaper than layering the changes on the old one (and compacting).
+    if sources.allSatisfy(\.isFullyCached) {
+      // When most entries changed since the last snapshot, nothing is gained
+      // by sharing files with it, and a portable snapshot of the cache copy is
+      // several times cheaper to write than SST files. The next native
+      // snapshot is then a full one.
       let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
-      let changed = sources.reduce(0) { $0 + $1.changedEntryCount() }
-      full = entries >= Self.rebuildMinimumEntries && changed * 2 >= entries
+      if entries >= Self.portableMinimumEntries,
+        sources.reduce(0, { $0 + $1.changedEntryCount() }) * 2 >= entries
+      {
+        snapshots.requireFullSnapshot()
+        let encode = try prepareSnapshot()
+        for source in sources { source.beginTracking() }  // changes count from now
+        return { OperatorSnapshot(bytes: try encode().bytes) }
+      }
     }
+    let full = snapshots.needsFullSnapshot(layout: layout)
     var writes: [@Sendable (RocksDB) throws -> Void] = []
     var base: String?
     if full {
@@ -79,8 +87,9 @@ extension KeyedStateBackend {
     return { try store(request) }
   }
 
-  /// Below this many entries, snapshots always apply changes (never rebuild).
-  static var rebuildMinimumEntries: Int { 10_000 }
+  /// From this many fully cached entries on, a snapshot in which at least half
+  /// of them changed is taken in the portable format.
+  static var portableMinimumEntries: Int { 10_000 }
 
   /// The incremental snapshot store of this subtask, created on first use.
   func openIncrementalSnapshots() throws -> IncrementalRocksDBSnapshots {
