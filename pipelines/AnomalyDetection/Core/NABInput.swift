@@ -28,6 +28,7 @@ public enum InputError: Error, CustomStringConvertible {
   /// The same base name was given twice: keys must be unique.
   case duplicateKey(String)
 
+  /// What went wrong and what to do about it.
   public var description: String {
     switch self {
     case .unreadable(let path, let reason):

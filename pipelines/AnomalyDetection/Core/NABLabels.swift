@@ -5,6 +5,7 @@ public enum LabelsError: Error, CustomStringConvertible {
   /// The file could not be read or is not NAB's `combined_windows.json` shape.
   case invalid(path: String, reason: String)
 
+  /// What went wrong and what to do about it.
   public var description: String {
     switch self {
     case .invalid(let path, let reason):

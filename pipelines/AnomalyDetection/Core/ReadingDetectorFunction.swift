@@ -14,12 +14,14 @@ public struct SensorState: BinaryCodable, Equatable {
   /// A fresh state.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     spike.encode(to: &writer)
     stuck.encode(to: &writer)
     silence.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var state = Self()
     state.spike = try SpikeState.decode(from: &reader)
@@ -60,10 +62,12 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
     self.counter = counter
   }
 
+  /// Declares the function's keyed state (one `ValueState` entry per sensor).
   public mutating func open(_ context: KeyedContext<Int64>) throws {
     state = try context.state(ValueStateDescriptor<SensorState>("sensor"))
   }
 
+  /// Runs the per-reading detectors on one reading of sensor `context.key` and emits their alerts.
   public mutating func processElement(
     _ reading: Reading, context: KeyedContext<Int64>, out: inout Collector<Alert>
   ) throws {
@@ -115,6 +119,7 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
       expectedHigh: silence.lastValue, line: silence.lastLine)
   }
 
+  /// A silence timer fired: emits the silence alert, or moves the timer to the new threshold.
   public mutating func onTimer(
     _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Int64>,
     out: inout Collector<Alert>
@@ -139,6 +144,7 @@ public struct ReadingDetectorFunction: KeyedProcessFunction {
     try state.update(s)
   }
 
+  /// Adds the readings not counted yet to the counter.
   public mutating func endOfInput(context: KeyedContext<Int64>, out: inout Collector<Alert>) throws
   {
     if uncounted > 0, let counter { counter.add(uncounted) }
@@ -156,10 +162,12 @@ public struct ShiftDetectorFunction: KeyedProcessFunction {
   /// Creates the function.
   public init(detector: ShiftDetector) { self.detector = detector }
 
+  /// Declares the function's keyed state (one `ValueState` entry per sensor).
   public mutating func open(_ context: KeyedContext<Int64>) throws {
     state = try context.state(ValueStateDescriptor<ShiftState>("shift"))
   }
 
+  /// Feeds one window's mean to the shift detector and emits its alert, if any.
   public mutating func processElement(
     _ feature: WindowFeature, context: KeyedContext<Int64>, out: inout Collector<Alert>
   ) throws {

@@ -24,6 +24,7 @@ public struct ShiftState: BinaryCodable, Equatable {
   /// A fresh state.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     level.encode(to: &writer)
     trend.encode(to: &writer)
@@ -36,6 +37,7 @@ public struct ShiftState: BinaryCodable, Equatable {
     quietUntil.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var state = Self()
     state.level = try Double.decode(from: &reader)

@@ -22,6 +22,7 @@ public struct SilenceState: BinaryCodable, Equatable {
   /// A fresh state.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     lastSeen.encode(to: &writer)
     lastLine.encode(to: &writer)
@@ -33,6 +34,7 @@ public struct SilenceState: BinaryCodable, Equatable {
     ended.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var state = Self()
     state.lastSeen = try Int64.decode(from: &reader)

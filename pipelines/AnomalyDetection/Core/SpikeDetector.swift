@@ -15,6 +15,7 @@ public struct SpikeState: BinaryCodable, Equatable {
   /// A fresh state.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     mean.encode(to: &writer)
     variance.encode(to: &writer)
@@ -22,6 +23,7 @@ public struct SpikeState: BinaryCodable, Equatable {
     quietUntil.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var state = Self()
     state.mean = try Double.decode(from: &reader)

@@ -18,6 +18,7 @@ public struct StuckState: BinaryCodable, Equatable {
   /// A fresh state.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     last.encode(to: &writer)
     run.encode(to: &writer)
@@ -27,6 +28,7 @@ public struct StuckState: BinaryCodable, Equatable {
     reported.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var state = Self()
     state.last = try Double.decode(from: &reader)

@@ -57,6 +57,7 @@ public struct TruthEvaluation: Sendable, Equatable {
     self.byKind = byKind
   }
 
+  /// Equal when all counts are equal.
   public static func == (a: Self, b: Self) -> Bool {
     a.alerts == b.alerts && a.matchingAlerts == b.matchingAlerts && a.anomalies == b.anomalies
       && a.found == b.found

@@ -53,6 +53,7 @@ public struct WindowAccumulator: BinaryCodable, Equatable {
   /// An empty accumulator.
   public init() {}
 
+  /// Writes the fields in declaration order, fixed width (read back by `decode(from:)`).
   public func encode(to writer: inout BinaryWriter) {
     count.encode(to: &writer)
     sum.encode(to: &writer)
@@ -62,6 +63,7 @@ public struct WindowAccumulator: BinaryCodable, Equatable {
     lastLine.encode(to: &writer)
   }
 
+  /// Reads the fields written by `encode(to:)`; throws when the bytes are truncated.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var acc = Self()
     acc.count = try Int64.decode(from: &reader)
@@ -80,8 +82,10 @@ public struct WindowStats: AggregateFunction {
   /// Creates the aggregation.
   public init() {}
 
+  /// An empty accumulator.
   public func createAccumulator() -> WindowAccumulator { WindowAccumulator() }
 
+  /// Adds one reading (end-of-key records add nothing).
   public func add(_ reading: Reading, to acc: WindowAccumulator) -> WindowAccumulator {
     guard reading.flag == .value else { return acc }
     var acc = acc
@@ -98,8 +102,10 @@ public struct WindowStats: AggregateFunction {
     return acc
   }
 
+  /// The accumulator itself (the window's closure turns it into a ``WindowFeature``).
   public func result(_ acc: WindowAccumulator) -> WindowAccumulator { acc }
 
+  /// Combines two accumulators of the same sensor.
   public func merge(_ a: WindowAccumulator, _ b: WindowAccumulator) -> WindowAccumulator {
     var merged = a
     merged.count += b.count

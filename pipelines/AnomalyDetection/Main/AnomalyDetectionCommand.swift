@@ -163,9 +163,17 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     ProgressLine.shared.clear()
     let elapsed = ContinuousClock.now - started
     guard finished else {
-      print("stopped by signal; run again with the same arguments to resume")
+      print(
+        pipeline.checkpointDir == nil
+          ? "stopped by signal (give --checkpoint-dir and --output to be able to resume)"
+          : "stopped by signal; run again with the same arguments to resume")
       return
     }
+    if pipeline.checkpointDir == nil {
+      // Our own temporary checkpoints cannot be resumed from: remove them.
+      try? FileManager.default.removeItem(atPath: scratch + "/checkpoints")
+    }
+    try? FileManager.default.removeItem(atPath: scratch + "/state")  // only ever ours
     try Summary(
       source: source, outputDir: outputDir, labelsPath: labels, processed: counter.value,
       elapsed: elapsed, checkpoints: report.withLock { $0 }
@@ -231,7 +239,7 @@ final class AlertFormatter: Sendable {
     }
     if index <= printLimit {
       ProgressLine.shared.printAbove("alert \(json)")
-    } else if index == printLimit + 1 {
+    } else if index == printLimit + 1 && printLimit > 0 {
       ProgressLine.shared.printAbove("… more alerts in the output directory (see the summary)")
     }
     return json

@@ -8,13 +8,14 @@ import Synchronization
 final class ProgressLine: Sendable {
   static let shared = ProgressLine()
   private let isTerminal = isatty(STDOUT_FILENO) != 0
-  private let current = Mutex<String>("")
+  /// The line shown, and whether the line was removed for good.
+  private let current = Mutex<(line: String, stopped: Bool)>(("", false))
 
   /// Prints `message` on its own line, above the progress line.
   func printAbove(_ message: String) {
-    current.withLock { line in
-      if isTerminal && !line.isEmpty {
-        Swift.print("\r\u{1B}[K\(message)\n\(line)", terminator: "")
+    current.withLock { state in
+      if isTerminal && !state.line.isEmpty {
+        Swift.print("\r\u{1B}[K\(message)\n\(state.line)", terminator: "")
       } else {
         Swift.print(message)
       }
@@ -22,11 +23,11 @@ final class ProgressLine: Sendable {
     }
   }
 
-  /// Removes the progress line.
+  /// Removes the progress line for good (a refresh still running prints nothing).
   func clear() {
-    current.withLock { line in
-      if isTerminal && !line.isEmpty { Swift.print("\r\u{1B}[K", terminator: "") }
-      line = ""
+    current.withLock { state in
+      if isTerminal && !state.line.isEmpty { Swift.print("\r\u{1B}[K", terminator: "") }
+      state = ("", true)
       fflush(nil)
     }
   }
@@ -50,8 +51,9 @@ final class ProgressLine: Sendable {
         let text = String(
           format: "  %@ readings (%.0f%%), %@/s, %.1f s", formatCount(done), percent,
           formatCount(Int(rate)), (now - started) / .seconds(1))
-        current.withLock { line in
-          line = text
+        current.withLock { state in
+          guard !state.stopped else { return }
+          state.line = text
           Swift.print("\r\u{1B}[K\(text)", terminator: "")
           fflush(nil)
         }
