@@ -26,6 +26,13 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Option(help: "RocksDB write-back cache per keyed subtask, in MiB (0 turns it off).")
   public var stateCacheMb: Int = 64
 
+  /// The format of RocksDB state in checkpoints.
+  @Option(
+    help: ArgumentHelp(
+      "RocksDB state in checkpoints: automatic (incremental native snapshots for large "
+        + "state), incremental (always) or portable (always).", valueName: "format"))
+  public var rocksdbSnapshots: String = "automatic"
+
   /// Where checkpoints are written and resumed from.
   @Option(help: "Checkpoint directory; a complete checkpoint there is resumed from.")
   public var checkpointDir: String?
@@ -82,6 +89,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     guard stateCacheMb >= 0 else {
       throw ValidationError("--state-cache-mb must not be negative, got \(stateCacheMb)")
     }
+    guard StateBackendConfiguration.RocksDBSnapshots(rawValue: rocksdbSnapshots) != nil else {
+      throw ValidationError(
+        "--rocksdb-snapshots must be automatic, incremental or portable, got '\(rocksdbSnapshots)'")
+    }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     if Interval(parsing: checkpointInterval) == nil {
       throw ValidationError(
@@ -134,8 +145,11 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     let kind =
       stateBackend.flatMap(StateBackendConfiguration.Kind.init(rawValue:))
       ?? (stateDir == nil ? .heap : .rocksdb)
-    return StateBackendConfiguration(
+    var configuration = StateBackendConfiguration(
       kind: kind, directory: stateDir, cacheBytes: stateCacheMb << 20)
+    configuration.rocksDBSnapshots =
+      StateBackendConfiguration.RocksDBSnapshots(rawValue: rocksdbSnapshots) ?? .automatic
+    return configuration
   }
 
   /// A job configuration with these options applied.

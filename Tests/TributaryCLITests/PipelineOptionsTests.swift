@@ -20,6 +20,12 @@ import Tributary
     #expect(backend.cacheBytes == 8 << 20)
   }
 
+  @Test func rocksDBSnapshotFormat() throws {
+    #expect(try PipelineOptions.parse([]).stateBackendConfiguration.rocksDBSnapshots == .automatic)
+    let options = try PipelineOptions.parse(["--rocksdb-snapshots", "portable"])
+    #expect(options.stateBackendConfiguration.rocksDBSnapshots == .portable)
+  }
+
   @Test func explicitBackendWins() throws {
     let options = try PipelineOptions.parse(["--state-dir", "/tmp/x", "--state-backend", "heap"])
     #expect(options.stateBackendConfiguration.kind == .heap)
@@ -49,7 +55,7 @@ import Tributary
     ["--checkpoint-interval", "soon"], ["--mode", "twice"], ["--restart-attempts", "2"],
     ["--restore-from", "/x"], ["--checkpoint-timeout", "1ms", "--checkpoint-dir", "/x"],
     ["--parallelism", "0"], ["--parallelism", "500"], ["--state-backend", "leveldb"],
-    ["--state-cache-mb", "-1"],
+    ["--state-cache-mb", "-1"], ["--rocksdb-snapshots", "sometimes"],
   ])
   func rejectsBadValues(arguments: [String]) {
     #expect(throws: (any Error).self) { try PipelineOptions.parse(arguments) }

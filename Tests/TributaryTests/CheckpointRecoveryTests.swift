@@ -212,6 +212,7 @@ import Testing
     // RocksDB state takes incremental native snapshots; heap state portable ones.
     let common = [
       "--events", "1500000", "--checkpoint-interval", "50ms", "--state-backend", backend,
+      "--rocksdb-snapshots", "incremental",
     ]
     // The undisturbed run.
     let reference = try runProcess(

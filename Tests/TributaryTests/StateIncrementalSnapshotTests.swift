@@ -47,7 +47,7 @@ import Testing
   @Test(arguments: StateConfig.rocksOnly)
   func everySnapshotRestoresExactlyItsState(config: StateConfig) throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(config)
+    let harness = try StateHarness<Int>(config, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
     let lists = try harness.context.state(ListStateDescriptor<String>("lists"))
@@ -93,7 +93,7 @@ import Testing
   /// applied to the snapshot database).
   @Test func shortLivedEntriesStayOutOfTheChangeLog() throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
     var model: [Int: Int64] = [:]
@@ -122,14 +122,14 @@ import Testing
 
   @Test func unchangedSSTFilesAreStoredOnce() throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
     for key in 0..<20_000 {
       harness.at(key)
       try values.update(Int64(key))
     }
-    // All new (portable), then one change (the first native snapshot, full).
+    // A full native snapshot, then one with a single change.
     _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
     harness.at(19_999)
     try values.update(19_999)
@@ -154,7 +154,7 @@ import Testing
 
   @Test func aReusedFileThatRetentionDeletedIsStoredAgain() throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
     for key in 0..<1_000 {
@@ -177,7 +177,7 @@ import Testing
   /// earlier ones of the same name.
   @Test func aStateDeclaredAfterASnapshotIsInTheNextOne() throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
     for key in 0..<1_000 {
@@ -199,37 +199,45 @@ import Testing
     #expect(restored.lists[3] == ["late 3"])
   }
 
-  @Test func whenMostEntriesChangedTheSnapshotIsPortableAndTheNextOneFull() throws {
+  @Test func automaticSnapshotsArePortableForSmallOrMostlyChangedState() throws {
     let fixture = try CheckpointStorageFixture()
-    let harness = try StateHarness<Int>(.rocksDefaultCache)
+    let harness = try StateHarness<Int>(.rocksDefaultCache)  // automatic
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
-    for key in 0..<20_000 {
-      harness.at(key)
-      try values.update(Int64(key))
+    func update(_ keys: Range<Int>, _ value: (Int) -> Int64) throws {
+      for key in keys {
+        harness.at(key)
+        try values.update(value(key))
+      }
     }
-    // Everything is new: a portable snapshot, no files.
-    let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    // Small state: portable, however little changed.
+    try update(0..<1_000) { Int64($0) }
+    #expect(try nativeSnapshot(harness, id: 1, storage: fixture.storage).files.isEmpty)
+    try update(0..<1) { _ in -1 }
+    #expect(try nativeSnapshot(harness, id: 2, storage: fixture.storage).files.isEmpty)
+    // Large state, all of it new: portable.
+    let large = StateBackendConfiguration.incrementalMinimumEntries + 20_000
+    try update(0..<large) { Int64($0) }
+    let first = try nativeSnapshot(harness, id: 3, storage: fixture.storage)
     #expect(first.files.isEmpty)
-    #expect(try restoredValues(first, storage: fixture.storage).values.count == 20_000)
-    for key in 0..<15_000 {
-      harness.at(key)
-      try values.update(Int64(key) * 2)
-    }
-    harness.at(19_999)
+    #expect(try restoredValues(first, storage: fixture.storage).values.count == large)
+    // Few changes: native, and full (it cannot build on a portable snapshot).
+    try update(0..<5) { _ in -5 }
+    let second = try nativeSnapshot(harness, id: 4, storage: fixture.storage)
+    #expect(second.files.contains { $0.path.hasSuffix(".sst") })
+    // Most entries changed: portable again; then native (full) once more.
+    try update(0..<(large * 3 / 4)) { Int64($0) * 2 }
+    harness.at(large - 1)
     try values.clear()
-    let second = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
-    #expect(second.files.isEmpty)
-    let restored = try restoredValues(second, storage: fixture.storage)
-    #expect(restored.values.count == 19_999)
-    #expect(restored.values[14_999] == 29_998 && restored.values[15_000] == 15_000)
-    #expect(restored.values[19_999] == nil)
-    // Few changes: native again, and full (it cannot build on a portable snapshot).
-    harness.at(3)
-    try values.update(-3)
-    let third = try nativeSnapshot(harness, id: 3, storage: fixture.storage)
-    #expect(third.files.contains { $0.path.hasSuffix(".sst") })
-    let final = try restoredValues(third, storage: fixture.storage)
-    #expect(final.values.count == 19_999 && final.values[3] == -3 && final.values[4] == 8)
+    let third = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
+    #expect(third.files.isEmpty)
+    let restored = try restoredValues(third, storage: fixture.storage)
+    #expect(restored.values.count == large - 1)
+    #expect(restored.values[7] == 14 && restored.values[large - 2] == Int64(large - 2))
+    try update(0..<1) { _ in -9 }
+    let fourth = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
+    #expect(fourth.files.contains { $0.path.hasSuffix(".sst") })
+    let final = try restoredValues(fourth, storage: fixture.storage)
+    #expect(final.values.count == large - 1 && final.values[0] == -9 && final.values[4] == 8)
   }
 }

@@ -43,14 +43,16 @@ final class StateHarness<Key: BinaryCodable & Hashable> {
 
   init(
     _ config: StateConfig, subtask: Int = 0, parallelism: Int = 1, maxParallelism: Int = 128,
-    startMillis: Int64 = 1_000_000
+    startMillis: Int64 = 1_000_000,
+    rocksDBSnapshots: StateBackendConfiguration.RocksDBSnapshots = .automatic
   ) throws {
     directory = try temporaryDirectory("tributary-state")
     clock = ManualProcessingClock(millis: startMillis)
+    var stateBackend = config.configuration(directory: directory.path)
+    stateBackend.rocksDBSnapshots = rocksDBSnapshots
     operatorContext = OperatorContext(
       operatorName: "state test", subtaskIndex: subtask, parallelism: parallelism,
-      maxParallelism: maxParallelism, stateBackend: config.configuration(directory: directory.path),
-      processingClock: clock)
+      maxParallelism: maxParallelism, stateBackend: stateBackend, processingClock: clock)
     backend = try KeyedStateBackend<Key>(context: operatorContext)
     context = try KeyedContext(operatorContext: operatorContext, stateBackend: backend)
   }

@@ -30,20 +30,13 @@ extension KeyedStateBackend {
       layout.append(.init(id: 0x8000 + UInt16(index), name: state.key, kind: state.value.kind))
     }
     let sources = declared.compactMap { $0.value.table as? IncrementalSnapshotSource }
-    if sources.allSatisfy(\.isFullyCached) {
-      // When most entries changed since the last snapshot, nothing is gained
-      // by sharing files with it, and a portable snapshot of the cache copy is
-      // several times cheaper to write than SST files. The next native
-      // snapshot is then a full one.
-      let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
-      if entries >= Self.portableMinimumEntries,
-        sources.reduce(0, { $0 + $1.changedEntryCount() }) * 2 >= entries
-      {
-        snapshots.requireFullSnapshot()
-        let encode = try prepareSnapshot()
-        for source in sources { source.beginTracking() }  // changes count from now
-        return { OperatorSnapshot(bytes: try encode().bytes) }
-      }
+    if try portableIsCheaper(sources) {
+      // Sharing files would gain little: write every entry (the pause is a
+      // copy of the cache), and start the next native snapshot afresh.
+      snapshots.requireFullSnapshot()
+      let encode = try prepareSnapshot()
+      for source in sources { source.beginTracking() }  // changes count from now
+      return { OperatorSnapshot(bytes: try encode().bytes) }
     }
     let full = snapshots.needsFullSnapshot(layout: layout)
     var writes: [@Sendable (RocksDB) throws -> Void] = []
@@ -87,9 +80,20 @@ extension KeyedStateBackend {
     return { try store(request) }
   }
 
-  /// From this many fully cached entries on, a snapshot in which at least half
-  /// of them changed is taken in the portable format.
-  static var portableMinimumEntries: Int { 10_000 }
+  /// Whether this snapshot is written in the portable format although the
+  /// state is in RocksDB (see ``StateBackendConfiguration/RocksDBSnapshots``).
+  func portableIsCheaper(_ sources: [IncrementalSnapshotSource]) throws -> Bool {
+    switch configuration.rocksDBSnapshots {
+    case .portable: return true
+    case .incremental: return false
+    case .automatic:
+      // State beyond the cache is large: native snapshots avoid reading it all.
+      guard sources.allSatisfy(\.isFullyCached) else { return false }
+      let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
+      if entries < StateBackendConfiguration.incrementalMinimumEntries { return true }
+      return sources.reduce(0) { $0 + $1.changedEntryCount() } * 2 >= entries
+    }
+  }
 
   /// The incremental snapshot store of this subtask, created on first use.
   func openIncrementalSnapshots() throws -> IncrementalRocksDBSnapshots {

@@ -26,6 +26,26 @@ public struct StateBackendConfiguration: Sendable {
   public var cacheBytes: Int
   /// RocksDB tuning.
   public var rocksDB: RocksDBOptions
+  /// How RocksDB state is snapshotted for checkpoints (default ``RocksDBSnapshots/automatic``).
+  public var rocksDBSnapshots: RocksDBSnapshots = .automatic
+
+  /// The format of RocksDB state in checkpoints and savepoints. Every format
+  /// restores into either backend and any parallelism.
+  public enum RocksDBSnapshots: String, Sendable, CaseIterable {
+    /// Incremental native snapshots for large state, portable ones where they
+    /// are cheaper: state that fits the write-back cache with fewer than
+    /// ``StateBackendConfiguration/incrementalMinimumEntries`` entries, or of
+    /// which at least half changed since the last snapshot.
+    case automatic
+    /// Always incremental native snapshots (SST files shared between checkpoints).
+    case incremental
+    /// Always the portable, backend-independent format (every entry, every time).
+    case portable
+  }
+
+  /// With ``RocksDBSnapshots/automatic``, fully cached state below this many
+  /// entries is snapshotted in the portable format.
+  public static let incrementalMinimumEntries = 100_000
 
   /// A configuration; the default is heap state.
   public init(
