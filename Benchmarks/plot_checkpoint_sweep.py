@@ -84,7 +84,7 @@ def x_position(row):
 
 
 def plot(groups, path):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 6))
     series = {}
     for key, rows in groups.items():
         workload, state, parallelism, _, mode = key
@@ -145,12 +145,12 @@ def plot(groups, path):
                     [series_xs[off_index]], [med[off_index]], color=color, marker="o", markersize=5
                 )
     ticks = sorted({x_position(rows[0]) for rows in groups.values()})
-    labels = ["off" if t == OFF_POSITION_MS else (f"{t // 1000} s" if t >= 1000 else f"{t} ms") for t in ticks]
+    labels = ["off" if t == OFF_POSITION_MS else (f"{t / 1000:g} s" if t >= 500 else f"{t} ms") for t in ticks]
     for axis in (left, right):
         axis.axvspan(OFF_POSITION_MS / 2.2, OFF_POSITION_MS * 1.6, color="0.93", zorder=0)
         axis.set_xscale("log")
         axis.set_xticks(ticks)
-        axis.set_xticklabels(labels)
+        axis.set_xticklabels(labels, rotation=40, fontsize=8)
         axis.minorticks_off()
         axis.set_xlabel("checkpoint interval (log scale; off = no periodic checkpoints)")
         axis.grid(True, which="major", alpha=0.3)
@@ -162,7 +162,7 @@ def plot(groups, path):
     handles, names = left.get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle("Tributary: checkpoint interval versus throughput and recovery (median, min..max)")
-    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.13, 1, 0.95))
     fig.savefig(path)
 
 
