@@ -48,4 +48,20 @@ import Testing
     #expect(seen == model.count)
     #expect(mismatches == 0)
   }
+
+  /// Regression (W3 restores took a minute): entries restored in the slot order of a large
+  /// map went into a map that grew step by step; a map reserved for them never grows and
+  /// holds them all.
+  @Test func reservedMapTakesEntriesInAnotherMapsSlotOrderWithoutGrowing() {
+    let source = OpenHashMap<Int64, Int64>()
+    for key in Int64(0)..<200_000 { source.set(key * 3, forKey: key) }
+    let target = OpenHashMap<Int64, Int64>()
+    target.reserveCapacity(source.count)
+    let reserved = target.slotCount
+    #expect(reserved >= 2 * source.count)
+    source.forEach { key, value in target.set(value, forKey: key) }
+    #expect(target.slotCount == reserved)
+    #expect(target.count == 200_000)
+    #expect(target.value(forKey: 199_999) == 599_997)
+  }
 }

@@ -53,6 +53,10 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
     var users = 1
   }
   private let shared = Mutex(Shared())
+  /// Signalled once the snapshot database is closed for good; `isClosed` is
+  /// guarded by it.
+  private let closing = NSCondition()
+  private var isClosed = false
 
   /// Snapshots kept in `directory` (created now), files named after `filePrefix`.
   init(directory: String, options: RocksDBOptions, filePrefix: String) throws {
@@ -193,10 +197,18 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
     return (attributes?[.size] as? NSNumber)?.int64Value ?? -1
   }
 
-  /// Called by the owner when its backend closes: once no asynchronous part
-  /// can run any more, waits for queued work, closes the snapshot database and
-  /// removes its directory.
-  func close() { release() }
+  /// Called by the owner when its backend closes: waits until no asynchronous
+  /// part holds the snapshot database any more (each finishes or is dropped),
+  /// then it is closed and its directory removed. Waits at most two minutes:
+  /// a process must not exit while RocksDB is open. Asynchronous parts run on
+  /// Dispatch threads (``TaskCheckpointing``), so this wait cannot starve them.
+  func close() {
+    release()
+    let deadline = Date().addingTimeInterval(120)
+    closing.lock()
+    while !isClosed && closing.wait(until: deadline) {}
+    closing.unlock()
+  }
 
   private func release() {
     let last = shared.withLock { shared in
@@ -209,5 +221,10 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
       db = nil
     }
     try? FileManager.default.removeItem(atPath: directory)
+    closing.lock()
+    isClosed = true
+    closing.broadcast()
+    closing.unlock()
   }
+
 }

@@ -38,6 +38,8 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
     let snapshot: () throws -> (_ writer: inout BinaryWriter) throws -> Int
     /// Stores one entry read back from a snapshot.
     let restore: (_ key: [UInt8], _ namespace: [UInt8], _ value: [UInt8]) throws -> Void
+    /// Makes room for this many restored entries before they arrive.
+    let reserve: (_ count: Int) -> Void
   }
   /// Entries of restored states not declared yet, by state name.
   var pendingRestore: [String: (kind: String, entries: [RestoredEntry])] = [:]
@@ -245,9 +247,11 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
               hash: StableHash.hash(key), maxParallelism: maxParallelism),
             underlying: error)
         }
-      })
+      },
+      reserve: { table.reserveCapacity($0) })
     if let pending = pendingRestore.removeValue(forKey: name) {
       guard pending.kind == kind else { throw StateError.conflictingDeclaration(state: name) }
+      registered[name]!.reserve(pending.entries.count)
       for entry in pending.entries {
         try registered[name]!.restore(entry.key, entry.namespace, entry.value)
       }

@@ -128,6 +128,7 @@ extension KeyedStateBackend {
         guard state.kind == restored.kind else {
           throw StateError.conflictingDeclaration(state: name)
         }
+        state.reserve(restored.entries.count)
         for entry in restored.entries { try state.restore(entry.key, entry.namespace, entry.value) }
       } else {
         pendingRestore[name] = restored

@@ -243,14 +243,27 @@ public final class OpenHashMap<Key: Hashable, Value> {
     storedCount = 0
   }
 
+  /// Makes room for `minimumCount` entries at most half full, rehashing once.
+  /// Inserting many entries into a map sized for them keeps probe runs short
+  /// even when they arrive in hash order (as a restored snapshot's do; growing
+  /// step by step then made restores quadratic).
+  public func reserveCapacity(_ minimumCount: Int) {
+    var target = capacity
+    while target < minimumCount * 2 { target <<= 1 }
+    if target > capacity { resize(to: target) }
+  }
+
   @usableFromInline
-  func grow() {
+  func grow() { resize(to: capacity * 2) }
+
+  @usableFromInline
+  func resize(to newCapacity: Int) {
     let oldControl = control
     let oldEntries = entries
     let oldCapacity = capacity
-    capacity *= 2
+    capacity = newCapacity
     mask = capacity - 1
-    shift -= 1
+    shift = UInt64(64 - capacity.trailingZeroBitCount)
     control = .allocate(capacity: capacity)
     control.initialize(repeating: 0, count: capacity)
     entries = .allocate(capacity: capacity)

@@ -217,6 +217,13 @@ public final class RocksDBStateTable<
     }
   }
 
+  /// Room in the cache for `count` more entries, as far as the budget allows.
+  public func reserveCapacity(_ count: Int) {
+    guard budget.isEnabled else { return }
+    let room = max(0, budget.limitBytes - budget.usedBytes) / max(entryCost, 1)
+    cache.reserveCapacity(cache.count + min(count, room))
+  }
+
   // MARK: Cache
 
   /// Writes every dirty cached entry to RocksDB in one write batch.

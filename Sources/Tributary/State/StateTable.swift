@@ -27,6 +27,9 @@ public protocol StateTable<Key, Namespace, Value>: AnyObject {
   /// another thread while the table keeps changing (the synchronous part of a
   /// snapshot; reading it is the asynchronous part).
   func frozen() throws -> FrozenStateEntries<Key, Namespace, Value>
+  /// Prepares for `count` more entries (a restore), so that inserting them
+  /// does not grow the table step by step.
+  func reserveCapacity(_ count: Int)
 }
 
 /// Entries of a state table frozen at one moment (see ``StateTable/frozen()``).
@@ -99,6 +102,8 @@ public final class HeapStateTable<
   public func forEach(_ body: (StateKey<Key, Namespace>, Value) throws -> Void) throws {
     try entries.forEach(body)
   }
+
+  public func reserveCapacity(_ count: Int) { entries.reserveCapacity(entries.count + count) }
 
   /// A copy of the map (one pass over memory); encoding happens later.
   public func frozen() throws -> FrozenStateEntries<Key, Namespace, Value> {

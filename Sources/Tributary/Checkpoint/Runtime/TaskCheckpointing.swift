@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A task's link to the job's checkpoint coordinator: writes the task's
 /// snapshot to checkpoint storage and acknowledges it.
 struct TaskCheckpointing: @unchecked Sendable {
@@ -17,7 +19,9 @@ struct TaskCheckpointing: @unchecked Sendable {
     _ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64
   ) {
     let box = UncheckedBox((self, builder))
-    Task.detached {
+    // On a Dispatch thread, not the cooperative pool: the work blocks on file
+    // I/O, and a backend closing waits for it (IncrementalRocksDBSnapshots).
+    DispatchQueue.global(qos: .utility).async {
       let started = ContinuousClock.now
       let (checkpointing, builder) = box.value
       checkpointing.acknowledge(
