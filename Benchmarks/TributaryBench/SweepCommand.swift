@@ -30,7 +30,7 @@ struct SweepCommand: AsyncParsableCommand {
 
   @Option(
     help:
-      "Workloads whose recovery is measured, comma-separated (default: all of --workloads; w2 with --quick, since restoring W3's million keys takes minutes; '' for none)."
+      "Workloads whose recovery is measured, comma-separated (default: all of --workloads; w2 with --quick, to stay under two minutes; '' for none)."
   )
   var recoveryWorkloads: String?
 
