@@ -35,7 +35,7 @@ extension KeyedStateBackend {
       // copy of the cache), and start the next native snapshot afresh.
       snapshots.requireFullSnapshot()
       let encode = try prepareSnapshot()
-      for source in sources { source.beginTracking() }  // changes count from now
+      for source in sources { source.clearChangedFlags() }  // changes count from now
       return { OperatorSnapshot(bytes: try encode().bytes) }
     }
     let full = snapshots.needsFullSnapshot(layout: layout)
@@ -91,7 +91,12 @@ extension KeyedStateBackend {
       guard sources.allSatisfy(\.isFullyCached) else { return false }
       let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
       if entries < StateBackendConfiguration.incrementalMinimumEntries { return true }
-      return sources.reduce(0) { $0 + $1.changedEntryCount() } * 2 >= entries
+      // Count changes only until half the entries are reached.
+      var needed = (entries + 1) / 2
+      for source in sources where needed > 0 {
+        needed -= source.changedEntryCount(upTo: needed)
+      }
+      return needed == 0
     }
   }
 

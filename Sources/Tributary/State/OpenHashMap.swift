@@ -243,6 +243,21 @@ public final class OpenHashMap<Key: Hashable, Value> {
     storedCount = 0
   }
 
+  /// Calls `body` with a pointer to the `Bool` at byte `offset` within each
+  /// occupied slot's value. Walks raw memory, so it is fast even where this
+  /// generic map is used unspecialized (through a protocol); `offset` must be
+  /// the offset of a stored `Bool` in `Value` (`MemoryLayout.offset(of:)`).
+  public func forEachValueFlag(
+    atOffset offset: Int, _ body: (UnsafeMutablePointer<Bool>) -> Bool
+  ) {
+    let flagOffset = MemoryLayout<Entry>.offset(of: \Entry.value)! + offset
+    let stride = MemoryLayout<Entry>.stride
+    let base = UnsafeMutableRawPointer(entries) + flagOffset
+    for slot in 0..<capacity where control[slot] != 0 {
+      guard body((base + slot * stride).assumingMemoryBound(to: Bool.self)) else { return }
+    }
+  }
+
   /// Makes room for `minimumCount` entries at most half full, rehashing once.
   /// Inserting many entries into a map sized for them keeps probe runs short
   /// even when they arrive in hash order (as a restored snapshot's do; growing

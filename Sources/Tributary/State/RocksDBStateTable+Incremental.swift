@@ -12,8 +12,12 @@ protocol IncrementalSnapshotSource: AnyObject {
   var isFullyCached: Bool { get }
   /// Entries in the cache.
   var cachedEntryCount: Int { get }
-  /// Cached entries changed since the previous snapshot (one pass over the cache).
-  func changedEntryCount() -> Int
+  /// How many cached entries changed since the previous snapshot, counting
+  /// at most to `limit` (a raw pass over the cache that stops there).
+  func changedEntryCount(upTo limit: Int) -> Int
+  /// Forgets which entries changed (after a snapshot taken without this table's
+  /// changes, which must be followed by a full one).
+  func clearChangedFlags()
   /// Writes every cached change to the working database.
   func flush() throws
   /// Starts (or restarts) change tracking from the current state: what the
@@ -32,12 +36,24 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
 
   var cachedEntryCount: Int { cache.count }
 
-  func changedEntryCount() -> Int {
+  /// Byte offset of `changed` in a cache entry (for raw passes over the cache).
+  private var changedOffset: Int { MemoryLayout<CachedStateEntry<Value>>.offset(of: \.changed)! }
+
+  func changedEntryCount(upTo limit: Int) -> Int {
     var changed = 0
-    for slot in 0..<cache.slotCount where cache.isOccupied(slot) {
-      if cache.value(inSlot: slot).pointee.changed { changed += 1 }
+    guard limit > 0 else { return 0 }
+    cache.forEachValueFlag(atOffset: changedOffset) { flag in
+      if flag.pointee { changed += 1 }
+      return changed < limit
     }
     return changed
+  }
+
+  func clearChangedFlags() {
+    cache.forEachValueFlag(atOffset: changedOffset) { flag in
+      flag.pointee = false
+      return true
+    }
   }
 
   func beginTracking() {
