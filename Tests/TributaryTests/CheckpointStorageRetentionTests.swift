@@ -57,7 +57,9 @@ struct CheckpointStorageRetentionTests {
     #expect(try fixture.storage.load(path: fixture.url("savepoints/sp-1")).kind == .savepoint)
 
     // Idempotent.
-    #expect(try fixture.storage.retain(latest: 1) == .init(deletedCheckpoints: [], deletedSharedFiles: []))
+    #expect(
+      try fixture.storage.retain(latest: 1) == .init(deletedCheckpoints: [], deletedSharedFiles: [])
+    )
   }
 
   @Test("savepoints and their shared files survive any retention")
@@ -119,12 +121,14 @@ struct CheckpointStorageRetentionTests {
     let fixture = try CheckpointStorageFixture()
     let a = try fixture.shared("A.sst", checkpoint: 1, size: 100)
     let b = try fixture.shared("B.sst", checkpoint: 1, size: 200)
-    let first = try fixture.commit(1, files: [a, b, try fixture.privateFile("p", checkpoint: 1, size: 10)])
+    let first = try fixture.commit(
+      1, files: [a, b, try fixture.privateFile("p", checkpoint: 1, size: 10)])
     #expect(fixture.storage.bytes(of: first) == (full: 310, incremental: 310))
 
     let c = try fixture.shared("C.sst", checkpoint: 2, size: 50)
     let a2 = try fixture.shared("A.sst", checkpoint: 2, size: 100)
-    let second = try fixture.commit(2, files: [a2, b, c, try fixture.privateFile("p", checkpoint: 2, size: 10)])
+    let second = try fixture.commit(
+      2, files: [a2, b, c, try fixture.privateFile("p", checkpoint: 2, size: 10)])
     #expect(fixture.storage.bytes(of: second) == (full: 360, incremental: 60))
 
     // Files referenced by two tasks count once.
@@ -164,7 +168,8 @@ struct CheckpointStorageRetentionTests {
     // Same name, different content, still referenced: a conflict, nothing replaced.
     try Data(CheckpointStorageFixture.content("other", size: 100)).write(to: source)
     let conflict = checkpointStorageError {
-      _ = try fixture.storage.copyFile(from: source, checkpoint: 3, name: "op-0/000012.sst", shared: true)
+      _ = try fixture.storage.copyFile(
+        from: source, checkpoint: 3, name: "op-0/000012.sst", shared: true)
     }
     guard case .sharedFileConflict(let path, _, _, let newSize, _) = conflict else {
       Issue.record("expected a conflict, got \(String(describing: conflict))")
@@ -192,15 +197,23 @@ struct CheckpointStorageRetentionTests {
     let content = CheckpointStorageFixture.content("native", size: 5000)
     try Data(content).write(to: source)
     try FileManager.default.linkItem(at: source, to: fixture.url("shared/000007.sst"))
-    let file = try fixture.storage.registerExistingFile(checkpoint: 1, name: "000007.sst", shared: true)
-    #expect(file == CheckpointFileRef(
-      path: "shared/000007.sst", size: 5000, checksum: CRC32C.checksum(content), shared: true))
+    let file = try fixture.storage.registerExistingFile(
+      checkpoint: 1, name: "000007.sst", shared: true)
+    #expect(
+      file
+        == CheckpointFileRef(
+          path: "shared/000007.sst", size: 5000, checksum: CRC32C.checksum(content), shared: true))
     try fixture.commit(1, files: [file])
     #expect(try fixture.storage.loadLatestValid()?.metadata.id == 1)
 
-    guard case .io(_, _, ENOENT) = checkpointStorageError({
-      _ = try fixture.storage.registerExistingFile(checkpoint: 2, name: "nothing")
-    }) else { Issue.record("registering a missing file succeeded"); return }
+    guard
+      case .io(_, _, ENOENT) = checkpointStorageError({
+        _ = try fixture.storage.registerExistingFile(checkpoint: 2, name: "nothing")
+      })
+    else {
+      Issue.record("registering a missing file succeeded")
+      return
+    }
   }
 
   @Test("concurrent writers of the same shared file end up with one file")
@@ -211,7 +224,9 @@ struct CheckpointStorageRetentionTests {
     let results = Mutex<[CheckpointFileRef]>([])
     DispatchQueue.concurrentPerform(iterations: 16) { index in
       let id = Int64(index % 4)
-      if let ref = try? storage.writeFile(checkpoint: id, name: "same.sst", bytes: bytes, shared: true) {
+      if let ref = try? storage.writeFile(
+        checkpoint: id, name: "same.sst", bytes: bytes, shared: true)
+      {
         results.withLock { $0.append(ref) }
       }
     }

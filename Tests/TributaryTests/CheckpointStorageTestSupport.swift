@@ -80,9 +80,10 @@ final class CheckpointStorageFixture {
 
   /// Deterministic bytes for a name.
   static func content(_ seed: String, size: Int) -> [UInt8] {
-    var state = UInt64(truncatingIfNeeded: seed.utf8.reduce(14_695_981_039_346_656_037) {
-      ($0 ^ UInt64($1)) &* 1_099_511_628_211
-    })
+    var state = UInt64(
+      truncatingIfNeeded: seed.utf8.reduce(14_695_981_039_346_656_037) {
+        ($0 ^ UInt64($1)) &* 1_099_511_628_211
+      })
     return (0..<size).map { _ in
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return UInt8(truncatingIfNeeded: state >> 56)

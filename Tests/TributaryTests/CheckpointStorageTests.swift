@@ -33,8 +33,11 @@ struct CheckpointStorageTests {
 
     let bytes = CheckpointStorageFixture.content("state", size: 1234)
     let file = try fixture.storage.writeFile(checkpoint: 4, name: "op-1/state.bin", bytes: bytes)
-    #expect(file == CheckpointFileRef(
-      path: "chk-4/op-1/state.bin", size: 1234, checksum: CRC32C.checksum(bytes), shared: false))
+    #expect(
+      file
+        == CheckpointFileRef(
+          path: "chk-4/op-1/state.bin", size: 1234, checksum: CRC32C.checksum(bytes), shared: false)
+    )
     #expect(try fixture.contents("chk-4/op-1/state.bin") == bytes)
 
     let sst = try fixture.shared("window-0/000012.sst", checkpoint: 4)
@@ -103,13 +106,23 @@ struct CheckpointStorageTests {
     var file = try fixture.privateFile("a", checkpoint: 1)
     file.size += 1
     guard case .invalidMetadata = checkpointStorageError({ try fixture.commit(1, files: [file]) })
-    else { Issue.record("wrong size accepted"); return }
+    else {
+      Issue.record("wrong size accepted")
+      return
+    }
     let ghost = CheckpointFileRef(path: "chk-1/ghost", size: 1, checksum: 0, shared: false)
     guard case .invalidMetadata = checkpointStorageError({ try fixture.commit(1, files: [ghost]) })
-    else { Issue.record("missing file accepted"); return }
+    else {
+      Issue.record("missing file accepted")
+      return
+    }
     let foreign = try fixture.privateFile("b", checkpoint: 2)
-    guard case .invalidMetadata = checkpointStorageError({ try fixture.commit(1, files: [foreign]) })
-    else { Issue.record("another checkpoint's private file accepted"); return }
+    guard
+      case .invalidMetadata = checkpointStorageError({ try fixture.commit(1, files: [foreign]) })
+    else {
+      Issue.record("another checkpoint's private file accepted")
+      return
+    }
     #expect(!fixture.exists("chk-1/_metadata"))
 
     try fixture.commit(1, files: [try fixture.privateFile("a", checkpoint: 1)])
@@ -159,9 +172,14 @@ struct CheckpointStorageTests {
     #expect(loaded.skipped[1].reason.contains("checksum mismatch"))
     #expect(loaded.skipped[2].reason.contains("empty"))
 
-    guard case .corruptMetadata(_, let reason) = checkpointStorageError({
-      _ = try fixture.storage.load(path: fixture.url("chk-3"))
-    }) else { Issue.record("garbled metadata loaded"); return }
+    guard
+      case .corruptMetadata(_, let reason) = checkpointStorageError({
+        _ = try fixture.storage.load(path: fixture.url("chk-3"))
+      })
+    else {
+      Issue.record("garbled metadata loaded")
+      return
+    }
     #expect(reason.contains("edited or corrupted"))
   }
 
@@ -198,9 +216,14 @@ struct CheckpointStorageTests {
     #expect(loaded.skipped.map(\.id) == [3, 2])
     #expect(loaded.skipped[0].reason.contains("missing file chk-3/a"))
     #expect(loaded.skipped[1].reason.contains("has 63 bytes, expected 64"))
-    guard case .unusableCheckpoint = checkpointStorageError({
-      _ = try fixture.storage.load(path: fixture.url("chk-3"))
-    }) else { Issue.record("checkpoint with a missing file loaded"); return }
+    guard
+      case .unusableCheckpoint = checkpointStorageError({
+        _ = try fixture.storage.load(path: fixture.url("chk-3"))
+      })
+    else {
+      Issue.record("checkpoint with a missing file loaded")
+      return
+    }
   }
 
   @Test("no usable checkpoint: a clear error listing every reason; no checkpoint: nil")

@@ -26,7 +26,8 @@ import Testing
     return active.union(silent).keyBy { $0.key }
       .window(.tumbling(.milliseconds(100)))
       .aggregate(CountSum()) { key, window, acc in
-        WindowResult(key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
+        WindowResult(
+          key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
       }
       .collect()
   }
@@ -42,9 +43,11 @@ import Testing
     // Every fired window is complete: 10 records per 100 ms window over 3 keys.
     var perWindow: [Int64: Int64] = [:]
     for r in out.values { perWindow[r.start, default: 0] += r.count }
-    #expect(perWindow.values.allSatisfy { $0 == 10 }, "\(perWindow.sorted { $0.key < $1.key }.prefix(5))")
+    #expect(
+      perWindow.values.allSatisfy { $0 == 10 }, "\(perWindow.sorted { $0.key < $1.key }.prefix(5))")
     let starts = perWindow.keys.sorted()
-    #expect(starts.first == 0 && starts == Array(stride(from: 0, to: Int64(starts.count) * 100, by: 100)))
+    #expect(
+      starts.first == 0 && starts == Array(stride(from: 0, to: Int64(starts.count) * 100, by: 100)))
   }
 
   @Test func withoutIdlenessASilentInputHoldsBackTheWatermark() async throws {
@@ -70,7 +73,8 @@ import Testing
     .keyBy { $0.key }
     .window(.tumbling(.milliseconds(100)))
     .aggregate(CountSum()) { key, window, acc in
-      WindowResult(key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
+      WindowResult(
+        key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
     }
     .collect()
     let job = Task { try await env.execute() }

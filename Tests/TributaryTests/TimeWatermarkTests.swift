@@ -130,8 +130,10 @@ import Testing
     env.configuration.batchSize = 16
     let strategy = WatermarkStrategy<Reading>.monotonic { $0.ts }.withInterval(.zero)
     let count = 20_000
-    let fast = env.generate(count: count) { Reading(key: $0 % 5, ts: Int64($0) * 1_000, value: 0, id: $0) }
-      .assignTimestampsAndWatermarks(strategy)
+    let fast = env.generate(count: count) {
+      Reading(key: $0 % 5, ts: Int64($0) * 1_000, value: 0, id: $0)
+    }
+    .assignTimestampsAndWatermarks(strategy)
     let slow = env.generate(count: count) { Reading(key: $0 % 5, ts: Int64($0), value: 1, id: $0) }
       .assignTimestampsAndWatermarks(strategy)
     let out = fast.union(slow).keyBy { $0.key }

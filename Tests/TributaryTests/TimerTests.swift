@@ -8,7 +8,9 @@ import Testing
 enum TimerEvent: Sendable, Hashable {
   /// A timer fired: key, time, subtask, the watermark and context timestamp
   /// seen in onTimer, the key's record count then, and the domain.
-  case fired(key: Int, time: Int64, subtask: Int, watermark: Int64, timestamp: Int64?, count: Int64, domain: TimeDomain)
+  case fired(
+    key: Int, time: Int64, subtask: Int, watermark: Int64, timestamp: Int64?, count: Int64,
+    domain: TimeDomain)
   /// Per key at end of input: how many timers fired (counted in onTimer state).
   case summary(key: Int, fired: Int64)
   /// A record was processed (processing-time test): key, processing time.
@@ -143,7 +145,8 @@ struct FiredTimer: Hashable, Comparable {
     var summaries: [Int: Int64] = [:]
     for event in out.values {
       switch event {
-      case .fired(let key, let time, let subtask, let watermark, let timestamp, let count, let domain):
+      case .fired(
+        let key, let time, let subtask, let watermark, let timestamp, let count, let domain):
         fired.append(FiredTimer(key: key, time: time))
         if let last = lastTimeOfSubtask[subtask], last > time { outOfOrder += 1 }
         lastTimeOfSubtask[subtask] = time
@@ -197,7 +200,8 @@ struct FiredTimer: Hashable, Comparable {
       }
     }
     let registered = try await eventually {
-      out.values.filter { if case .registered = $0 { return true } else { return false } }.count == 10
+      out.values.filter { if case .registered = $0 { return true } else { return false } }.count
+        == 10
     }
     #expect(registered)
     try await Task.sleep(for: .milliseconds(50))

@@ -22,7 +22,9 @@ import Testing
     return result.sorted()
   }
 
-  @Test(arguments: [(100, 100, 0), (100, 100, 30), (70, 30, 0), (90, 30, 10), (150, 50, 130), (10, 10, -3)])
+  @Test(arguments: [
+    (100, 100, 0), (100, 100, 30), (70, 30, 0), (90, 30, 10), (150, 50, 130), (10, 10, -3),
+  ])
   func tumblingAndSlidingWindowsMatchReference(size: Int64, slide: Int64, offset: Int64) {
     let assigner: WindowAssigner =
       size == slide
@@ -44,7 +46,8 @@ import Testing
   }
 
   @Test func sessionAndGlobalWindows() {
-    #expect(windows(.session(gap: .milliseconds(40)), 1_000) == [TimeWindow(start: 1_000, end: 1_040)])
+    #expect(
+      windows(.session(gap: .milliseconds(40)), 1_000) == [TimeWindow(start: 1_000, end: 1_040)])
     #expect(windows(.global, 5) == [.global])
     #expect(TimeWindow.global.maxTimestamp == .max)
     #expect(TimeWindow(start: 0, end: 10).maxTimestamp == 9)
@@ -70,7 +73,8 @@ import Testing
     .keyBy { $0.key }
     .window(.tumblingProcessingTime(.milliseconds(100)))
     .aggregate(CountSum()) { key, window, acc in
-      WindowResult(key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
+      WindowResult(
+        key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
     }
     .collect()
     let job = Task { try await env.execute() }
@@ -121,13 +125,18 @@ import Testing
     env.configuration.stateBackend = config.configuration(directory: directory.path)
     env.configuration.batchSize = 1
     let ts: [Int64] = [1, 2, 3, 12, 4, 25]
-    let readings = ts.enumerated().map { Reading(key: 0, ts: $0.element, value: Int64($0.offset), id: $0.offset) }
+    let readings = ts.enumerated().map {
+      Reading(key: 0, ts: $0.element, value: Int64($0.offset), id: $0.offset)
+    }
     let out = env.fromCollection(readings)
-      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.ts }.withInterval(.zero))
+      .assignTimestampsAndWatermarks(
+        .boundedOutOfOrderness(.milliseconds(5)) { $0.ts }.withInterval(.zero)
+      )
       .keyBy { $0.key }
       .window(.tumbling(.milliseconds(10)))
       .trigger(EarlyEveryTwo())
-      .process { (key: Int, w: TimeWindow, records: [Reading], out: inout Collector<WindowResult>) in
+      .process {
+        (key: Int, w: TimeWindow, records: [Reading], out: inout Collector<WindowResult>) in
         out.emit(window(w.start, w.end, ids: records.map(\.id), key: key))
       }
       .collect()
@@ -135,7 +144,8 @@ import Testing
     // Watermarks: -5, -4, -3, 6, 6, 19. [0,10): early at 2 and 4 records, at 19 on time.
     #expect(
       out.values == [
-        window(0, 10, ids: [0, 1]), window(0, 10, ids: [0, 1, 2, 4]), window(0, 10, ids: [0, 1, 2, 4]),
+        window(0, 10, ids: [0, 1]), window(0, 10, ids: [0, 1, 2, 4]),
+        window(0, 10, ids: [0, 1, 2, 4]),
         window(10, 20, ids: [3]), window(20, 30, ids: [5]),
       ], "\(out.values)")
   }

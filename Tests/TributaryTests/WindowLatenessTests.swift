@@ -26,7 +26,8 @@ func runDeterministicWindow(
   let tag = LateDataTag<Reading>()
   let results = stream.keyBy { $0.key }.window(assigner).allowedLateness(lateness)
     .sideOutputLateData(tag)
-    .process { (key: Int, window: TimeWindow, records: [Reading], out: inout Collector<WindowResult>) in
+    .process {
+      (key: Int, window: TimeWindow, records: [Reading], out: inout Collector<WindowResult>) in
       out.emit(
         WindowResult(
           key: key, start: window.start, end: window.end, count: Int64(records.count),
@@ -75,7 +76,10 @@ func window(_ start: Int64, _ end: Int64, ids: [Int], key: Int = 0) -> WindowRes
     let ts: [Int64] = [1, 5, 12, 3, 9, 10, 25]
     let (results, late) = try await runDeterministicWindow(
       ts, assigner: .tumbling(.milliseconds(10)), lateness: .zero, config: config)
-    #expect(results == [window(0, 10, ids: [0, 1]), window(10, 20, ids: [2, 5]), window(20, 30, ids: [6])], "\(results)")
+    #expect(
+      results == [
+        window(0, 10, ids: [0, 1]), window(10, 20, ids: [2, 5]), window(20, 30, ids: [6]),
+      ], "\(results)")
     #expect(late.map(\.id) == [3, 4])
   }
 
@@ -125,7 +129,8 @@ func window(_ start: Int64, _ end: Int64, ids: [Int], key: Int = 0) -> WindowRes
     expectSameElements(
       results,
       [
-        window(0, 10, ids: [0]), window(0, 10, ids: [1], key: 1), window(0, 10, ids: [1, 3], key: 1),
+        window(0, 10, ids: [0]), window(0, 10, ids: [1], key: 1),
+        window(0, 10, ids: [1, 3], key: 1),
         window(0, 10, ids: [0, 4]), window(20, 30, ids: [2]),
       ])
     #expect(late.isEmpty)

@@ -20,7 +20,8 @@ import Testing
       case .tumbling: return .tumbling(.milliseconds(Self.size))
       case .tumblingOffset:
         return .tumbling(.milliseconds(Self.size), offset: .milliseconds(Self.offset))
-      case .sliding: return .sliding(.milliseconds(3 * Self.slide), slide: .milliseconds(Self.slide))
+      case .sliding:
+        return .sliding(.milliseconds(3 * Self.slide), slide: .milliseconds(Self.slide))
       case .slidingOffset:
         return .sliding(
           .milliseconds(3 * Self.slide), slide: .milliseconds(Self.slide),
@@ -67,7 +68,8 @@ import Testing
     env.configuration.batchSize = 64
     let bound: Int64 = 50
     let readings = outOfOrderReadings(
-      count: 3_000, keys: 7, step: 3, bound: bound, seed: 0xC0FFEE &+ UInt64(Kind.allCases.firstIndex(of: kind)!))
+      count: 3_000, keys: 7, step: 3, bound: bound,
+      seed: 0xC0FFEE &+ UInt64(Kind.allCases.firstIndex(of: kind)!))
     let strategy = WatermarkStrategy<Reading>
       .boundedOutOfOrderness(.milliseconds(bound)) { $0.ts }
       .withInterval(.zero)
@@ -80,13 +82,16 @@ import Testing
     let lateTag = LateDataTag<Reading>()
     let withMetadata = keyed.window(assigner).sideOutputLateData(lateTag)
       .aggregate(name: "AggregateProcess", CountSum()) { key, window, acc in
-        WindowResult(key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
+        WindowResult(
+          key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
       }
     let late = stream.lateRecords(lateTag).collect()
     let metadataOut = withMetadata.collect()
     let aggregateOut = keyed.window(assigner).aggregate(name: "Aggregate", CountSum()).collect()
     let reduceOut = keyed.window(assigner).reduce { a, b in
-      Reading(key: a.key, ts: min(a.ts, b.ts), value: a.value + b.value, id: min(a.id, b.id), n: a.n + b.n)
+      Reading(
+        key: a.key, ts: min(a.ts, b.ts), value: a.value + b.value, id: min(a.id, b.id), n: a.n + b.n
+      )
     }.collect()
     let processOut = keyed.window(assigner).process {
       (key: Int, window: TimeWindow, records: [Reading], out: inout Collector<WindowResult>) in
@@ -103,13 +108,23 @@ import Testing
       : expectedWindows(readings, withIds: true, windows: kind.windows)
     #expect(late.values.isEmpty, "no record may be late with bounded out-of-orderness")
     expectSameElements(processOut.values, full)
-    expectSameElements(metadataOut.values, full.map { var r = $0; r.ids = []; return r })
     expectSameElements(
-      aggregateOut.values.map { WindowResult(key: 0, start: 0, end: 0, count: $0.first, sum: $0.second) },
+      metadataOut.values,
+      full.map {
+        var r = $0
+        r.ids = []
+        return r
+      })
+    expectSameElements(
+      aggregateOut.values.map {
+        WindowResult(key: 0, start: 0, end: 0, count: $0.first, sum: $0.second)
+      },
       full.map { WindowResult(key: 0, start: 0, end: 0, count: $0.count, sum: $0.sum) })
     // Reduce: key, earliest timestamp, count and sum of each window.
     expectSameElements(
-      reduceOut.values.map { WindowResult(key: $0.key, start: $0.ts, end: Int64($0.id), count: $0.n, sum: $0.value) },
+      reduceOut.values.map {
+        WindowResult(key: $0.key, start: $0.ts, end: Int64($0.id), count: $0.n, sum: $0.value)
+      },
       full.map { r in
         WindowResult(
           key: r.key, start: r.ids.map { readings[$0].ts }.min()!, end: Int64(r.ids.min()!),
@@ -144,7 +159,8 @@ import Testing
           sum: records.reduce(0) { $0 + $1.value }, ids: records.map(\.id)))
     }.collect()
     let aggregateOut = keyed.countWindow(n).aggregate(CountSum()) { key, window, acc in
-      WindowResult(key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
+      WindowResult(
+        key: key, start: window.start, end: window.end, count: acc.first, sum: acc.second)
     }.collect()
     let reduceOut = keyed.countWindow(n).reduce { a, b in
       Reading(key: a.key, ts: a.ts, value: a.value + b.value, id: min(a.id, b.id), n: a.n + b.n)
@@ -164,9 +180,19 @@ import Testing
     }
     #expect(expected.count > 300)
     expectSameElements(processOut.values, expected)
-    expectSameElements(aggregateOut.values, expected.map { var r = $0; r.ids = []; return r })
     expectSameElements(
-      reduceOut.values.map { WindowResult(key: $0.key, start: Int64($0.id), end: 0, count: $0.n, sum: $0.value) },
-      expected.map { WindowResult(key: $0.key, start: Int64($0.ids[0]), end: 0, count: $0.count, sum: $0.sum) })
+      aggregateOut.values,
+      expected.map {
+        var r = $0
+        r.ids = []
+        return r
+      })
+    expectSameElements(
+      reduceOut.values.map {
+        WindowResult(key: $0.key, start: Int64($0.id), end: 0, count: $0.n, sum: $0.value)
+      },
+      expected.map {
+        WindowResult(key: $0.key, start: Int64($0.ids[0]), end: 0, count: $0.count, sum: $0.sum)
+      })
   }
 }

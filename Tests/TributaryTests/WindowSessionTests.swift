@@ -23,7 +23,8 @@ import Testing
     let (results, late) = try await runDeterministicWindow(
       ts, assigner: .session(gap: .milliseconds(10)), lateness: .zero, config: config)
     expectSameElements(
-      results, [window(0, 20, ids: [0, 1]), window(21, 41, ids: [2, 3]), window(43, 53, ids: [4])])
+      results,
+      [window(0, 20, ids: [0, 1]), window(21, 41, ids: [2, 3]), window(43, 53, ids: [4])])
     #expect(late.isEmpty)
   }
 
@@ -38,7 +39,10 @@ import Testing
     // 5 | 30 50 65 80 | 170 180 200
     expectSameElements(
       results,
-      [window(5, 25, ids: [4]), window(30, 100, ids: [0, 1, 2, 3]), window(170, 220, ids: [5, 6, 7])])
+      [
+        window(5, 25, ids: [4]), window(30, 100, ids: [0, 1, 2, 3]),
+        window(170, 220, ids: [5, 6, 7]),
+      ])
     #expect(late.isEmpty)
   }
 
@@ -74,7 +78,9 @@ import Testing
       ts, assigner: .session(gap: .milliseconds(10)), lateness: .milliseconds(50),
       config: config)
     #expect(
-      results == [window(0, 18, ids: [0, 1]), window(0, 18, ids: [0, 1, 3]), window(40, 50, ids: [2])],
+      results == [
+        window(0, 18, ids: [0, 1]), window(0, 18, ids: [0, 1, 3]), window(40, 50, ids: [2]),
+      ],
       "\(results)")
     #expect(late.isEmpty)
   }

@@ -81,7 +81,9 @@ func expectedWindows(
   }
   var groups: [WindowKey: [Reading]] = [:]
   for r in readings {
-    for (s, e) in windows(r.ts) { groups[WindowKey(key: r.key, start: s, end: e), default: []].append(r) }
+    for (s, e) in windows(r.ts) {
+      groups[WindowKey(key: r.key, start: s, end: e), default: []].append(r)
+    }
   }
   return groups.map { k, rs in
     WindowResult(

@@ -37,7 +37,8 @@ enum CheckpointMetadataFile {
     } catch {
       throw .metadataEncodingFailed(id: metadata.id, reason: String(describing: error))
     }
-    let header = "\(magic) v\(version) bytes=\(json.count) crc32c=\(CRC32C.hex(CRC32C.checksum(json)))\n"
+    let header =
+      "\(magic) v\(version) bytes=\(json.count) crc32c=\(CRC32C.hex(CRC32C.checksum(json)))\n"
     return Array(header.utf8) + json
   }
 
@@ -49,7 +50,9 @@ enum CheckpointMetadataFile {
     guard let newline = bytes.prefix(maximumHeaderLength).firstIndex(of: UInt8(ascii: "\n")),
       let header = String(validating: bytes[..<newline], as: UTF8.self)
     else {
-      return .failure(DecodeFailure("_metadata has no valid header line (not written by Tributary, or overwritten)"))
+      return .failure(
+        DecodeFailure(
+          "_metadata has no valid header line (not written by Tributary, or overwritten)"))
     }
     let fields = header.split(separator: " ")
     guard fields.count == 4, fields[0] == magic, fields[2].hasPrefix("bytes="),
@@ -61,7 +64,8 @@ enum CheckpointMetadataFile {
     }
     guard fields[1] == "v\(version)" else {
       return .failure(
-        DecodeFailure("_metadata has format \(fields[1]); this version of Tributary reads v\(version)"))
+        DecodeFailure(
+          "_metadata has format \(fields[1]); this version of Tributary reads v\(version)"))
     }
     let json = Array(bytes[(newline + 1)...])
     guard json.count == length else {

@@ -141,7 +141,9 @@ extension CheckpointStorage {
       return "_metadata describes \(metadata.kind) \(metadata.id), not \(kind) \(id) "
         + "(was the directory renamed or copied?)"
     }
-    if let reason = problemInStructure(of: metadata) { return "_metadata is inconsistent: \(reason)" }
+    if let reason = problemInStructure(of: metadata) {
+      return "_metadata is inconsistent: \(reason)"
+    }
     var verified: [String: FileFingerprint] = [:]
     for task in metadata.tasks {
       for file in task.files {

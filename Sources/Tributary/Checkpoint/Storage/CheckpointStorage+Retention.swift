@@ -51,7 +51,8 @@ extension CheckpointStorage {
               entry.id < newest && registry.pending[Key(kind: .checkpoint, id: entry.id)] == nil
           }
           if shouldDelete {
-            try DurableFileIO.removeTree(path(CheckpointLayout.directory(kind: .checkpoint, id: entry.id)))
+            try DurableFileIO.removeTree(
+              path(CheckpointLayout.directory(kind: .checkpoint, id: entry.id)))
             deleted.append(entry.id)
           }
         }
@@ -64,7 +65,8 @@ extension CheckpointStorage {
       }
       let orphans = Set(present).subtracting(referenced)
       try deleteSharedFiles(orphans, registry: &registry)
-      return RetentionReport(deletedCheckpoints: deleted.sorted(), deletedSharedFiles: orphans.sorted())
+      return RetentionReport(
+        deletedCheckpoints: deleted.sorted(), deletedSharedFiles: orphans.sorted())
     }
   }
 

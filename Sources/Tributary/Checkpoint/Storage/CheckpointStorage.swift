@@ -216,16 +216,21 @@ public final class CheckpointStorage: Sendable {
   /// Committing an id twice throws ``CheckpointStorageError/alreadyCommitted(kind:id:)``.
   public func commit(_ metadata: CheckpointMetadata) throws(CheckpointStorageError) {
     let key = Key(kind: metadata.kind, id: metadata.id)
-    guard metadata.id >= 0 else { throw .invalidArgument("checkpoint id \(metadata.id) is negative") }
+    guard metadata.id >= 0 else {
+      throw .invalidArgument("checkpoint id \(metadata.id) is negative")
+    }
     let directory = path(CheckpointLayout.directory(kind: key.kind, id: key.id))
     let final = directory + "/" + CheckpointLayout.metadataFileName
-    if try DurableFileIO.status(final) != nil { throw .alreadyCommitted(kind: key.kind, id: key.id) }
+    if try DurableFileIO.status(final) != nil {
+      throw .alreadyCommitted(kind: key.kind, id: key.id)
+    }
     if let reason = try problemBeforeCommit(metadata) {
       throw .invalidMetadata(id: metadata.id, reason: reason)
     }
     let bytes = try CheckpointMetadataFile.encode(metadata)
     try DurableFileIO.makeDirectories(directory, below: root)
-    let temporary = directory + "/" + CheckpointLayout.temporaryPrefix + "metadata-" + UUID().uuidString
+    let temporary =
+      directory + "/" + CheckpointLayout.temporaryPrefix + "metadata-" + UUID().uuidString
     do {
       try DurableFileIO.writeNewFile(temporary, bytes: bytes)
     } catch {
@@ -361,9 +366,12 @@ public final class CheckpointStorage: Sendable {
     for task in metadata.tasks {
       let name = "task \(task.operatorID)[\(task.subtaskIndex)]"
       guard task.parallelism > 0, (0..<task.parallelism).contains(task.subtaskIndex) else {
-        return "\(name) has subtask index \(task.subtaskIndex) outside parallelism \(task.parallelism)"
+        return
+          "\(name) has subtask index \(task.subtaskIndex) outside parallelism \(task.parallelism)"
       }
-      if let range = task.keyGroupRange, range.lowerBound < 0 || range.upperBound >= metadata.maxParallelism {
+      if let range = task.keyGroupRange,
+        range.lowerBound < 0 || range.upperBound >= metadata.maxParallelism
+      {
         return "\(name) has key groups \(range) outside 0..<\(metadata.maxParallelism)"
       }
     }

@@ -21,7 +21,8 @@ public enum CheckpointStorageError: Error, Sendable, Equatable, CustomStringConv
   /// A shared file with this name already exists, is referenced by a
   /// checkpoint, and has different content.
   case sharedFileConflict(
-    path: String, existingSize: Int64, existingChecksum: UInt32, newSize: Int64, newChecksum: UInt32)
+    path: String, existingSize: Int64, existingChecksum: UInt32, newSize: Int64, newChecksum: UInt32
+  )
   /// `commit` was called for a checkpoint that already has a `_metadata` file.
   case alreadyCommitted(kind: CheckpointMetadata.Kind, id: Int64)
   /// Metadata to be committed is inconsistent with the files on disk (a file it
