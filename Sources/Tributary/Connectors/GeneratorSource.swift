@@ -21,14 +21,16 @@ extension StreamEnvironment {
       if let restored = context.restoredState.first {
         next = Int(try Int64.decode(restored))
       }
-      return SourceReader(position: { Int64(next).encodedBytes() }) { buffer, limit in
-        let available = next < end ? (end - 1 - next) / step + 1 : 0
-        let count = min(limit, available)
-        let first = next
-        buffer.append(contentsOf: (0..<count).lazy.map { make(first &+ $0 &* step) })
-        next = first + count * step
-        return next >= end ? .finished : .more
-      }
+      return SourceReader(
+        position: { Int64(next).encodedBytes() },
+        read: { buffer, limit in
+          let available = next < end ? (end - 1 - next) / step + 1 : 0
+          let count = min(limit, available)
+          let first = next
+          buffer.append(contentsOf: (0..<count).lazy.map { make(first &+ $0 &* step) })
+          next = first + count * step
+          return next >= end ? .finished : .more
+        })
     }
     let node = addNode(
       name: name, inputs: [], role: NodeRole<Never, T>.source(factory, ratePerSecond: ratePerSecond)
