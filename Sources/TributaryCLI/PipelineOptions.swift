@@ -29,9 +29,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   /// The format of RocksDB state in checkpoints.
   @Option(
     help: ArgumentHelp(
-      "RocksDB state in checkpoints: automatic (incremental native snapshots for large "
-        + "state), incremental (always) or portable (always).", valueName: "format"))
-  public var rocksdbSnapshots: String = "automatic"
+      "RocksDB state in checkpoints: portable (every entry; the default), automatic "
+        + "(incremental native snapshots for large state) or incremental (always native).",
+      valueName: "format"))
+  public var rocksdbSnapshots: String = "portable"
 
   /// Where checkpoints are written and resumed from.
   @Option(help: "Checkpoint directory; a complete checkpoint there is resumed from.")
@@ -148,7 +149,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     var configuration = StateBackendConfiguration(
       kind: kind, directory: stateDir, cacheBytes: stateCacheMb << 20)
     configuration.rocksDBSnapshots =
-      StateBackendConfiguration.RocksDBSnapshots(rawValue: rocksdbSnapshots) ?? .automatic
+      StateBackendConfiguration.RocksDBSnapshots(rawValue: rocksdbSnapshots) ?? .portable
     return configuration
   }
 

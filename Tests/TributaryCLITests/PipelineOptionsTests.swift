@@ -21,9 +21,9 @@ import Tributary
   }
 
   @Test func rocksDBSnapshotFormat() throws {
-    #expect(try PipelineOptions.parse([]).stateBackendConfiguration.rocksDBSnapshots == .automatic)
-    let options = try PipelineOptions.parse(["--rocksdb-snapshots", "portable"])
-    #expect(options.stateBackendConfiguration.rocksDBSnapshots == .portable)
+    #expect(try PipelineOptions.parse([]).stateBackendConfiguration.rocksDBSnapshots == .portable)
+    let options = try PipelineOptions.parse(["--rocksdb-snapshots", "automatic"])
+    #expect(options.stateBackendConfiguration.rocksDBSnapshots == .automatic)
   }
 
   @Test func explicitBackendWins() throws {

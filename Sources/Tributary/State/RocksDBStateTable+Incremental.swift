@@ -69,7 +69,7 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
   func copyAll() -> @Sendable (RocksDB) throws -> Void {
     let copy = UncheckedBox(cache.copy())
     beginTracking()
-    let encoder = IncrementalKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
+    let encoder = StateKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
     return { db in
       let writer = SnapshotBatchWriter(db: db)
       var encoder = encoder
@@ -95,7 +95,7 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
       }
     }
     let entries = UncheckedBox(changed)
-    let encoder = IncrementalKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
+    let encoder = StateKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
     return { db in
       // Older changes (that left the cache) first, so cached ones win.
       if log.value.count > 0 { try db.write(log.value) }
@@ -110,40 +110,5 @@ extension RocksDBStateTable: IncrementalSnapshotSource {
       }
       try writer.finish()
     }
-  }
-}
-
-/// Encodes RocksDB keys and values like ``RocksDBStateTable`` does, with its
-/// own scratch buffers, so that snapshot writes can run on another thread.
-struct IncrementalKeyEncoder {
-  let stateId: UInt16
-  let maxParallelism: Int
-  var keyScratch = BinaryWriter(capacity: 64)
-  var hashScratch = BinaryWriter(capacity: 32)
-  var valueScratch = BinaryWriter(capacity: 64)
-
-  init(stateId: UInt16, maxParallelism: Int) {
-    self.stateId = stateId
-    self.maxParallelism = maxParallelism
-  }
-
-  /// key group | state id | key | namespace.
-  mutating func key<K: BinaryCodable, N: BinaryCodable>(_ address: StateKey<K, N>) -> [UInt8] {
-    hashScratch.reset()
-    address.key.encode(to: &hashScratch)
-    let group = KeyGroups.keyGroup(
-      hash: StableHash.hash(hashScratch.bytes), maxParallelism: maxParallelism)
-    keyScratch.reset()
-    keyScratch.writeFixed(UInt16(group))
-    keyScratch.writeFixed(stateId)
-    keyScratch.writeRaw(hashScratch.bytes)
-    address.namespace.encode(to: &keyScratch)
-    return keyScratch.bytes
-  }
-
-  mutating func value<V: BinaryCodable>(_ value: V) -> [UInt8] {
-    valueScratch.reset()
-    value.encode(to: &valueScratch)
-    return valueScratch.bytes
   }
 }

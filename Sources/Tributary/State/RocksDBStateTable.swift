@@ -56,9 +56,7 @@ public final class RocksDBStateTable<
   /// read, and iteration (snapshots) reads the cache alone, without flushing.
   /// Set when an entry leaves the cache.
   @usableFromInline var rocksMayHoldEntries = false
-  @usableFromInline var keyScratch = BinaryWriter(capacity: 64)
-  @usableFromInline var hashScratch = BinaryWriter(capacity: 32)
-  @usableFromInline var valueScratch = BinaryWriter(capacity: 64)
+  @usableFromInline var encoder: StateKeyEncoder
   /// Estimated bytes one cached entry costs.
   @usableFromInline let entryCost: Int
   /// Whether incremental snapshots are taken: then changes that leave the
@@ -79,6 +77,7 @@ public final class RocksDBStateTable<
     self.maxParallelism = maxParallelism
     self.keyGroups = keyGroups
     self.budget = budget
+    encoder = StateKeyEncoder(stateId: stateId, maxParallelism: maxParallelism)
     // One slot (entry plus control byte) at the map's average load of about
     // 0.55, plus out-of-line storage that values such as strings may own.
     let slot =
@@ -128,11 +127,10 @@ public final class RocksDBStateTable<
       return
     }
     let key = rocksKey(address)
-    valueScratch.reset()
-    value.encode(to: &valueScratch)
+    let bytes = encoder.value(value)
     rocksMayHoldEntries = true
-    try storage { try db.put(key, valueScratch.bytes) }
-    if tracksChanges { changeLog.put(key, valueScratch.bytes) }
+    try storage { try db.put(key, bytes) }
+    if tracksChanges { changeLog.put(key, bytes) }
   }
 
   @inlinable
@@ -330,9 +328,7 @@ public final class RocksDBStateTable<
   func add(_ address: StateKey<Key, Namespace>, _ value: Value?, to batch: WriteBatch) {
     let key = rocksKey(address)
     if let value {
-      valueScratch.reset()
-      value.encode(to: &valueScratch)
-      batch.put(key, valueScratch.bytes)
+      batch.put(key, encoder.value(value))
     } else {
       batch.delete(key)
     }
@@ -341,16 +337,7 @@ public final class RocksDBStateTable<
   /// The RocksDB key of `address` (key group | state id | key | namespace).
   @inlinable
   func rocksKey(_ address: StateKey<Key, Namespace>) -> [UInt8] {
-    hashScratch.reset()
-    address.key.encode(to: &hashScratch)
-    let group = KeyGroups.keyGroup(
-      hash: StableHash.hash(hashScratch.bytes), maxParallelism: maxParallelism)
-    keyScratch.reset()
-    keyScratch.writeFixed(UInt16(group))
-    keyScratch.writeFixed(stateId)
-    keyScratch.writeRaw(hashScratch.bytes)
-    address.namespace.encode(to: &keyScratch)
-    return keyScratch.bytes
+    encoder.key(address)
   }
 
   @inlinable
