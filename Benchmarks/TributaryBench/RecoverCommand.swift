@@ -63,16 +63,8 @@ struct RecoverCommand: AsyncParsableCommand {
     guard ["w2", "w3"].contains(workload) else {
       throw ValidationError("unknown --workload '\(workload)'; use w2 or w3")
     }
-    guard StateBackendConfiguration.Kind(rawValue: state) != nil else {
-      throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
-    }
-    guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
-    guard Interval(parsing: checkpointInterval) != nil else {
-      throw ValidationError("--checkpoint-interval must look like 100ms, 1s or off")
-    }
-    guard ["exactly-once", "at-least-once"].contains(mode) else {
-      throw ValidationError("--mode must be exactly-once or at-least-once")
-    }
+    try validateStateAndCheckpointOptions(
+      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
     guard warmupMs >= 0 else { throw ValidationError("--warmup-ms must not be negative") }
     guard (0..<1).contains(phase) else { throw ValidationError("--phase must be in 0..<1") }
     guard timeoutSeconds > 0 else { throw ValidationError("--timeout-seconds must be positive") }

@@ -51,16 +51,8 @@ struct RunCommand: AsyncParsableCommand {
     guard ["w1", "w2", "w3"].contains(workload) else {
       throw ValidationError("unknown --workload '\(workload)'; use w1, w2 or w3")
     }
-    guard StateBackendConfiguration.Kind(rawValue: state) != nil else {
-      throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
-    }
-    guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
-    guard Interval(parsing: checkpointInterval) != nil else {
-      throw ValidationError("--checkpoint-interval must look like 100ms, 1s or off")
-    }
-    guard ["exactly-once", "at-least-once"].contains(mode) else {
-      throw ValidationError("--mode must be exactly-once or at-least-once")
-    }
+    try validateStateAndCheckpointOptions(
+      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
   }
 
   func run() async throws {
