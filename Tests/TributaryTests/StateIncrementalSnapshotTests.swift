@@ -7,6 +7,17 @@ import Testing
 /// state at its moment (checked against a model, on a heap backend), and an
 /// unchanged SST file is stored once and referenced by later checkpoints.
 @Suite struct StateIncrementalSnapshotTests {
+  /// Sets `values` of every key in `keys` to `value(key)` (the key itself by default).
+  func update(
+    _ harness: StateHarness<Int>, _ values: ValueState<Int64>, _ keys: Range<Int>,
+    _ value: (Int) -> Int64 = { Int64($0) }
+  ) throws {
+    for key in keys {
+      harness.at(key)
+      try values.update(value(key))
+    }
+  }
+
   /// Takes a native snapshot of `harness` for checkpoint `id` into `storage`.
   func nativeSnapshot(
     _ harness: StateHarness<Int>, id: Int64, storage: CheckpointStorage
@@ -125,10 +136,7 @@ import Testing
     let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
-    for key in 0..<20_000 {
-      harness.at(key)
-      try values.update(Int64(key))
-    }
+    try update(harness, values, 0..<20_000)
     // A full native snapshot, then one with a single change.
     _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
     harness.at(19_999)
@@ -157,10 +165,7 @@ import Testing
     let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
-    for key in 0..<1_000 {
-      harness.at(key)
-      try values.update(Int64(key))
-    }
+    try update(harness, values, 0..<1_000)
     let first = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
     // The first checkpoint is aborted: its shared files are not referenced any more.
     for file in first.files where file.shared {
@@ -180,10 +185,7 @@ import Testing
     let harness = try StateHarness<Int>(.rocksDefaultCache, rocksDBSnapshots: .incremental)
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
-    for key in 0..<1_000 {
-      harness.at(key)
-      try values.update(Int64(key))
-    }
+    try update(harness, values, 0..<1_000)
     _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
     let lists = try harness.context.state(ListStateDescriptor<String>("lists"))
     for key in 0..<500 {
@@ -204,29 +206,23 @@ import Testing
     let harness = try StateHarness<Int>(.rocksDefaultCache)  // automatic
     defer { harness.close() }
     let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
-    func update(_ keys: Range<Int>, _ value: (Int) -> Int64) throws {
-      for key in keys {
-        harness.at(key)
-        try values.update(value(key))
-      }
-    }
     // Small state: portable, however little changed.
-    try update(0..<1_000) { Int64($0) }
+    try update(harness, values, 0..<1_000) { Int64($0) }
     #expect(try nativeSnapshot(harness, id: 1, storage: fixture.storage).files.isEmpty)
-    try update(0..<1) { _ in -1 }
+    try update(harness, values, 0..<1) { _ in -1 }
     #expect(try nativeSnapshot(harness, id: 2, storage: fixture.storage).files.isEmpty)
     // Large state, all of it new: portable.
     let large = StateBackendConfiguration.incrementalMinimumEntries + 20_000
-    try update(0..<large) { Int64($0) }
+    try update(harness, values, 0..<large) { Int64($0) }
     let first = try nativeSnapshot(harness, id: 3, storage: fixture.storage)
     #expect(first.files.isEmpty)
     #expect(try restoredValues(first, storage: fixture.storage).values.count == large)
     // Few changes: native, and full (it cannot build on a portable snapshot).
-    try update(0..<5) { _ in -5 }
+    try update(harness, values, 0..<5) { _ in -5 }
     let second = try nativeSnapshot(harness, id: 4, storage: fixture.storage)
     #expect(second.files.contains { $0.path.hasSuffix(".sst") })
     // Most entries changed: portable again; then native (full) once more.
-    try update(0..<(large * 3 / 4)) { Int64($0) * 2 }
+    try update(harness, values, 0..<(large * 3 / 4)) { Int64($0) * 2 }
     harness.at(large - 1)
     try values.clear()
     let third = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
@@ -234,7 +230,7 @@ import Testing
     let restored = try restoredValues(third, storage: fixture.storage)
     #expect(restored.values.count == large - 1)
     #expect(restored.values[7] == 14 && restored.values[large - 2] == Int64(large - 2))
-    try update(0..<1) { _ in -9 }
+    try update(harness, values, 0..<1) { _ in -9 }
     let fourth = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
     #expect(fourth.files.contains { $0.path.hasSuffix(".sst") })
     let final = try restoredValues(fourth, storage: fixture.storage)
