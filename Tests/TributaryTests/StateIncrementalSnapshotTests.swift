@@ -236,4 +236,19 @@ import Testing
     let final = try restoredValues(fourth, storage: fixture.storage)
     #expect(final.values.count == large - 1 && final.values[0] == -9 && final.values[4] == 8)
   }
+
+  /// The default portable format keeps no snapshot database (and so no change tracking).
+  @Test func portableSnapshotsOfRocksDBKeepNoSnapshotDatabase() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksTinyCache, rocksDBSnapshots: .portable)
+    defer { harness.close() }
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    try update(harness, values, 0..<2_000)
+    let snapshot = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    #expect(snapshot.files.isEmpty)
+    #expect(try restoredValues(snapshot, storage: fixture.storage).values.count == 2_000)
+    let working = try #require(harness.backend.workingDirectory)
+    #expect(!FileManager.default.fileExists(atPath: working + ".snapshots"))
+    #expect(harness.backend.incrementalSnapshots == nil)
+  }
 }

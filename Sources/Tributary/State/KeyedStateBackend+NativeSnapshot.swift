@@ -15,7 +15,10 @@ extension KeyedStateBackend {
   public func prepareSnapshot(_ request: SnapshotRequest) throws
     -> @Sendable () throws -> OperatorSnapshot
   {
-    guard configuration.kind == .rocksdb, request.storage != nil, let db else {
+    guard configuration.kind == .rocksdb, configuration.rocksDBSnapshots != .portable,
+      request.storage != nil, let db
+    else {
+      // Portable: no snapshot database, no change tracking, no pass over the cache.
       let encode = try prepareSnapshot()
       return { OperatorSnapshot(bytes: try encode().bytes) }
     }
@@ -84,7 +87,7 @@ extension KeyedStateBackend {
   /// state is in RocksDB (see ``StateBackendConfiguration/RocksDBSnapshots``).
   func portableIsCheaper(_ sources: [IncrementalSnapshotSource]) throws -> Bool {
     switch configuration.rocksDBSnapshots {
-    case .portable: return true
+    case .portable: return true  // handled before; kept for completeness of the switch
     case .incremental: return false
     case .automatic:
       // State beyond the cache is large: native snapshots avoid reading it all.
