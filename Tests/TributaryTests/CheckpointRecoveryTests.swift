@@ -108,9 +108,11 @@ import Testing
     expectSameElements(try Self.committedLines(output), Self.expectedWindowLines(events: events))
   }
 
-  @Test(arguments: [StateBackendConfiguration.Kind.heap, .rocksdb])
+  /// `snapshots` nil: heap state; otherwise RocksDB with that snapshot format
+  /// (`automatic` takes native snapshots here: the 4 KiB cache keeps the state beyond it).
+  @Test(arguments: [nil, .portable, .automatic] as [StateBackendConfiguration.RocksDBSnapshots?])
   func restoreWithAnotherParallelismRedistributesKeyedState(
-    backend: StateBackendConfiguration.Kind
+    snapshots: StateBackendConfiguration.RocksDBSnapshots?
   ) async throws {
     let root = try temporaryDirectory("tributary-rescale")
     defer { try? FileManager.default.removeItem(at: root) }
@@ -121,7 +123,10 @@ import Testing
       var config = JobConfiguration()
       config.batchSize = 256
       config.stateBackend = StateBackendConfiguration(
-        kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
+        kind: snapshots == nil ? .heap : .rocksdb,
+        directory: root.appendingPathComponent("state").path,
+        cacheBytes: 4_096)
+      config.stateBackend.rocksDBSnapshots = snapshots ?? .portable
       config.checkpointing = CheckpointingConfiguration(
         directory: root.appendingPathComponent("checkpoints").path,
         settings: CheckpointSettings(intervalMillis: 10),

@@ -1,4 +1,5 @@
 import Foundation
+import RocksDB
 import Testing
 
 @testable import Tributary
@@ -129,6 +130,65 @@ import Testing
     #expect(table.changeLog.count == 2, "only the two removals of snapshotted keys")
     let snapshot = try nativeSnapshot(harness, id: 2, storage: fixture.storage)
     #expect(try restoredValues(snapshot, storage: fixture.storage).values == model)
+  }
+
+  /// Regression: a full native snapshot flushes every table, also one that
+  /// the cache held entirely. Its entries, clean after the flush, were then
+  /// evicted without the table noting that RocksDB now held them, and read
+  /// back as absent (after a restore, a window lost its result).
+  @Test func entriesFlushedByAFullSnapshotSurviveEviction() throws {
+    let fixture = try CheckpointStorageFixture()
+    let harness = try StateHarness<Int>(.rocksTinyCache, rocksDBSnapshots: .incremental)
+    defer { harness.close() }
+    let small = try harness.context.state(ValueStateDescriptor<Int64>("small"))
+    let values = try harness.context.state(ValueStateDescriptor<Int64>("values"))
+    try update(harness, small, 0..<5) { Int64($0) + 100 }
+    try update(harness, values, 0..<2_000)  // overflows the cache: "values" evicts
+    _ = try nativeSnapshot(harness, id: 1, storage: fixture.storage)
+    // Reads of absent keys fill the cache with clean entries and evict those of "small".
+    var found = 0
+    for key in 1_000..<1_200 {
+      harness.at(key)
+      if try small.value() != nil { found += 1 }
+    }
+    #expect(found == 0)
+    var read: [Int: Int64] = [:]
+    for key in 0..<5 {
+      harness.at(key)
+      read[key] = try small.value()
+    }
+    #expect(read == [0: 100, 1: 101, 2: 102, 3: 103, 4: 104])
+  }
+
+  /// After a snapshot's changes failed to apply, the snapshot database lacks
+  /// them: an incremental snapshot already queued behind it must fail (its
+  /// checkpoint is declined) instead of storing a snapshot without those
+  /// changes, until a full snapshot rebuilds the database.
+  @Test func aFailedApplyRefusesIncrementalSnapshotsUntilAFullOne() throws {
+    let fixture = try CheckpointStorageFixture()
+    let directory = try temporaryDirectory("tributary-snapshots")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let snapshots = try IncrementalRocksDBSnapshots(
+      directory: directory.path + "/snapshots", options: RocksDBOptions(),
+      filePrefix: "rocksdb/test")
+    defer { snapshots.close() }
+    let layout = [IncrementalRocksDBSnapshots.StateLayout(id: 1, name: "values", kind: "value")]
+    typealias Write = @Sendable (RocksDB) throws -> Void
+    func put(_ key: UInt8) -> Write { { db in try db.put([0, 0, 0, 1, key], [key]) } }
+    let failing: Write = { _ in throw RocksDBError(operation: "test", message: "injected failure") }
+    func prepare(full: Bool, _ writes: [Write]) -> (Int64) throws -> OperatorSnapshot {
+      let store = snapshots.prepare(full: full, base: nil, writes: writes, layout: layout)
+      return { id in try store(SnapshotRequest(checkpoint: id, storage: fixture.storage)) }
+    }
+    _ = try prepare(full: true, [put(1)])(1)
+    // Both prepared before either runs, as when checkpoints follow each other closely.
+    let second = prepare(full: false, [put(2), failing])
+    let third = prepare(full: false, [put(3)])
+    #expect(throws: RocksDBError.self) { _ = try second(2) }
+    #expect(throws: RocksDBError.self) { _ = try third(3) }
+    #expect(snapshots.needsFullSnapshot(layout: layout))
+    let rebuilt = try prepare(full: true, [put(1), put(3)])(4)
+    #expect(rebuilt.files.contains { $0.path.hasSuffix(".sst") })
   }
 
   @Test func unchangedSSTFilesAreStoredOnce() throws {

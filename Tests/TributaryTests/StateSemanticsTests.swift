@@ -345,6 +345,31 @@ import Testing
     #expect(wrong == 0)
   }
 
+  /// Regression: entries written to RocksDB by a flush (``KeyedStateBackend/bytesOnDisk()``,
+  /// full snapshots) while the cache held the whole table were lost once
+  /// evicted: the table still believed RocksDB held nothing and answered
+  /// "absent" without reading it.
+  @Test func flushedEntriesOfAFullyCachedTableSurviveEviction() throws {
+    let h = try StateHarness<Int>(.rocksTinyCache)
+    defer { h.close() }
+    let state = try h.context.state(ValueStateDescriptor<Int64>("counts"))
+    for key in 0..<5 {
+      h.at(key)
+      try state.update(Int64(key) + 100)
+    }
+    _ = try h.backend.bytesOnDisk()
+    for key in 1_000..<1_500 {  // absent keys: clean cache entries that evict the others
+      h.at(key)
+      _ = try state.value()
+    }
+    var read: [Int: Int64] = [:]
+    for key in 0..<5 {
+      h.at(key)
+      read[key] = try state.value()
+    }
+    #expect(read == [0: 100, 1: 101, 2: 102, 3: 103, 4: 104])
+  }
+
   /// Eviction when only a few entries are unreferenced: the second CLOCK round
   /// must not count the first round's victims twice.
   @Test func cacheBudgetStaysExactWhenFewEntriesAreCold() throws {

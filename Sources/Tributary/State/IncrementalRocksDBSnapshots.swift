@@ -42,6 +42,10 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
   /// Counts the snapshot databases created: file numbers restart in a new one,
   /// so each gets its own name prefix in checkpoint storage.
   private var incarnation = 0
+  /// Set when applying a snapshot's changes failed: the snapshot database is
+  /// then incomplete, so later incremental changes must not go on top of it;
+  /// only a full snapshot (which rebuilds it) clears this.
+  private var isBroken = false
 
   private struct Shared {
     var uploaded: [String: CheckpointFileRef] = [:]
@@ -107,7 +111,16 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
     let lease = Lease(self)
     queue.async { [self] in
       do {
-        if full { try resetDatabase(from: base) }
+        if full {
+          try resetDatabase(from: base)
+          isBroken = false
+        }
+        guard !isBroken else {
+          throw RocksDBError(
+            operation: "snapshot",
+            message:
+              "an earlier snapshot of this subtask failed to apply; the next full one rebuilds it")
+        }
         guard let db else { throw RocksDBError(operation: "snapshot", message: "no database") }
         for write in writes { try write(db) }
         stagingCounter += 1
@@ -115,6 +128,7 @@ final class IncrementalRocksDBSnapshots: @unchecked Sendable {
         try db.createCheckpoint(at: stage)
         staged[token] = .success((stage, filePrefix + "-\(incarnation)"))
       } catch {
+        isBroken = true
         shared.withLock { $0.needsFull = true }
         staged[token] = .failure(error)
       }

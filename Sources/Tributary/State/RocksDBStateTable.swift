@@ -54,7 +54,8 @@ public final class RocksDBStateTable<
   /// False while the cache holds every entry of this table (nothing was ever
   /// evicted or dropped): then a cache miss means "absent" without a RocksDB
   /// read, and iteration (snapshots) reads the cache alone, without flushing.
-  /// Set when an entry leaves the cache.
+  /// Set when an entry that RocksDB holds leaves the cache (an evicted dirty
+  /// entry, or a clean one written by an earlier ``flush()``).
   @usableFromInline var rocksMayHoldEntries = false
   @usableFromInline var encoder: StateKeyEncoder
   /// Estimated bytes one cached entry costs.
@@ -283,6 +284,7 @@ public final class RocksDBStateTable<
     var victims: [StateKey<Key, Namespace>] = []
     victims.reserveCapacity(target)
     let batch = WriteBatch()
+    var leavesOnlyInRocksDB = false
     var visited = 0
     let slots = cache.slotCount
     while victims.count < target && visited < 2 * slots {
@@ -297,6 +299,9 @@ public final class RocksDBStateTable<
       }
       let address = cache.key(inSlot: slot)
       if entry.pointee.dirty { add(address, entry.pointee.value, to: batch) }
+      // A clean victim that RocksDB holds (flushed earlier) leaves RocksDB
+      // as its only copy, just as a dirty one does.
+      if entry.pointee.persisted && entry.pointee.value != nil { leavesOnlyInRocksDB = true }
       if entry.pointee.changed && tracksChanges { add(address, entry.pointee.value, to: changeLog) }
       victims.append(address)
       // Marked so that the hand does not pick it twice before removal.
@@ -307,6 +312,7 @@ public final class RocksDBStateTable<
       rocksMayHoldEntries = true
       try storage { try db.write(batch) }
     }
+    if leavesOnlyInRocksDB { rocksMayHoldEntries = true }
     for address in victims { cache.removeValue(forKey: address) }
     budget.usedBytes -= victims.count * entryCost
     if clockHand >= cache.slotCount { clockHand = 0 }
