@@ -27,8 +27,7 @@ public struct StateBackendConfiguration: Sendable {
   /// RocksDB tuning.
   public var rocksDB: RocksDBOptions
   /// How RocksDB state is snapshotted for checkpoints (default ``RocksDBSnapshots/portable``:
-  /// the incremental native formats are opt-in while a rare race is open, see
-  /// docs/checkpoints.md, "Not yet").
+  /// incremental native snapshots are opt-in, as incremental checkpoints are in Flink).
   public var rocksDBSnapshots: RocksDBSnapshots = .portable
 
   /// The format of RocksDB state in checkpoints and savepoints. Every format
