@@ -91,7 +91,7 @@ struct SweepCommand: AsyncParsableCommand {
     var progress = SweepProgress(
       totalSteps: calibrations + rounds * plan.count
         + rounds * plan.intervals.count * plan.recoverySetupCount,
-      estimatedSeconds: Double(calibrations) * 6 + Double(rounds)
+      estimatedSeconds: Double(calibrations) * (6 + runSeconds) + Double(rounds)
         * plan.intervals.reduce(0) {
           $0 + Double(plan.setups.count) * (runSeconds + 1) + Double(plan.recoverySetupCount)
             * Self.recoveryEstimate($1, warmupMs: warmup)
@@ -105,7 +105,7 @@ struct SweepCommand: AsyncParsableCommand {
       }
       progress.starting("calibrating \(setup.workload) \(setup.state) p\(setup.parallelism)")
       eventsPerSetup[setup] = try calibrate(setup, seconds: runSeconds)
-      progress.finished(estimatedSeconds: 6)
+      progress.finished(estimatedSeconds: 6 + runSeconds)
     }
 
     for round in 0..<rounds {
@@ -209,7 +209,9 @@ struct SweepCommand: AsyncParsableCommand {
   /// checkpoints. The rate is marginal: from a run of about a second and one
   /// three times longer, so fixed costs (start-up, W3's end-of-input scan of
   /// every key) do not count; the source phase of a run must outlast the
-  /// longest interval for that interval to checkpoint.
+  /// longest interval for that interval to checkpoint. A run of the result
+  /// then checks it (and corrects it when it lasts under 85 % or over 130 %
+  /// of `seconds`).
   func calibrate(_ setup: SweepSetup, seconds: Double) throws -> Int {
     let off = SweepInterval(label: "off", milliseconds: nil, mode: "exactly-once")
     func took(_ events: Int) throws -> Double {
@@ -227,7 +229,17 @@ struct SweepCommand: AsyncParsableCommand {
     let largeTook = try took(large)
     let marginal = largeTook > smallTook ? Double(large - small) / (largeTook - smallTook) : 0
     let rate = marginal > 0 ? marginal : Double(large) / largeTook
-    return max(1, Int(rate * seconds))
+    var events = max(1, Int(rate * seconds))
+    // The marginal rate is far off when fixed costs vary between the short
+    // runs (W3 on RocksDB at parallelism 2 once got a fifth of its events, so
+    // its runs lasted 2.5 s): check with a run of the chosen length, and
+    // rescale until one lasts about `seconds` (at most two corrections).
+    for _ in 0..<2 {
+      let lasted = try took(events)
+      guard lasted < seconds * 0.85 || lasted > seconds * 1.3 else { break }
+      events = max(1, Int(Double(events) * seconds / lasted))
+    }
+    return events
   }
 
   func runArguments(_ point: SweepPoint, events: Int) -> [String] {
