@@ -210,8 +210,8 @@ struct SweepCommand: AsyncParsableCommand {
   /// three times longer, so fixed costs (start-up, W3's end-of-input scan of
   /// every key) do not count; the source phase of a run must outlast the
   /// longest interval for that interval to checkpoint. A run of the result
-  /// then checks it (and corrects it when it lasts under 85 % or over 130 %
-  /// of `seconds`).
+  /// then checks it (and corrects it, up to three times, when it lasts under 85 % or
+  /// over 130 % of `seconds`).
   func calibrate(_ setup: SweepSetup, seconds: Double) throws -> Int {
     let off = SweepInterval(label: "off", milliseconds: nil, mode: "exactly-once")
     func took(_ events: Int) throws -> Double {
@@ -233,12 +233,18 @@ struct SweepCommand: AsyncParsableCommand {
     // The marginal rate is far off when fixed costs vary between the short
     // runs (W3 on RocksDB at parallelism 2 once got a fifth of its events, so
     // its runs lasted 2.5 s): check with a run of the chosen length, and
-    // rescale until one lasts about `seconds` (at most two corrections).
-    for _ in 0..<2 {
-      let lasted = try took(events)
+    // rescale until one lasts about `seconds` (at most three corrections: the
+    // rate also grows with the length of a run, as W3 first creates its keys).
+    var (checked, lasted) = (events, 0.0)
+    for _ in 0..<3 {
+      (checked, lasted) = (events, try took(events))
       guard lasted < seconds * 0.85 || lasted > seconds * 1.3 else { break }
       events = max(1, Int(Double(events) * seconds / lasted))
     }
+    FileHandle.standardError.write(
+      Data(
+        ("calibrated \(setup.workload) \(setup.state) p\(setup.parallelism): \(events) events "
+          + "(last check: \(checked) events in \(String(format: "%.1f", lasted)) s)\n").utf8))
     return events
   }
 
