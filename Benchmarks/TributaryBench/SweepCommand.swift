@@ -104,7 +104,7 @@ struct SweepCommand: AsyncParsableCommand {
         continue
       }
       progress.starting("calibrating \(setup.workload) \(setup.state) p\(setup.parallelism)")
-      eventsPerSetup[setup] = try calibrate(setup, seconds: runSeconds)
+      eventsPerSetup[setup] = try calibrate(setup, seconds: runSeconds, checks: quick ? 0 : 3)
       progress.finished(estimatedSeconds: 6 + runSeconds)
     }
 
@@ -209,10 +209,10 @@ struct SweepCommand: AsyncParsableCommand {
   /// checkpoints. The rate is marginal: from a run of about a second and one
   /// three times longer, so fixed costs (start-up, W3's end-of-input scan of
   /// every key) do not count; the source phase of a run must outlast the
-  /// longest interval for that interval to checkpoint. A run of the result
-  /// then checks it (and corrects it, up to three times, when it lasts under 85 % or
-  /// over 130 % of `seconds`).
-  func calibrate(_ setup: SweepSetup, seconds: Double) throws -> Int {
+  /// longest interval for that interval to checkpoint. Then up to `checks`
+  /// runs of the result check it, correcting it when one lasts under 85 % or
+  /// over 130 % of `seconds` (`--quick` skips them: a smoke test need not be exact).
+  func calibrate(_ setup: SweepSetup, seconds: Double, checks: Int) throws -> Int {
     let off = SweepInterval(label: "off", milliseconds: nil, mode: "exactly-once")
     func took(_ events: Int) throws -> Double {
       let report = try BenchProcess.report(
@@ -233,18 +233,21 @@ struct SweepCommand: AsyncParsableCommand {
     // The marginal rate is far off when fixed costs vary between the short
     // runs (W3 on RocksDB at parallelism 2 once got a fifth of its events, so
     // its runs lasted 2.5 s): check with a run of the chosen length, and
-    // rescale until one lasts about `seconds` (at most three corrections: the
-    // rate also grows with the length of a run, as W3 first creates its keys).
+    // rescale until one lasts about `seconds` (several corrections: the rate
+    // also grows with the length of a run, as W3 first creates its keys).
     var (checked, lasted) = (events, 0.0)
-    for _ in 0..<3 {
+    for _ in 0..<checks {
       (checked, lasted) = (events, try took(events))
       guard lasted < seconds * 0.85 || lasted > seconds * 1.3 else { break }
       events = max(1, Int(Double(events) * seconds / lasted))
     }
+    let check =
+      checks > 0
+      ? "last check: \(checked) events in \(String(format: "%.1f", lasted)) s" : "not checked"
     FileHandle.standardError.write(
       Data(
-        ("calibrated \(setup.workload) \(setup.state) p\(setup.parallelism): \(events) events "
-          + "(last check: \(checked) events in \(String(format: "%.1f", lasted)) s)\n").utf8))
+        "calibrated \(setup.workload) \(setup.state) p\(setup.parallelism): \(events) events (\(check))\n"
+          .utf8))
     return events
   }
 
