@@ -206,7 +206,9 @@ import Testing
       FileManager.default.fileExists(atPath: last + "/_metadata"), "savepoints outlive retention")
   }
 
-  @Test(arguments: ["heap", "rocksdb"])
+  /// `rocksdb-evicting`: a 1 MiB write-back cache, smaller than the state, so
+  /// that evictions and flushes happen between native snapshots.
+  @Test(arguments: ["heap", "rocksdb", "rocksdb-evicting"])
   func killNineAndRestartGiveExactlyTheUndisturbedOutput(backend: String) async throws {
     guard let binary = builtExecutable("windowed-counts") else {
       Issue.record("windowed-counts is not built; run `swift build` first")
@@ -215,10 +217,11 @@ import Testing
     let root = try temporaryDirectory("tributary-kill9")
     defer { try? FileManager.default.removeItem(at: root) }
     // RocksDB state takes incremental native snapshots; heap state portable ones.
-    let common = [
-      "--events", "1500000", "--checkpoint-interval", "50ms", "--state-backend", backend,
-      "--rocksdb-snapshots", "incremental",
-    ]
+    let common =
+      [
+        "--events", "1500000", "--checkpoint-interval", "50ms", "--state-backend",
+        backend == "heap" ? "heap" : "rocksdb", "--rocksdb-snapshots", "incremental",
+      ] + (backend == "rocksdb-evicting" ? ["--state-cache-mb", "1"] : [])
     // The undisturbed run.
     let reference = try runProcess(
       binary,
