@@ -64,4 +64,31 @@ import Testing
     #expect(target.count == 200_000)
     #expect(target.value(forKey: 199_999) == 599_997)
   }
+
+  /// A copy (the frozen state of a snapshot) holds exactly the entries at the
+  /// moment it was taken, for plain-data entries (copied as one block of
+  /// memory) and for entries with references (copied one by one).
+  @Test func copyIsIndependentForPlainAndReferenceEntries() {
+    let plain = OpenHashMap<Int64, Int64>()
+    let strings = OpenHashMap<Int64, String>()
+    for key in Int64(0)..<1_000 {
+      plain.set(key + 1, forKey: key)
+      strings.set("v\(key)", forKey: key)
+    }
+    let plainCopy = plain.copy()
+    let stringsCopy = strings.copy()
+    for key in Int64(0)..<500 {
+      _ = plain.removeValue(forKey: key)
+      strings.set("changed", forKey: key)
+    }
+    plain.set(-1, forKey: 5_000)
+    var plainSeen: [Int64: Int64] = [:]
+    plainCopy.forEach { plainSeen[$0] = $1 }
+    var stringsSeen: [Int64: String] = [:]
+    stringsCopy.forEach { stringsSeen[$0] = $1 }
+    #expect(plainSeen == Dictionary(uniqueKeysWithValues: (Int64(0)..<1_000).map { ($0, $0 + 1) }))
+    #expect(
+      stringsSeen == Dictionary(uniqueKeysWithValues: (Int64(0)..<1_000).map { ($0, "v\($0)") }))
+    #expect(plain.count == 501 && plainCopy.count == 1_000)
+  }
 }

@@ -44,7 +44,12 @@ public final class OpenHashMap<Key: Hashable, Value> {
   }
 
   deinit {
-    for i in 0..<capacity where control[i] != 0 { (entries + i).deinitialize(count: 1) }
+    // Plain-data entries need no per-slot deinitialization (in unspecialized
+    // code that loop costs a metadata lookup per slot: 2.4 % of W3's CPU at
+    // 100 ms checkpoints, freeing each snapshot's frozen copy).
+    if !_isPOD(Entry.self) {
+      for i in 0..<capacity where control[i] != 0 { (entries + i).deinitialize(count: 1) }
+    }
     control.deallocate()
     entries.deallocate()
   }
@@ -222,7 +227,15 @@ public final class OpenHashMap<Key: Hashable, Value> {
     clone.control = .allocate(capacity: capacity)
     clone.control.initialize(from: control, count: capacity)
     clone.entries = .allocate(capacity: capacity)
-    for i in 0..<capacity where control[i] != 0 { (clone.entries + i).initialize(to: entries[i]) }
+    if _isPOD(Entry.self) {
+      // One memory copy (empty slots included: plain bytes, never read as entries).
+      UnsafeMutableRawPointer(clone.entries).copyMemory(
+        from: entries, byteCount: capacity * MemoryLayout<Entry>.stride)
+    } else {
+      for i in 0..<capacity where control[i] != 0 {
+        (clone.entries + i).initialize(to: entries[i])
+      }
+    }
     return clone
   }
 
