@@ -74,6 +74,16 @@ final class StateHarness<Key: BinaryCodable & Hashable> {
     return keys
   }
 
+  /// The values `state` holds for `keys` (absent keys left out).
+  func values<V>(_ state: ValueState<V>, _ keys: some Sequence<Key>) throws -> [Key: V] {
+    var read: [Key: V] = [:]
+    for key in keys {
+      at(key)
+      read[key] = try state.value()
+    }
+    return read
+  }
+
   func close() {
     backend.close()
     try? FileManager.default.removeItem(at: directory)
