@@ -284,7 +284,7 @@ public final class RocksDBStateTable<
     var victims: [StateKey<Key, Namespace>] = []
     victims.reserveCapacity(target)
     let batch = WriteBatch()
-    var leavesOnlyInRocksDB = false
+    var leavesRocksDBHolding = false
     var visited = 0
     let slots = cache.slotCount
     while victims.count < target && visited < 2 * slots {
@@ -299,20 +299,16 @@ public final class RocksDBStateTable<
       }
       let address = cache.key(inSlot: slot)
       if entry.pointee.dirty { add(address, entry.pointee.value, to: batch) }
-      // A clean victim that RocksDB holds (flushed earlier) leaves RocksDB
-      // as its only copy, just as a dirty one does.
-      if entry.pointee.persisted && entry.pointee.value != nil { leavesOnlyInRocksDB = true }
+      // RocksDB holds the victim from now on (written now, or by an earlier flush).
+      if entry.pointee.dirty || entry.pointee.persisted { leavesRocksDBHolding = true }
       if entry.pointee.changed && tracksChanges { add(address, entry.pointee.value, to: changeLog) }
       victims.append(address)
       // Marked so that the hand does not pick it twice before removal.
       entry.pointee.referenced = true
       entry.pointee.dirty = false
     }
-    if batch.count > 0 {
-      rocksMayHoldEntries = true
-      try storage { try db.write(batch) }
-    }
-    if leavesOnlyInRocksDB { rocksMayHoldEntries = true }
+    if batch.count > 0 { try storage { try db.write(batch) } }
+    if leavesRocksDBHolding { rocksMayHoldEntries = true }
     for address in victims { cache.removeValue(forKey: address) }
     budget.usedBytes -= victims.count * entryCost
     if clockHand >= cache.slotCount { clockHand = 0 }
