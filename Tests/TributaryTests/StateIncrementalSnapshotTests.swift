@@ -13,10 +13,7 @@ import Testing
     _ harness: StateHarness<Int>, _ values: ValueState<Int64>, _ keys: Range<Int>,
     _ value: (Int) -> Int64 = { Int64($0) }
   ) throws {
-    for key in keys {
-      harness.at(key)
-      try values.update(value(key))
-    }
+    try harness.update(values, keys, value)
   }
 
   /// Takes a native snapshot of `harness` for checkpoint `id` into `storage`.

@@ -353,10 +353,7 @@ import Testing
     let h = try StateHarness<Int>(.rocksTinyCache)
     defer { h.close() }
     let state = try h.context.state(ValueStateDescriptor<Int64>("counts"))
-    for key in 0..<5 {
-      h.at(key)
-      try state.update(Int64(key) + 100)
-    }
+    try h.update(state, 0..<5) { Int64($0) + 100 }
     _ = try h.backend.bytesOnDisk()
     // Reads of absent keys: clean cache entries that evict the others.
     #expect(try h.values(state, 1_000..<1_500).isEmpty)

@@ -74,6 +74,14 @@ final class StateHarness<Key: BinaryCodable & Hashable> {
     return keys
   }
 
+  /// Sets `state` of every key in `keys` to `value(key)`.
+  func update<V>(_ state: ValueState<V>, _ keys: some Sequence<Key>, _ value: (Key) -> V) throws {
+    for key in keys {
+      at(key)
+      try state.update(value(key))
+    }
+  }
+
   /// The values `state` holds for `keys` (absent keys left out).
   func values<V>(_ state: ValueState<V>, _ keys: some Sequence<Key>) throws -> [Key: V] {
     var read: [Key: V] = [:]

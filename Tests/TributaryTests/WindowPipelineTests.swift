@@ -110,11 +110,7 @@ import Testing
     expectSameElements(processOut.values, full)
     expectSameElements(
       metadataOut.values,
-      full.map {
-        var r = $0
-        r.ids = []
-        return r
-      })
+      full.map(\.withoutIds))
     expectSameElements(
       aggregateOut.values.map {
         WindowResult(key: 0, start: 0, end: 0, count: $0.first, sum: $0.second)
@@ -182,11 +178,7 @@ import Testing
     expectSameElements(processOut.values, expected)
     expectSameElements(
       aggregateOut.values,
-      expected.map {
-        var r = $0
-        r.ids = []
-        return r
-      })
+      expected.map(\.withoutIds))
     expectSameElements(
       reduceOut.values.map {
         WindowResult(key: $0.key, start: Int64($0.id), end: 0, count: $0.n, sum: $0.value)

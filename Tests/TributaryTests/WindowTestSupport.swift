@@ -38,6 +38,13 @@ struct WindowResult: Sendable, Hashable, Comparable, CustomStringConvertible {
   var sum: Int64
   var ids: [Int] = []
 
+  /// The same result without record ids (for outputs that do not carry them).
+  var withoutIds: WindowResult {
+    var result = self
+    result.ids = []
+    return result
+  }
+
   static func < (a: WindowResult, b: WindowResult) -> Bool {
     if (a.key, a.start, a.end, a.count, a.sum) != (b.key, b.start, b.end, b.count, b.sum) {
       return (a.key, a.start, a.end, a.count, a.sum) < (b.key, b.start, b.end, b.count, b.sum)
