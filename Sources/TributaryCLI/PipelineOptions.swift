@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Tributary
 
 /// Options every pipeline executable accepts.
@@ -174,8 +175,14 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   }
 
   /// A fresh environment configured by these options; checkpointing progress
-  /// ("resuming from checkpoint 7") goes to `log`.
-  public func makeEnvironment(log: @escaping @Sendable (String) -> Void = { print($0) })
+  /// ("resuming from checkpoint 7") goes to `log` (by default to standard
+  /// output, written unbuffered line by line so that a process killed with `kill -9`
+  /// has shown everything it logged).
+  public func makeEnvironment(
+    log: @escaping @Sendable (String) -> Void = { message in
+      FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+  )
     -> StreamEnvironment
   {
     var config = jobConfiguration

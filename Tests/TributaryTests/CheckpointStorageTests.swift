@@ -262,7 +262,9 @@ struct CheckpointStorageTests {
     #expect(loaded.skipped.first?.reason.contains("not checkpoint 9") == true)
   }
 
-  @Test("abort removes the checkpoint's directory and the shared files only it used")
+  @Test(
+    "abort removes what the attempt wrote and the shared files only it used, never a complete checkpoint"
+  )
   func abortRemovesFiles() throws {
     let fixture = try CheckpointStorageFixture()
     let base = try fixture.shared("base.sst", checkpoint: 1)
@@ -277,11 +279,11 @@ struct CheckpointStorageTests {
     #expect(!fixture.exists("shared/new.sst"))
     #expect(fixture.exists("shared/base.sst"))  // still referenced by checkpoint 1
 
-    // Aborting a committed checkpoint removes the shared files only it references.
+    // Aborting a committed checkpoint never deletes it: only retention does.
     try fixture.storage.abort(id: 1)
-    #expect(!fixture.exists("chk-1"))
-    #expect(!fixture.exists("shared/base.sst"))
-    #expect(try fixture.storage.loadLatestValid() == nil)
+    #expect(fixture.exists("chk-1/_metadata"))
+    #expect(fixture.exists("shared/base.sst"))
+    #expect(try fixture.storage.loadLatestValid()?.metadata.id == 1)
     try fixture.storage.abort(id: 99)  // nothing there: no error
   }
 

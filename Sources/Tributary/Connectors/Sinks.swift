@@ -15,7 +15,7 @@ extension DataStream {
   ) -> StreamSinkHandle where S.Input == T {
     let factory: SinkFactory<T> = { context in SinkKernel(try makeSink(context)) }
     let node = environment.addNode(
-      name: name, inputs: [edge], role: NodeRole<T, Never>.sink(factory, committer: nil))
+      name: name, inputs: [edge], role: NodeRole<T, Never>.sink(factory, transactions: nil))
     return StreamSinkHandle(node: node)
   }
 

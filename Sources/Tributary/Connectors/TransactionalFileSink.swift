@@ -21,8 +21,12 @@ typealias FileTransaction = Pair<String, String>
 /// `<prefix>-<subtask>-end.<ext>`. After a crash, the restored job commits the
 /// transactions of the checkpoint it resumes from (idempotently) and deletes
 /// its subtask's other in-progress files, so committed output is never
-/// duplicated or lost. Without checkpointing, files are committed at the end
-/// of input. Use one transactional sink per directory.
+/// duplicated or lost. When the job resumes from a checkpoint older than
+/// committed files (the newest checkpoint was unusable, `--restore-from` an
+/// older one, or `--fresh`), those files are moved into
+/// `DIR/.superseded-<checkpoint>/` first (see ``CommittedFiles``): the replay
+/// commits their records again, exactly once. Without checkpointing, files
+/// are committed at the end of input. Use one transactional sink per directory.
 public final class TransactionalFileSink<T: Sendable>: StreamSink {
   public typealias Input = T
   let directory: String
@@ -163,12 +167,18 @@ extension DataStream {
         TransactionalFileSink(
           directory: directory, prefix: prefix, fileExtension: fileExtension, format: format))
     }
-    let committer: SinkCommitter = { bytes in
-      let transactions = try [FileTransaction].decode(bytes)
-      try TransactionalFileSink<T>.commit(transactions, in: directory)
-    }
+    let transactions = SinkTransactions(
+      commit: { bytes in
+        let transactions = try [FileTransaction].decode(bytes)
+        try TransactionalFileSink<T>.commit(transactions, in: directory)
+      },
+      supersede: { resumedFrom, resumedFinished in
+        try CommittedFiles(directory: directory, prefix: prefix, fileExtension: fileExtension)
+          .moveAside(after: resumedFrom, keepingEnd: resumedFinished)
+      })
     let node = environment.addNode(
-      name: name, inputs: [edge], role: NodeRole<T, Never>.sink(factory, committer: committer))
+      name: name, inputs: [edge],
+      role: NodeRole<T, Never>.sink(factory, transactions: transactions))
     return StreamSinkHandle(node: node)
   }
 }

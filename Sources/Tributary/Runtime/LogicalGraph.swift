@@ -50,8 +50,9 @@ class LogicalNode: @unchecked Sendable {
     context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
     checkpointing: TaskCheckpointing?
   ) async throws { fatalError("abstract") }
-  /// For transactional sinks: commits a transaction from a completed checkpoint.
-  var sinkCommitter: SinkCommitter? { nil }
+  /// For transactional sinks: commits transactions of completed checkpoints
+  /// and moves aside output of abandoned timelines.
+  var sinkTransactions: SinkTransactions? { nil }
   /// Whether the node consumes a keyed (hash-partitioned) stream.
   var isKeyed: Bool { inputs.contains { $0.requested == .hash } }
   /// The id of the node's state in checkpoints: stable for the same pipeline.
@@ -72,7 +73,7 @@ struct ErasedRouterEdge {
 enum NodeRole<In: Sendable, Out: Sendable>: @unchecked Sendable {
   case source(SourceFactory<Out>, ratePerSecond: Double?)
   case transform(KernelFactory<In, Out>)
-  case sink(SinkFactory<In>, committer: SinkCommitter?)
+  case sink(SinkFactory<In>, transactions: SinkTransactions?)
 }
 
 /// A logical node with its input and output record types.
@@ -134,8 +135,8 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     }
   }
 
-  override var sinkCommitter: SinkCommitter? {
-    if case .sink(_, let committer) = role { return committer }
+  override var sinkTransactions: SinkTransactions? {
+    if case .sink(_, let transactions) = role { return transactions }
     return nil
   }
 

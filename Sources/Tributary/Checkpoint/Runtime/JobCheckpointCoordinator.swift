@@ -1,11 +1,6 @@
 import Foundation
 import Synchronization
 
-/// Turns a committed sink snapshot into visible output (for example by renaming
-/// pre-committed files). Idempotent: it may run again for the same snapshot
-/// after a crash.
-public typealias SinkCommitter = @Sendable (_ snapshot: [UInt8]) throws -> Void
-
 /// Runs the checkpoint protocol of one job: feeds the pure
 /// ``CheckpointCoordinatorStateMachine`` with time and task acknowledgements
 /// and carries out the actions it returns (trigger sources, write metadata,
@@ -34,13 +29,13 @@ final class JobCheckpointCoordinator: Sendable {
   let storage: CheckpointStorage
   let configuration: CheckpointingConfiguration
   let maxParallelism: Int
-  let committers: [String: SinkCommitter]
+  let committers: [String: SinkTransactions]
   private let state: Mutex<State>
 
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
     sources: Set<TaskID>, firstCheckpointID: Int64, maxParallelism: Int,
-    committers: [String: SinkCommitter]
+    committers: [String: SinkTransactions]
   ) throws {
     self.configuration = configuration
     self.storage = storage
@@ -150,10 +145,10 @@ final class JobCheckpointCoordinator: Sendable {
   /// Commits the sink transactions recorded in `metadata` (idempotent).
   func commitSinks(of metadata: CheckpointMetadata) throws {
     for task in metadata.tasks {
-      guard let committer = committers[task.operatorID], let bytes = task.payload["state"] else {
+      guard let sink = committers[task.operatorID], let bytes = task.payload["state"] else {
         continue
       }
-      try committer(bytes)
+      try sink.commit(bytes)
     }
   }
 

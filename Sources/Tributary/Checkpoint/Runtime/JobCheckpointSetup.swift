@@ -15,87 +15,68 @@ struct JobCheckpointSetup: @unchecked Sendable {
     return states.filter { $0.subtask == subtask }.map(\.bytes)
   }
 
-  /// The newest savepoint with an id above `id` that loads and verifies.
-  static func newestValidSavepoint(_ storage: CheckpointStorage, after id: Int64)
-    -> CheckpointMetadata?
-  {
-    let directory = storage.directory.appendingPathComponent("savepoints")
-    let ids = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-      .compactMap { $0.hasPrefix("sp-") ? Int64($0.dropFirst(3)) : nil }
-      .filter { $0 > id }.sorted(by: >)
-    for candidate in ids {
-      if let metadata = try? storage.load(
-        path: directory.appendingPathComponent("sp-\(candidate)"))
-      {
-        return metadata
-      }
-    }
-    return nil
-  }
-
-  /// The largest id of any `chk-N` or `savepoints/sp-N` directory under `root`.
-  static func highestUsedID(in root: URL) -> Int64 {
-    var highest: Int64 = 0
-    let manager = FileManager.default
-    for (directory, prefix) in [(root, "chk-"), (root.appendingPathComponent("savepoints"), "sp-")]
-    {
-      for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
-      where name.hasPrefix(prefix) {
-        if let id = Int64(name.dropFirst(prefix.count)) { highest = max(highest, id) }
-      }
-    }
-    return highest
-  }
-
-  /// The latest valid checkpoint; a directory of only broken checkpoints is an error.
-  static func latestValid(_ storage: CheckpointStorage) throws -> (
-    metadata: CheckpointMetadata, skipped: [(id: Int64, reason: String)]
-  )? {
-    do {
-      return try storage.loadLatestValid()
-    } catch {
-      if case .noUsableCheckpoint = error {
-        throw CheckpointingError.noUsableCheckpoint("\(error)")
-      }
-      throw error
-    }
-  }
-
   /// Prepares checkpointing for `plan`: opens storage, finds the checkpoint to
-  /// resume from (unless fresh), commits its sink transactions, and reads its
-  /// operator states.
+  /// resume from (unless fresh), removes directories of checkpoints that never
+  /// completed, starts a new timeline from it (abandoning newer ids), moves
+  /// aside sink output committed after it, commits its sink transactions, and
+  /// reads its operator states.
+  ///
+  /// - Throws: ``CheckpointingError/noUsableCheckpoint(_:)`` when checkpoints
+  ///   completed in this directory's timeline but none can be restored (the
+  ///   job never silently starts from scratch), storage errors, and
+  ///   ``CheckpointingError/incompatible(_:)`` when the checkpoint does not
+  ///   fit the pipeline.
   static func prepare(
     _ configuration: CheckpointingConfiguration, plan: PhysicalPlan, maxParallelism: Int
   ) throws -> JobCheckpointSetup {
     let storage = try CheckpointStorage(directory: URL(fileURLWithPath: configuration.directory))
+    if let warning = storage.timelineWarning { configuration.log(warning) }
     var metadata: CheckpointMetadata?
+    var base: CheckpointTimeline.Base?
     if let path = configuration.restorePath {
-      metadata = try storage.load(path: URL(fileURLWithPath: path))
+      let loaded = try storage.load(path: URL(fileURLWithPath: path))
+      metadata = loaded
+      base = CheckpointTimeline.Base(id: loaded.id, path: Self.directoryPath(of: path))
       configuration.log("restoring from \(path)")
     } else if !configuration.fresh {
-      if let found = try latestValid(storage) {
+      let found: CheckpointStorage.RestorePoint?
+      do {
+        found = try storage.restorePoint()
+      } catch {
+        if case .noUsableCheckpoint = error {
+          throw CheckpointingError.noUsableCheckpoint("\(error)")
+        }
+        throw error
+      }
+      if let found {
         for skipped in found.skipped {
           configuration.log("skipping checkpoint \(skipped.id): \(skipped.reason)")
         }
         metadata = found.metadata
-      }
-      // A newer savepoint committed output too: resume from it, not from an
-      // older checkpoint (which would produce that output again).
-      if let savepoint = newestValidSavepoint(storage, after: metadata?.id ?? 0) {
-        metadata = savepoint
-      }
-      if let metadata {
+        base = CheckpointTimeline.Base(id: found.metadata.id, path: found.path)
         configuration.log(
-          "resuming from \(metadata.kind == .savepoint ? "savepoint" : "checkpoint") "
-            + "\(metadata.id) in \(configuration.directory)")
+          "resuming from \(found.metadata.kind == .savepoint ? "savepoint" : "checkpoint") "
+            + "\(found.metadata.id) in \(configuration.directory)")
       }
     }
-    var committers: [String: SinkCommitter] = [:]
+    for removed in try storage.removeIncompleteCheckpoints() {
+      configuration.log(
+        "removed \(removed) in \(configuration.directory): it never completed (a run stopped "
+          + "while taking it)")
+    }
+    let abandoned = try storage.beginTimeline(from: base)
+    if !abandoned.isEmpty {
+      configuration.log(
+        "checkpoints \(abandoned.map(String.init).joined(separator: ", ")) are newer than the "
+          + "one this run starts from: they are kept until retention removes them, never "
+          + "resumed from")
+    }
+    var committers: [String: SinkTransactions] = [:]
     var tasks = Set<TaskID>()
     var sources = Set<TaskID>()
     for (c, chain) in plan.chains.enumerated() {
       for node in chain.nodes {
-        if let committer = node.sinkCommitter { committers[node.operatorID] = committer }
+        if let sink = node.sinkTransactions { committers[node.operatorID] = sink }
       }
       for subtask in 0..<chain.parallelism {
         let task = TaskID("task\(c)", subtask: subtask)
@@ -139,14 +120,26 @@ struct JobCheckpointSetup: @unchecked Sendable {
         }
       }
     }
-    // Ids continue after every checkpoint or savepoint already in the directory
-    // (a restore from an older savepoint must not reuse a newer checkpoint's id).
-    let used = highestUsedID(in: storage.directory)
+    // Output committed after the checkpoint resumed from belongs to the
+    // abandoned timeline: move it aside, so the replay commits it once.
+    let finished = metadata?.tasks.contains { $0.operatorID == "_job" } ?? false
+    for sink in committers.values {
+      if let moved = try sink.supersede(metadata?.id ?? 0, finished) { configuration.log(moved) }
+    }
+    // One source of ids: after every id this directory ever used.
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
-      firstCheckpointID: max(metadata?.id ?? 0, used) + 1, maxParallelism: maxParallelism,
+      firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
       committers: committers)
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(coordinator: coordinator, restored: restored)
+  }
+
+  /// The checkpoint directory of a `--restore-from` path (which may name its `_metadata`).
+  static func directoryPath(of path: String) -> String {
+    var directory = URL(fileURLWithPath: path).standardizedFileURL.path
+    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+    if directory.hasSuffix("/_metadata") { directory = String(directory.dropLast(10)) }
+    return directory
   }
 }

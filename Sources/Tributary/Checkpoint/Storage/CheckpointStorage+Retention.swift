@@ -18,6 +18,10 @@ extension CheckpointStorage {
   /// checkpoint in progress references. Savepoints are never deleted. With no
   /// complete checkpoint, no checkpoint directory is deleted.
   ///
+  /// Complete checkpoints of an abandoned timeline (see ``CheckpointTimeline``)
+  /// do not count among the newest `count`: they are kept until the current
+  /// timeline has `count` complete checkpoints newer than them, then deleted.
+  ///
   /// Checkpoint directories go first, then shared files, each deletion
   /// fsynced; if it throws part-way, the next call finishes the job, and a
   /// shared file is never deleted while something still references it.
@@ -34,17 +38,22 @@ extension CheckpointStorage {
     return try registry.withLock {
       (registry: inout Registry) throws(CheckpointStorageError) -> RetentionReport in
       let checkpoints = try scan(.checkpoint)
+      let timeline = registry.timeline
       let complete = checkpoints.compactMap { entry -> Int64? in
-        if case .intact = entry.outcome { return entry.id }
+        if case .intact = entry.outcome, !timeline.isAbandoned(entry.id) { return entry.id }
         return nil
       }
       let retained = Set(complete.prefix(count))
+      let timelineIsFull = retained.count == count
       var deleted: [Int64] = []
       if let newest = complete.first, let oldestRetained = retained.min() {
         for entry in checkpoints {
           let shouldDelete: Bool
           switch entry.outcome {
-          case .intact: shouldDelete = !retained.contains(entry.id)
+          case .intact:
+            shouldDelete =
+              timeline.isAbandoned(entry.id)
+              ? timelineIsFull && entry.id < oldestRetained : !retained.contains(entry.id)
           case .damaged: shouldDelete = entry.id < oldestRetained
           case .missing:
             shouldDelete =

@@ -57,7 +57,16 @@ public final class CheckpointStorage: Sendable {
     /// Fingerprints of shared files this process wrote or verified, so
     /// reusing one does not re-read it.
     var knownShared: [String: FileFingerprint] = [:]
+    /// Private files (relative paths) that checkpoints in progress wrote:
+    /// what an abort removes.
+    var pendingPrivate: [Key: Set<String>] = [:]
+    /// The directory's history (`_timeline`), as read at open and updated since.
+    var timeline = CheckpointTimeline()
   }
+
+  /// Why the `_timeline` file could not be read when the storage was opened
+  /// (it is then rebuilt from the directories on disk), or `nil`.
+  public let timelineWarning: String?
 
   /// Opens (creating if needed) the checkpoint root `directory` with its
   /// `shared/` and `savepoints/` subdirectories. Creation is fsynced. Throws
@@ -68,11 +77,16 @@ public final class CheckpointStorage: Sendable {
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     self.root = path
     self.directory = URL(fileURLWithPath: path, isDirectory: true)
-    self.registry = Mutex(Registry())
     try DurableFileIO.makeDirectories(path, below: "/")
-    try DurableFileIO.makeDirectories(self.path(CheckpointLayout.sharedDirectoryName), below: root)
     try DurableFileIO.makeDirectories(
-      self.path(CheckpointLayout.savepointsDirectoryName), below: root)
+      path + "/" + CheckpointLayout.sharedDirectoryName, below: path)
+    try DurableFileIO.makeDirectories(
+      path + "/" + CheckpointLayout.savepointsDirectoryName, below: path)
+    var registry = Registry()
+    let read = try Self.readTimeline(root: path)
+    registry.timeline = read.timeline
+    timelineWarning = read.warning
+    self.registry = Mutex(registry)
   }
 
   /// The private directory of checkpoint (or savepoint) `id`, created and
@@ -116,7 +130,8 @@ public final class CheckpointStorage: Sendable {
         })
     }
     let relative = CheckpointLayout.directory(kind: kind, id: id) + "/" + name
-    let written = try writePrivate(relative) { (temporary) throws(CheckpointStorageError) in
+    let written = try writePrivate(relative, key: key) {
+      (temporary) throws(CheckpointStorageError) in
       try DurableFileIO.writeNewFile(temporary, bytes: bytes)
       return fingerprint
     }
@@ -151,7 +166,8 @@ public final class CheckpointStorage: Sendable {
         })
     }
     let relative = CheckpointLayout.directory(kind: kind, id: id) + "/" + name
-    let written = try writePrivate(relative) { (temporary) throws(CheckpointStorageError) in
+    let written = try writePrivate(relative, key: key) {
+      (temporary) throws(CheckpointStorageError) in
       try DurableFileIO.copyFile(from: sourcePath, to: temporary)
     }
     return CheckpointFileRef(
@@ -187,6 +203,9 @@ public final class CheckpointStorage: Sendable {
     let fingerprint = try DurableFileIO.fingerprint(ofFileAt: full)
     try DurableFileIO.syncFile(full)
     try DurableFileIO.syncDirectory(DurableFileIO.parentPath(of: full))
+    if !shared {
+      registry.withLock { _ = $0.pendingPrivate[key, default: []].insert(relative) }
+    }
     if shared {
       try registry.withLock { (registry: inout Registry) throws(CheckpointStorageError) in
         if let known = registry.knownShared[relative], known != fingerprint,
@@ -244,32 +263,53 @@ public final class CheckpointStorage: Sendable {
       }
       try DurableFileIO.rename(temporary, to: final)
       try DurableFileIO.syncDirectory(directory)
-      try DurableFileIO.syncDirectory(DurableFileIO.parentPath(of: directory))
       registry.pending[key] = nil
+      registry.pendingPrivate[key] = nil
       for file in metadata.allFiles where file.shared {
         registry.knownShared[file.path] = FileFingerprint(file)
       }
+      // The timeline learns of the completion before anyone is told of it; a
+      // failure here leaves the checkpoint complete (its _metadata is in place).
+      registry.timeline.completed(key.id)
+      try? writeTimeline(registry.timeline, syncRoot: false)
+      try DurableFileIO.syncDirectory(DurableFileIO.parentPath(of: directory))
     }
   }
 
-  /// Abandons checkpoint (or savepoint) `id`: deletes its directory
-  /// (`chk-<id>/` with any `_metadata`) and every shared file it wrote or
-  /// referenced that no other committed checkpoint, savepoint or checkpoint in
-  /// progress references. Aborting an id that does not exist does nothing.
-  /// Deletions are fsynced. If it throws part-way, calling it again (or
-  /// ``retain(latest:)``) finishes the job.
+  /// Abandons this process's attempt at checkpoint (or savepoint) `id`:
+  /// deletes the private files the attempt wrote (and temporary files in its
+  /// directory), the directory itself once nothing else is left in it, and
+  /// every shared file the attempt wrote or reused that no committed
+  /// checkpoint, savepoint or checkpoint in progress references.
+  ///
+  /// Never deletes what completed: if `id` has a `_metadata` (another
+  /// attempt committed it), its directory and every file its metadata
+  /// references are left alone; only retention removes complete checkpoints.
+  /// Files this process did not write (a directory left by a process killed
+  /// mid-checkpoint) are left to ``removeIncompleteCheckpoints()`` at the next
+  /// start and to retention. Aborting an id that does not exist does nothing.
+  /// Deletions are fsynced. If it throws part-way, retention finishes the job.
   public func abort(id: Int64, kind: CheckpointMetadata.Kind = .checkpoint)
     throws(CheckpointStorageError)
   {
     let key = Key(kind: kind, id: id)
     let directory = path(CheckpointLayout.directory(kind: kind, id: id))
     try registry.withLock { (registry: inout Registry) throws(CheckpointStorageError) in
-      var candidates = registry.pending.removeValue(forKey: key) ?? []
-      if case .intact(let metadata) = try CheckpointMetadataFile.read(directory: directory) {
-        candidates.formUnion(metadata.allFiles.filter(\.shared).map(\.path))
+      let candidates = registry.pending.removeValue(forKey: key) ?? []
+      let written = registry.pendingPrivate.removeValue(forKey: key) ?? []
+      let committed =
+        try DurableFileIO.status(directory + "/" + CheckpointLayout.metadataFileName) != nil
+      if !committed {
+        for relative in written.sorted() { try DurableFileIO.removeFile(path(relative)) }
+        for name in try DurableFileIO.list(directory)
+        where name.hasPrefix(CheckpointLayout.temporaryPrefix) {
+          try DurableFileIO.removeFile(directory + "/" + name)
+        }
+        if try DurableFileIO.listFilesRecursively(directory).isEmpty {
+          try DurableFileIO.removeTree(directory)
+        }
+        try DurableFileIO.syncDirectory(DurableFileIO.parentPath(of: directory))
       }
-      try DurableFileIO.removeTree(directory)
-      try DurableFileIO.syncDirectory(DurableFileIO.parentPath(of: directory))
       let referenced = try referencedSharedFiles(registry: registry)
       try deleteSharedFiles(candidates.subtracting(referenced), registry: &registry)
     }
@@ -295,14 +335,16 @@ public final class CheckpointStorage: Sendable {
     if !committed {
       registry.withLock { registry in
         if registry.pending[key] == nil { registry.pending[key] = [] }
+        registry.timeline.used(key.id)
       }
     }
     return directory
   }
 
-  /// Writes a private file through a temporary file next to it.
+  /// Writes a private file of `key` through a temporary file next to it,
+  /// and records it as written by this attempt.
   private func writePrivate(
-    _ relative: String,
+    _ relative: String, key: Key,
     produce: (String) throws(CheckpointStorageError) -> FileFingerprint
   ) throws(CheckpointStorageError) -> FileFingerprint {
     let final = path(relative)
@@ -313,6 +355,7 @@ public final class CheckpointStorage: Sendable {
       let fingerprint = try produce(temporary)
       try DurableFileIO.rename(temporary, to: final)
       try DurableFileIO.syncDirectory(parent)
+      registry.withLock { _ = $0.pendingPrivate[key, default: []].insert(relative) }
       return fingerprint
     } catch {
       try? DurableFileIO.removeFile(temporary)

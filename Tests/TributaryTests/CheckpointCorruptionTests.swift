@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+
+@testable import Tributary
+
+/// A real `kill -9` of `windowed-counts`, then damage to the newest checkpoint
+/// (one of several kinds, chosen at random), then a restart, several rounds in
+/// a row: the committed output at the end equals an undisturbed run's line by
+/// line. When no checkpoint is usable the job must refuse to start and name
+/// `--fresh` (then the test starts it with `--fresh`); it never silently starts
+/// from scratch.
+@Suite struct CheckpointCorruptionTests {
+  /// What the test does to the newest complete checkpoint.
+  enum Damage: String, CaseIterable {
+    case flipStateFileBytes, truncateFile, deleteFile, deleteMetadata, truncateMetadata
+    case damageSharedFile
+  }
+
+  /// The expected output of `windowed-counts --events N`, computed here:
+  /// `window_end,key,count,sum` for events `i → (i % 10000, i / 1000 ms, i % 100)`.
+  static func expectedLines(events: Int) -> [String] {
+    var windows: [Int64: [Int64: (count: Int64, sum: Int64)]] = [:]
+    for i in 0..<events {
+      let end = (Int64(i / 1_000) / 1_000 + 1) * 1_000
+      let key = Int64(i % 10_000)
+      let previous = windows[end]?[key] ?? (0, 0)
+      windows[end, default: [:]][key] = (previous.count + 1, previous.sum + Int64(i % 100))
+    }
+    return windows.flatMap { end, keys in
+      keys.map { key, value in "\(end),\(key),\(value.count),\(value.sum)" }
+    }
+  }
+
+  /// Runs `binary` to completion with standard output and error merged.
+  static func run(_ binary: String, _ arguments: [String]) throws -> (
+    status: Int32, output: String
+  ) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  /// Applies a damage of a kind that fits the newest complete checkpoint in
+  /// `root` (chosen with `rng`); returns the kind, or `nil` when there is no
+  /// complete checkpoint.
+  static func damageNewest(
+    in root: URL, incremental: Bool, rng: inout SplitMix64
+  ) throws -> Damage? {
+    let storage = try CheckpointStorage(directory: root)
+    // The newest checkpoint whose metadata is intact (an earlier round's
+    // damage may still be the newest when no checkpoint followed it).
+    guard
+      let (directory, metadata) = storage.completedCheckpoints().reversed().lazy.compactMap({
+        id -> (URL, CheckpointMetadata)? in
+        let directory = root.appendingPathComponent("chk-\(id)")
+        return (try? storage.load(path: directory, verifyChecksums: false)).map { (directory, $0) }
+      }).first
+    else { return nil }
+    let files = metadata.allFiles
+    let privateFiles = files.filter { !$0.shared && $0.size > 0 }
+    let sharedFiles = files.filter { $0.shared && $0.size > 0 }
+    var kinds: [Damage] = [.deleteMetadata, .truncateMetadata]
+    if !privateFiles.isEmpty { kinds.append(.flipStateFileBytes) }
+    if !files.isEmpty { kinds += [.truncateFile, .deleteFile] }
+    if incremental && !sharedFiles.isEmpty { kinds.append(.damageSharedFile) }
+    let kind = kinds[Int(rng.next() % UInt64(kinds.count))]
+    func pick(_ candidates: [CheckpointFileRef]) -> URL {
+      root.appendingPathComponent(candidates[Int(rng.next() % UInt64(candidates.count))].path)
+    }
+    func flipMiddle(_ url: URL) throws {
+      var bytes = [UInt8](try Data(contentsOf: url))
+      let start = bytes.count / 2
+      for index in start..<min(bytes.count, start + 8) { bytes[index] ^= 0x5A }
+      try Data(bytes).write(to: url)
+    }
+    func truncate(_ url: URL) throws {
+      let handle = try FileHandle(forWritingTo: url)
+      let size = try handle.seekToEnd()
+      try handle.truncate(atOffset: size / 2)
+      try handle.close()
+    }
+    let metadataFile = directory.appendingPathComponent("_metadata")
+    switch kind {
+    case .flipStateFileBytes: try flipMiddle(pick(privateFiles))
+    case .truncateFile: try truncate(pick(files.filter { $0.size > 0 }))
+    case .deleteFile: try FileManager.default.removeItem(at: pick(files))
+    case .deleteMetadata: try FileManager.default.removeItem(at: metadataFile)
+    case .truncateMetadata: try truncate(metadataFile)
+    case .damageSharedFile: try flipMiddle(pick(sharedFiles))
+    }
+    return kind
+  }
+
+  /// The highest checkpoint id with a `_metadata` in `root` (0 when none).
+  static func newestComplete(in root: URL) -> Int64 {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    return names.compactMap { name -> Int64? in
+      guard name.hasPrefix("chk-"), let id = Int64(name.dropFirst(4)),
+        FileManager.default.fileExists(
+          atPath: root.appendingPathComponent(name + "/_metadata").path)
+      else { return nil }
+      return id
+    }.max() ?? 0
+  }
+
+  @Test(arguments: ["heap", "rocksdb-portable", "rocksdb-incremental"], [1, 2])
+  func damagedNewestCheckpointsAfterKillNineStillGiveTheUndisturbedOutput(
+    backend: String, parallelism: Int
+  ) async throws {
+    guard let binary = builtExecutable("windowed-counts") else {
+      Issue.record("windowed-counts is not built; run `swift build` first")
+      return
+    }
+    let root = try temporaryDirectory("tributary-corruption")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let events = 1_500_000
+    let checkpoints = root.appendingPathComponent("ckpt")
+    let arguments =
+      [
+        "--events", "\(events)", "--rate", "700000", "--checkpoint-interval", "60ms",
+        "--parallelism", "\(parallelism)", "--output", root.appendingPathComponent("out").path,
+        "--checkpoint-dir", checkpoints.path,
+        "--state-backend", backend == "heap" ? "heap" : "rocksdb",
+        "--state-dir", root.appendingPathComponent("state").path,
+        "--rocksdb-snapshots", backend == "rocksdb-incremental" ? "incremental" : "portable",
+      ] + (backend == "rocksdb-incremental" ? ["--state-cache-mb", "1"] : [])
+    var rng = SplitMix64(seed: UInt64(parallelism * 31 + backend.count))
+    let rounds = 5
+    var damages: [Damage] = []
+    var refusals = 0
+    var fallbacks = 0
+    var fresh = false
+    for _ in 0..<rounds {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = arguments + (fresh ? ["--fresh"] : [])
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      process.standardError = pipe
+      let before = Self.newestComplete(in: checkpoints)
+      try process.run()
+      // Kill at a random moment after the run completed two checkpoints of
+      // its own (polling the directory, so a slow machine still gets there),
+      // so that damage to the newest leaves an older one to fall back to.
+      let deadline = ContinuousClock.now + .seconds(60)
+      while process.isRunning && Self.newestComplete(in: checkpoints) < before + 2
+        && ContinuousClock.now < deadline
+      {
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      try await Task.sleep(for: .milliseconds(Int(rng.next() % 600)))
+      kill(process.processIdentifier, SIGKILL)
+      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      if output.contains("skipping checkpoint") { fallbacks += 1 }
+      if process.terminationReason == .exit && process.terminationStatus != 0 {
+        // It refused to start: no usable checkpoint. It must say so and name --fresh.
+        #expect(output.contains("no usable checkpoint") && output.contains("--fresh"), "\(output)")
+        refusals += 1
+        fresh = true
+        continue
+      }
+      fresh = false
+      if let damage = try Self.damageNewest(
+        in: checkpoints, incremental: backend == "rocksdb-incremental", rng: &rng)
+      {
+        damages.append(damage)
+      }
+    }
+    var final = try Self.run(binary, arguments + (fresh ? ["--fresh"] : []))
+    if final.status != 0 {
+      #expect(final.output.contains("no usable checkpoint") && final.output.contains("--fresh"))
+      refusals += 1
+      final = try Self.run(binary, arguments + ["--fresh"])
+    }
+    if final.output.contains("skipping checkpoint") { fallbacks += 1 }
+    #expect(final.status == 0, "\(final.output)")
+    #expect(!damages.isEmpty, "at least one checkpoint was damaged")
+    let expected = Self.expectedLines(events: events)
+    let committed = try CheckpointRecoveryTests.committedLines(root.appendingPathComponent("out"))
+    print(
+      "corruption \(backend) p\(parallelism): \(rounds) rounds, damages \(damages.map(\.rawValue)), "
+        + "fallbacks \(fallbacks), refusals \(refusals), rows checked \(committed.count) "
+        + "(expected \(expected.count))")
+    #expect(expected.count == 20_000)
+    #expect(committed.count == expected.count, "no duplicates, nothing lost")
+    expectSameElements(committed, expected)
+  }
+}
