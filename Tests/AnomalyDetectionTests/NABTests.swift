@@ -49,6 +49,82 @@ import Testing
     #expect(values.map(\.sensor) == [0, 1, 1, 0])
   }
 
+  @Test func readerDeadLettersLinesThatAreNotUTF8AndReadsTheRest() throws {
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("anomaly-nab-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // 20 readings a minute apart after the header; line 8 has a Latin-1 byte
+    // (0xB0, a degree sign) in its value, line 15 a cut-short euro sign
+    // (E2 82) in its timestamp.
+    var lines = ["timestamp,value"].map { Array($0.utf8) }
+    for minute in 0..<20 {
+      lines.append(Array(String(format: "2016-05-01 00:%02d:00,%d", minute, minute).utf8))
+    }
+    lines[7] = Array("2016-05-01 00:06:00,6".utf8) + [0xB0]
+    lines[14] = Array("2016-05-01 00:".utf8) + [0xE2, 0x82] + Array(":00,13".utf8)
+    let bad = dir.appendingPathComponent("bad.csv")
+    try Data(lines.flatMap { $0 + [0x0A] }).write(to: bad)
+    let good = dir.appendingPathComponent("good.csv")
+    try "timestamp,value\n2016-05-01 00:00:00,1\n2016-05-01 00:01:00,2\n".write(
+      to: good, atomically: true, encoding: .utf8)
+    let input = try NABInput(paths: [bad.path, good.path])
+    // "2016-05-01 00:06:00,6" is 21 bytes, so 0xB0 is at column 22.
+    #expect(
+      input.deadLetters == [
+        DeadLetter(
+          file: bad.path, line: 8, reason: "line is not valid UTF-8 (byte 0xB0 at column 22)"),
+        DeadLetter(
+          file: bad.path, line: 15, reason: "line is not valid UTF-8 (byte 0xE2 at column 15)"),
+      ])
+    let expectedMinutes = (0..<20).filter { $0 != 6 && $0 != 13 }
+    #expect(
+      input.rows[0].map { input.timestampTexts[Int($0.line)] }
+        == expectedMinutes.map { String(format: "2016-05-01 00:%02d:00", $0) })
+    let values = input.readings.filter { $0.flag == .value }
+    #expect(values.filter { $0.sensor == 0 }.map(\.value) == expectedMinutes.map(Double.init))
+    // The next file is read too.
+    #expect(values.filter { $0.sensor == 1 }.map(\.value) == [1, 2])
+  }
+
+  /// The reason `NABInput` gives for `path`, or `nil` if it loads.
+  static func unreadableReason(_ path: String) -> (path: String, reason: String)? {
+    do {
+      _ = try NABInput(paths: [path])
+      return nil
+    } catch {
+      guard case .unreadable(let path, let reason) = error else { return nil }
+      return (path, reason)
+    }
+  }
+
+  @Test func unreadableInputSaysWhyWithThePath() throws {
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("anomaly-nab-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let missing = dir.appendingPathComponent("missing.csv").path
+    let noFile = Self.unreadableReason(missing)
+    #expect(noFile?.path == missing && noFile?.reason == "the file does not exist")
+    let directory = Self.unreadableReason(dir.path)
+    #expect(directory?.path == dir.path && directory?.reason == "it is a directory, not a file")
+    #expect(
+      "\(InputError.unreadable(path: missing, reason: "the file does not exist"))"
+        == "cannot read input file \(missing): the file does not exist; check the path")
+  }
+
+  @Test(.enabled(if: geteuid() != 0, "root may read any file, so chmod 000 denies nothing"))
+  func inputWithoutReadPermissionSaysPermissionDenied() throws {
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("anomaly-nab-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("secret.csv")
+    try "timestamp,value\n".write(to: file, atomically: true, encoding: .utf8)
+    #expect(chmod(file.path, 0) == 0)
+    #expect(Self.unreadableReason(file.path)?.reason == "permission denied")
+  }
+
   @Test func labelsParseNABWindows() throws {
     let labels = try NABLabels(
       path: Self.fixtures.appendingPathComponent("combined_windows.json").path)

@@ -161,4 +161,57 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
     #expect(dead[2] == "\(file.path)\t204\texpected 2 fields (timestamp,value), found 1")
     #expect(dead[3] == "\(file.path)\t305\tunparseable value 'NaNish'")
   }
+
+  @Test func inputLineThatIsNotUTF8IsADeadLetterAndTheRestIsRead() throws {
+    guard let binary = anomalyExecutable() else {
+      Issue.record("anomaly-detection is not built; run `swift build` first")
+      return
+    }
+    let root = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    // A header and 300 readings a minute apart; line 151 has a 0xFF byte.
+    var lines = [Array("timestamp,value".utf8)]
+    for i in 0..<300 {
+      let stamp = String(format: "2015-06-01 %02d:%02d:00", i / 60, i % 60)
+      lines.append(Array("\(stamp),\(20 + Double(i % 7) / 7)".utf8))
+    }
+    lines[150] = Array("2015-06-01 02:29:00,2".utf8) + [0xFF] + Array("0".utf8)
+    let file = root.appendingPathComponent("valve_3.csv")
+    try Data(lines.flatMap { $0 + [0x0A] }).write(to: file)
+    let output = root.appendingPathComponent("out")
+    let result = try run(binary, ["--input", file.path, "--output", output.path, "--quiet"])
+    #expect(result.status == 0)
+    #expect(result.output.contains("(299 readings, 1 dead letters)"), "\(result.output)")
+    let dead = try String(
+      contentsOf: output.appendingPathComponent("dead-letters.tsv"), encoding: .utf8
+    ).split(separator: "\n")
+    #expect(
+      dead == [
+        "file\tline\treason",
+        "\(file.path)\t151\tline is not valid UTF-8 (byte 0xFF at column 22)",
+      ])
+  }
+
+  @Test func missingInputFileFailsNamingThePathAndWhy() throws {
+    guard let binary = anomalyExecutable() else {
+      Issue.record("anomaly-detection is not built; run `swift build` first")
+      return
+    }
+    let root = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let missing = root.appendingPathComponent("nowhere.csv").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["--input", missing, "--output", root.appendingPathComponent("out").path]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus != 0)
+    let message = String(decoding: data, as: UTF8.self)
+    #expect(
+      message.contains("cannot read input file \(missing): the file does not exist"), "\(message)")
+  }
 }

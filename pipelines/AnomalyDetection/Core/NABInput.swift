@@ -1,4 +1,5 @@
 import Foundation
+import Tributary
 
 /// A line of an input file that could not be used: which file, which line
 /// (1-based) and why. Bad lines never stop the job; they are listed here.
@@ -23,7 +24,8 @@ public struct DeadLetter: Sendable, Equatable {
 
 /// Why an input file could not be read at all.
 public enum InputError: Error, CustomStringConvertible {
-  /// The file could not be opened or read.
+  /// The file could not be opened or read; `reason` says why (the file does
+  /// not exist, permission denied, it is a directory, or the system's message).
   case unreadable(path: String, reason: String)
   /// The same base name was given twice: keys must be unique.
   case duplicateKey(String)
@@ -49,7 +51,10 @@ public enum InputError: Error, CustomStringConvertible {
 /// timestamps. A first line that is not data (`timestamp,value`) is a header;
 /// empty lines are skipped; any other line that is not a timestamp
 /// (`YYYY-MM-DD HH:MM:SS[.ffffff]`) and a finite number becomes a
-/// ``DeadLetter``. Each key ends with an ``Reading/Flag/endOfKey`` record.
+/// ``DeadLetter``, and so does a line that is not valid UTF-8 (reason
+/// `line is not valid UTF-8 (byte 0xFF at column 12)`, columns counting bytes
+/// from 1); the rest of the file is read either way. Lines end at LF or CRLF.
+/// Each key ends with an ``Reading/Flag/endOfKey`` record.
 public struct NABInput: Sendable {
   /// Key names, indexed by ``Reading/sensor``.
   public let keys: [String]
@@ -81,19 +86,32 @@ public struct NABInput: Sendable {
       let key = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
       if keys.contains(key) { throw .duplicateKey(key) }
       keys.append(key)
-      let content: String
+      let reader: TextLineReader
       do {
-        content = try String(contentsOfFile: path, encoding: .utf8)
+        reader = try TextLineReader(path: path)
       } catch {
-        throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        throw .unreadable(path: path, reason: error.reason)
       }
       var fileRows: [(timeMs: Int64, line: Int32)] = []
       var firstTime: Int64?
       var maxRel: Int64 = 0
-      var lineNumber = 0
-      // "\r\n" is one Character, so this splits LF and CRLF files alike.
-      for line in content.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-        lineNumber += 1
+      while true {
+        let next: TextLine?
+        do {
+          next = try reader.next()
+        } catch {
+          throw .unreadable(path: path, reason: error.reason)
+        }
+        guard let next else { break }
+        let lineNumber = reader.lineNumber
+        let line: String
+        switch next {
+        case .text(let text):
+          line = text
+        case .invalid(_, let reason):
+          dead.append(DeadLetter(file: path, line: lineNumber, reason: reason))
+          continue
+        }
         if line.allSatisfy({ $0 == " " }) { continue }
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         guard fields.count == 2 else {
@@ -153,5 +171,14 @@ public struct NABInput: Sendable {
     self.rows = rows
     self.startMs = starts
     self.medianIntervalMs = gaps.isEmpty ? 60_000 : gaps[(gaps.count - 1) / 2]
+  }
+}
+
+extension FileSourceError {
+  /// The reason text of either case.
+  fileprivate var reason: String {
+    switch self {
+    case .cannotOpen(_, let reason), .malformedLine(_, _, let reason): reason
+    }
   }
 }
