@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Tributary
 import TributaryCLI
 
@@ -36,7 +37,13 @@ struct WordCountCommand: AsyncParsableCommand {
     let env = pipeline.makeEnvironment()
     let text: DataStream<String> =
       if let file {
-        env.readTextFile(file)
+        // A line that is not valid UTF-8 is skipped with a warning naming
+        // the file and line; the rest of the file is counted.
+        env.readTextFile(
+          file,
+          onBadLine: .deadLetter { bad in
+            FileHandle.standardError.write(Data("skipping \(bad)\n".utf8))
+          })
       } else {
         env.generate(count: lines, name: "GeneratedText") { GeneratedText.line($0) }
       }
