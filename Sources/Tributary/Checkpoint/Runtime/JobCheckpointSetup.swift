@@ -66,10 +66,11 @@ struct JobCheckpointSetup: @unchecked Sendable {
     }
     let abandoned = try storage.beginTimeline(from: base)
     if !abandoned.isEmpty {
+      let ids = abandoned.map(String.init).joined(separator: ", ")
       configuration.log(
-        "checkpoints \(abandoned.map(String.init).joined(separator: ", ")) are newer than the "
-          + "one this run starts from: they are kept until retention removes them, never "
-          + "resumed from")
+        (abandoned.count == 1 ? "checkpoint \(ids) is" : "checkpoints \(ids) are")
+          + " newer than the one this run starts from: kept until retention removes them, "
+          + "never resumed from")
     }
     var committers: [String: SinkTransactions] = [:]
     var tasks = Set<TaskID>()
