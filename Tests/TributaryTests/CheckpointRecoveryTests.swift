@@ -231,10 +231,11 @@ import Testing
       ])
     #expect(reference.status == 0)
     // Killed at random moments, several times, then run to the end.
+    let checkpoints = root.appendingPathComponent("ckpt")
     let arguments =
       common + [
         "--rate", "600000", "--output", root.appendingPathComponent("out").path,
-        "--checkpoint-dir", root.appendingPathComponent("ckpt").path,
+        "--checkpoint-dir", checkpoints.path,
       ]
     var rng = SplitMix64(seed: 2026)
     var resumed = 0
@@ -244,8 +245,18 @@ import Testing
       process.arguments = arguments
       let pipe = Pipe()
       process.standardOutput = pipe
+      let before = CheckpointCorruptionTests.newestComplete(in: checkpoints)
       try process.run()
-      try await Task.sleep(for: .milliseconds(400 + Int(rng.next() % 1_200)))
+      // Killed at a random moment after the run completed a checkpoint of its
+      // own (polled, so a slow debug build still gets there; fixed sleeps
+      // killed every run before its first checkpoint on RocksDB with a 1 MiB cache).
+      let deadline = ContinuousClock.now + .seconds(60)
+      while process.isRunning && CheckpointCorruptionTests.newestComplete(in: checkpoints) <= before
+        && ContinuousClock.now < deadline
+      {
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      try await Task.sleep(for: .milliseconds(Int(rng.next() % 800)))
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
       let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
