@@ -106,11 +106,7 @@ struct InputDriver<In: Sendable> {
   func run() async throws {
     let channels = mailbox.channelCount
     var open = channels
-    var watermarks = [Int64](repeating: .min, count: channels)
-    var idle = [Bool](repeating: false, count: channels)
-    var ended = [Bool](repeating: false, count: channels)
-    var emitted = Int64.min
-    var reportedIdle = false
+    var valve = WatermarkValve(channelCount: channels)
     var lastTick = ContinuousClock.now
     var aligner = BarrierAligner(
       channelCount: channels, mode: checkpointing?.mode ?? .exactlyOnce)
@@ -144,36 +140,12 @@ struct InputDriver<In: Sendable> {
       }
     }
 
-    func advance() async throws {
-      var combined = Int64.max
-      var anyActive = false
-      for c in 0..<channels where !ended[c] && !idle[c] {
-        anyActive = true
-        combined = min(combined, watermarks[c])
-      }
-      if !anyActive {
-        if open > 0 && !reportedIdle {
-          // As Flink's status valve: when the last input goes idle, the
-          // furthest watermark any open input reached becomes the task's own,
-          // so progress made while another input held the minimum is not lost.
-          var furthest = Int64.min
-          for c in 0..<channels where !ended[c] { furthest = max(furthest, watermarks[c]) }
-          if furthest > emitted {
-            emitted = furthest
-            try await head.pushWatermark(furthest)
-          }
-          reportedIdle = true
-          try await head.pushIdleness(true)
+    func forward(_ outputs: [WatermarkValve.Output]) async throws {
+      for output in outputs {
+        switch output {
+        case .watermark(let watermark): try await head.pushWatermark(watermark)
+        case .idleness(let isIdle): try await head.pushIdleness(isIdle)
         }
-        return
-      }
-      if reportedIdle {
-        reportedIdle = false
-        try await head.pushIdleness(false)
-      }
-      if combined > emitted {
-        emitted = combined
-        try await head.pushWatermark(combined)
       }
     }
 
@@ -201,20 +173,16 @@ struct InputDriver<In: Sendable> {
           try await head.tick()
         }
       case .watermark(let watermark):
-        idle[channel] = false
-        if watermark > watermarks[channel] { watermarks[channel] = watermark }
-        try await advance()
+        try await forward(valve.watermark(watermark, channel: channel))
       case .idleness(let isIdle):
-        idle[channel] = isIdle
-        try await advance()
+        try await forward(valve.idleness(isIdle, channel: channel))
       case .barrier(let barrier):
         if barrier.isSavepoint { savepointBarriers.insert(barrier.id) }
         try await apply(
           aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: Self.nowMillis()))
       case .endOfInput:
-        ended[channel] = true
         open -= 1
-        if open > 0 { try await advance() }
+        try await forward(valve.endOfInput(channel: channel))
         try await apply(aligner.endOfInput(channel: channel, nowMillis: Self.nowMillis()))
       }
     }
