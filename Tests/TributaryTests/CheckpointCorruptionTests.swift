@@ -31,22 +31,6 @@ import Testing
     }
   }
 
-  /// Runs `binary` to completion with standard output and error merged.
-  static func run(_ binary: String, _ arguments: [String]) throws -> (
-    status: Int32, output: String
-  ) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-  }
-
   /// Applies a damage of a kind that fits the newest complete checkpoint in
   /// `root` (chosen with `rng`); returns the kind, or `nil` when there is no
   /// complete checkpoint.
@@ -174,11 +158,12 @@ import Testing
         damages.append(damage)
       }
     }
-    var final = try Self.run(binary, arguments + (fresh ? ["--fresh"] : []))
+    var final = try runProcess(
+      binary, arguments + (fresh ? ["--fresh"] : []), mergingStandardError: true)
     if final.status != 0 {
       #expect(final.output.contains("no usable checkpoint") && final.output.contains("--fresh"))
       refusals += 1
-      final = try Self.run(binary, arguments + ["--fresh"])
+      final = try runProcess(binary, arguments + ["--fresh"], mergingStandardError: true)
     }
     if final.output.contains("skipping checkpoint") { fallbacks += 1 }
     #expect(final.status == 0, "\(final.output)")

@@ -66,19 +66,10 @@ import Testing
       fresh: fresh, restorePath: restorePath,
       log: log.append)
     let env = StreamEnvironment(configuration: config)
-    let injector = Recovery.FailureInjector(failAt.map { [$0] } ?? [])
-    env.generate(count: events, ratePerSecond: 100_000) { i in (i, Recovery.reading(i)) }
-      .map { pair in
-        try injector.check(Int64(pair.0))
-        return pair.1
-      }
-      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
-      .keyBy { $0.key }
-      .window(.tumbling(.milliseconds(100)))
-      .aggregate(Recovery.CountSum()) { key, window, acc in
-        "\(window.end),\(key),\(acc.first),\(acc.second)"
-      }
-      .writeTransactional(directory: root.appendingPathComponent("out").path) { $0 }
+    Recovery.addWindowedCounts(
+      to: env, events: events, rate: 100_000,
+      injector: Recovery.FailureInjector(failAt.map { [$0] } ?? []),
+      output: root.appendingPathComponent("out"))
     return try await withTimeout(120) { try await env.execute() }
   }
 

@@ -62,6 +62,29 @@ import Testing
     return lines
   }
 
+  /// The test pipeline: `events` generated readings at `rate` per second,
+  /// failing where `injector` says, in 100 ms tumbling windows (count, sum)
+  /// per key at `windowParallelism` (default: the job's), into the
+  /// transactional file sink in `output`.
+  static func addWindowedCounts(
+    to env: StreamEnvironment, events: Int, rate: Double, injector: FailureInjector,
+    output: URL, windowParallelism: Int? = nil
+  ) {
+    let windows = env.generate(count: events, ratePerSecond: rate) { i in (i, Self.reading(i)) }
+      .map { pair in
+        try injector.check(Int64(pair.0))
+        return pair.1
+      }
+      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
+      .keyBy { $0.key }
+      .window(.tumbling(.milliseconds(100)))
+      .aggregate(CountSum()) { key, window, acc in
+        "\(window.end),\(key),\(acc.first),\(acc.second)"
+      }
+    (windowParallelism.map { windows.parallelism($0) } ?? windows)
+      .writeTransactional(directory: output.path) { $0 }
+  }
+
   @Test(
     arguments: [StateBackendConfiguration.Kind.heap, .rocksdb], [1, 2])
   func injectedFailuresWithRestartGiveExactlyTheUndisturbedResult(
@@ -86,17 +109,8 @@ import Testing
       log: { message in messages.withLock { $0.append(message) } })
     config.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
     let env = StreamEnvironment(configuration: config)
-    env.generate(count: events, ratePerSecond: 150_000) { i in (i, Self.reading(i)) }
-      .map { pair in
-        try injector.check(Int64(pair.0))
-        return pair.1
-      }
-      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
-      .keyBy { $0.key }
-      .window(.tumbling(.milliseconds(100)))
-      .aggregate(CountSum()) { key, window, acc in "\(window.end),\(key),\(acc.first),\(acc.second)"
-      }
-      .writeTransactional(directory: output.path) { $0 }
+    Self.addWindowedCounts(
+      to: env, events: events, rate: 150_000, injector: injector, output: output)
     _ = try await withTimeout(120) { try await env.execute() }
     #expect(injector.left == 0, "every injected failure happened")
     let log = messages.withLock { $0 }
@@ -132,20 +146,10 @@ import Testing
         settings: CheckpointSettings(intervalMillis: 10),
         log: { message in messages.withLock { $0.append(message) } })
       let env = StreamEnvironment(configuration: config)
-      let injector = FailureInjector(failAt.map { [$0] } ?? [])
-      env.generate(count: events, ratePerSecond: 100_000) { i in (i, Self.reading(i)) }
-        .map { pair in
-          try injector.check(Int64(pair.0))
-          return pair.1
-        }
-        .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)) { $0.timestamp })
-        .keyBy { $0.key }
-        .window(.tumbling(.milliseconds(100)))
-        .aggregate(CountSum()) { key, window, acc in
-          "\(window.end),\(key),\(acc.first),\(acc.second)"
-        }
-        .parallelism(windowParallelism)
-        .writeTransactional(directory: output.path) { $0 }
+      Self.addWindowedCounts(
+        to: env, events: events, rate: 100_000,
+        injector: FailureInjector(failAt.map { [$0] } ?? []), output: output,
+        windowParallelism: windowParallelism)
       _ = try await withTimeout(120) { try await env.execute() }
     }
     // The first run fails part-way (no restart strategy); the second resumes

@@ -48,13 +48,17 @@ func builtExecutable(_ name: String) -> String? {
   return nil
 }
 
-/// Runs a process to completion and returns its standard output.
-func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs a process to completion and returns its standard output (with its
+/// standard error too when `mergingStandardError`).
+func runProcess(_ path: String, _ arguments: [String], mergingStandardError: Bool = false) throws
+  -> (status: Int32, output: String)
+{
   let process = Process()
   process.executableURL = URL(fileURLWithPath: path)
   process.arguments = arguments
   let pipe = Pipe()
   process.standardOutput = pipe
+  if mergingStandardError { process.standardError = pipe }
   try process.run()
   let data = pipe.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
