@@ -34,10 +34,12 @@ public final class StreamEnvironment: Sendable {
   /// Adds a node to the graph (engine use by the API types).
   @usableFromInline
   func addNode<In: Sendable, Out: Sendable>(
-    name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>
+    name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>,
+    portMakers: [@Sendable (AnyObject) -> AnyObject]? = nil
   ) -> TypedNode<In, Out> {
     graph.withLock { g in
-      let node = TypedNode(id: g.nodes.count, name: name, inputs: inputs, role: role)
+      let node = TypedNode(
+        id: g.nodes.count, name: name, inputs: inputs, role: role, portMakers: portMakers)
       g.nodes.append(node)
       return node
     }

@@ -118,9 +118,11 @@ struct JobExecution: Sendable {
     }
     let edges = plan.consumers[c].map { consumer in
       // A forward edge feeds only the subtask with the same index.
-      let targets =
+      let mailboxes =
         consumer.kind == .forward
         ? [mailboxes[consumer.chainIndex][subtask]] : mailboxes[consumer.chainIndex]
+      let head = plan.chains[consumer.chainIndex].head
+      let targets = mailboxes.map { head.makePort(mailbox: $0, input: consumer.inputIndex) }
       return ErasedRouterEdge(
         targets: targets,
         channels: targets.map { _ in plan.channel(of: subtask, on: consumer) },

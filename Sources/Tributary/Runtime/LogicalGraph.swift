@@ -40,6 +40,9 @@ class LogicalNode: @unchecked Sendable {
   // Type-erased builders, implemented by `TypedNode`. Casts happen once, when
   // a task is built; never per record.
   func makeMailbox(channels: Int, capacity: Int) -> AnyObject { fatalError("abstract") }
+  /// The port (an `InputPort` of input `input`'s record type) through which
+  /// producers on that input deliver into `mailbox` (this node's mailbox).
+  func makePort(mailbox: AnyObject, input: Int) -> AnyObject { fatalError("abstract") }
   func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int) throws
     -> AnyObject
   { fatalError("abstract") }
@@ -80,10 +83,17 @@ enum NodeRole<In: Sendable, Out: Sendable>: @unchecked Sendable {
 @usableFromInline
 final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Sendable {
   let role: NodeRole<In, Out>
+  /// For nodes whose inputs have other record types than `In` (two-input
+  /// operators): per input, makes its `InputPort` from this node's mailbox.
+  let portMakers: [@Sendable (AnyObject) -> AnyObject]?
 
   @usableFromInline
-  init(id: Int, name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>) {
+  init(
+    id: Int, name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>,
+    portMakers: [@Sendable (AnyObject) -> AnyObject]? = nil
+  ) {
     self.role = role
+    self.portMakers = portMakers
     super.init(id: id, name: name, inputs: inputs)
   }
 
@@ -101,6 +111,11 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     Mailbox<In>(channels: channels, capacity: capacity)
   }
 
+  override func makePort(mailbox: AnyObject, input: Int) -> AnyObject {
+    if let portMakers { return portMakers[input](mailbox) }
+    return MailboxPort(mailbox as! Mailbox<In>)
+  }
+
   override func peakBufferedRecords(_ mailbox: AnyObject) -> Int {
     (mailbox as! Mailbox<In>).peakBufferedRecords
   }
@@ -111,7 +126,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     if edges.isEmpty { return NullDownstream<Out>() }
     let typed = edges.map { edge in
       RouterEdge<Out>(
-        targets: edge.targets.map { $0 as! Mailbox<Out> },
+        targets: edge.targets.map { $0 as! InputPort<Out> },
         channels: edge.channels,
         kind: edge.kind,
         split: (edge.hashPartitioner as? HashPartitioner<Out>)?.make(

@@ -21,6 +21,8 @@ struct PhysicalPlan: @unchecked Sendable {
     let hashPartitioner: Any?
     /// First channel of this edge in the consumer's mailbox.
     let channelBase: Int
+    /// Which input of the consumer's head the edge feeds.
+    let inputIndex: Int
   }
 
   let chains: [Chain]
@@ -89,7 +91,8 @@ struct PhysicalPlan: @unchecked Sendable {
         let producer = chainOf[edge.source.id]!
         consumers[producer].append(
           Consumer(
-            chainIndex: c, kind: kind, hashPartitioner: edge.hashPartitioner, channelBase: base))
+            chainIndex: c, kind: kind, hashPartitioner: edge.hashPartitioner, channelBase: base,
+            inputIndex: e))
         base += kind == .forward ? 1 : parallelism[edge.source.id]!
       }
       channelCounts[c] = base

@@ -1,7 +1,7 @@
 /// One outgoing edge of a task: where its records go and how they are split.
 struct RouterEdge<T: Sendable> {
-  /// Downstream mailboxes, indexed by downstream subtask.
-  var targets: [Mailbox<T>]
+  /// Ports into the downstream mailboxes, indexed by downstream subtask.
+  var targets: [InputPort<T>]
   /// This subtask's channel index in each target mailbox.
   var channels: [Int]
   var kind: PartitionKind
@@ -93,8 +93,8 @@ final class Router<T: Sendable>: Downstream<T> {
 
   private func broadcast(_ element: StreamElement<T>) async throws {
     for edge in edges {
-      for (target, mailbox) in edge.targets.enumerated() {
-        try await mailbox.send(element, on: edge.channels[target])
+      for (target, port) in edge.targets.enumerated() {
+        try await port.send(element, on: edge.channels[target])
       }
     }
   }
@@ -102,8 +102,8 @@ final class Router<T: Sendable>: Downstream<T> {
   override func finish() async throws {
     try await flush()
     for edge in edges {
-      for (target, mailbox) in edge.targets.enumerated() {
-        try await mailbox.send(.endOfInput, on: edge.channels[target])
+      for (target, port) in edge.targets.enumerated() {
+        try await port.send(.endOfInput, on: edge.channels[target])
       }
     }
   }

@@ -1,0 +1,55 @@
+/// Where a producer's router delivers the elements of one edge: a channel
+/// range of the consumer's ``Mailbox``, seen with the producer's record type.
+///
+/// One-input consumers receive exactly the producer's type (``MailboxPort``);
+/// a two-input operator's mailbox holds ``TwoInputRecord`` values, and each of
+/// its inputs converts batches on the way in (``ConvertingPort``, one array
+/// map per batch, never per record on the producer's side). Thread-safe like
+/// the mailbox behind it.
+class InputPort<T: Sendable>: @unchecked Sendable {
+  /// Enqueues `element` on `channel`, suspending while the channel is full.
+  /// - Throws: `CancellationError` once the mailbox is cancelled.
+  func send(_ element: StreamElement<T>, on channel: Int) async throws {
+    fatalError("abstract")
+  }
+}
+
+/// A port straight into a mailbox of the same record type.
+final class MailboxPort<T: Sendable>: InputPort<T>, @unchecked Sendable {
+  let mailbox: Mailbox<T>
+  init(_ mailbox: Mailbox<T>) { self.mailbox = mailbox }
+  override func send(_ element: StreamElement<T>, on channel: Int) async throws {
+    try await mailbox.send(element, on: channel)
+  }
+}
+
+/// A port into a mailbox of another record type: batches are converted,
+/// control elements (watermarks, idleness, barriers, end of input) pass as they are.
+final class ConvertingPort<T: Sendable, U: Sendable>: InputPort<T>, @unchecked Sendable {
+  let mailbox: Mailbox<U>
+  let convert: @Sendable (T) -> U
+  init(_ mailbox: Mailbox<U>, convert: @escaping @Sendable (T) -> U) {
+    self.mailbox = mailbox
+    self.convert = convert
+  }
+  override func send(_ element: StreamElement<T>, on channel: Int) async throws {
+    let converted: StreamElement<U>
+    switch element {
+    case .records(let batch): converted = .records(batch.map(convert))
+    case .watermark(let watermark): converted = .watermark(watermark)
+    case .idleness(let idle): converted = .idleness(idle)
+    case .barrier(let barrier): converted = .barrier(barrier)
+    case .endOfInput: converted = .endOfInput
+    }
+    try await mailbox.send(converted, on: channel)
+  }
+}
+
+/// A record of a two-input operator: from its first or its second input.
+@frozen
+public enum TwoInputRecord<A: Sendable, B: Sendable>: Sendable {
+  /// A record of the first input (the stream `connect` was called on).
+  case first(A)
+  /// A record of the second input (the argument of `connect`).
+  case second(B)
+}
