@@ -126,9 +126,10 @@ public struct DataStream<T: Sendable>: Sendable {
   public func process<U: Sendable>(
     name: String = "Process", _ f: @escaping @Sendable (T, inout Collector<U>) throws -> Void
   ) -> DataStream<U> {
-    transform(name) { _ in
-      OperatorKernel { batch, out in
-        var collector = Collector(buffer: out)
+    transform(name) { context in
+      let side = context.sideOutputs
+      return OperatorKernel { batch, out in
+        var collector = Collector(buffer: out, side: side)
         out = []
         defer { out = collector.buffer }
         for record in batch { try f(record, &collector) }
@@ -146,6 +147,22 @@ public struct DataStream<T: Sendable>: Sendable {
         OperatorKernel { batch, out in out.append(contentsOf: batch) }
       })
     return keepingTimestamps(DataStream(environment: environment, node: node))
+  }
+
+  /// The records the operator that produced this stream emitted to `tag`
+  /// (``Collector/emit(_:to:)``), as a stream like any other: it runs at the
+  /// operator's parallelism unless set, may be partitioned, and carries the
+  /// operator's watermarks and checkpoint barriers. Call it once per tag and
+  /// operator, after the operator's parallelism is final.
+  public func sideOutput<S: Sendable>(_ tag: OutputTag<S>) -> DataStream<S> {
+    let edge = LogicalEdge(
+      source: node, requested: nil, hashPartitioner: nil, sideOutput: tag.id)
+    let side = environment.addNode(
+      name: "SideOutput(\(tag.id))", inputs: [edge],
+      role: NodeRole<S, S>.transform { _ in
+        OperatorKernel { batch, out in out.append(contentsOf: batch) }
+      })
+    return DataStream<S>(environment: environment, node: side)
   }
 
   /// Distributes the next operator's input round-robin (by batch) over its subtasks.

@@ -91,7 +91,7 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
           assigner: assigner, trigger: trigger, allowedLateness: lateness,
           keySelector: keySelector, timestampOf: timestampOf, add: add, merge: merge,
           emit: { key, window, acc, out in
-            var results = Collector<Out>(buffer: [])
+            var results = Collector<Out>(buffer: [], side: out.side)
             try emit(key, window, acc, &results)
             for result in results.buffer { out.emit(.result(result)) }
           },

@@ -32,7 +32,7 @@ public final class CoProcessOperator<F: CoProcessFunction>: StreamOperator {
   @inlinable
   public func processBatch(_ batch: [Input], into output: inout [F.Output]) throws {
     guard let context else { return }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer { output = collector.buffer }
     for record in batch {
@@ -55,7 +55,7 @@ public final class CoProcessOperator<F: CoProcessFunction>: StreamOperator {
 
   public func endOfInput(into output: inout [F.Output]) throws {
     guard let context else { return }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer { output = collector.buffer }
     try function.endOfInput(context: context, out: &collector)

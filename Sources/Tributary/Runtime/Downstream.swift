@@ -30,7 +30,10 @@ class Downstream<T: Sendable>: DownstreamBase {
 /// Discards everything: the output of a chain without consumers.
 final class NullDownstream<T: Sendable>: Downstream<T> {}
 
-/// One operator of a chain, feeding the next element of the chain.
+/// One operator of a chain, feeding the next element of the chain, and its
+/// side outputs (if any are consumed): their records are sent after every
+/// call into the operator, and every control element (watermark, idleness,
+/// barrier, end of input, flush, tick) follows them there too.
 ///
 /// Errors thrown by the operator are wrapped in ``JobError/operatorFailed``
 /// with its name and subtask (errors from further down pass through as they are).
@@ -38,6 +41,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   private let kernel: OperatorKernel<In, Out>
   private let next: Downstream<Out>
   private let context: OperatorContext
+  private let side: SideOutputs?
   private var buffer: [Out] = []
   private var closed = false
 
@@ -45,6 +49,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     self.kernel = kernel
     self.next = next
     self.context = context
+    self.side = context.sideOutputs
     super.init()
     try guarded { try kernel.open(context) }
   }
@@ -53,29 +58,40 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.process(batch, &buffer) }
     if !buffer.isEmpty { try await next.push(buffer) }
+    if let side, side.pending { try await side.drain() }
     try await emitSignals()
   }
 
-  override func flush() async throws { try await next.flush() }
+  override func flush() async throws {
+    try await next.flush()
+    try await side?.forward { try await $0.flush() }
+  }
 
   override func finish() async throws {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.finish(&buffer) }
     if !buffer.isEmpty { try await next.push(buffer) }
     try await emitSignals()
+    try await side?.forward { try await $0.finish() }
     try await next.finish()
   }
 
   override func pushWatermark(_ watermark: Int64) async throws {
     guard let hook = kernel.watermark else {
       try await next.pushWatermark(watermark)
+      try await side?.forward { try await $0.pushWatermark(watermark) }
       return
     }
     buffer.removeAll(keepingCapacity: true)
     var forward: Int64?
     try guarded { forward = try hook(watermark, &buffer) }
     if !buffer.isEmpty { try await next.push(buffer) }
-    if let forward { try await next.pushWatermark(forward) }
+    if let forward {
+      try await next.pushWatermark(forward)
+      try await side?.forward { try await $0.pushWatermark(forward) }
+    } else {
+      try await side?.drain()
+    }
     try await emitSignals()
   }
 
@@ -90,6 +106,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
       }
     }
     try await next.pushBarrier(barrier, into: snapshot)
+    try await side?.forward { try await $0.pushBarrier(barrier, into: snapshot) }
   }
 
   override func collectFinalState(into snapshot: TaskSnapshotBuilder) throws {
@@ -98,7 +115,10 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
 
   override func pushIdleness(_ idle: Bool) async throws {
     // An operator that generates its own watermarks decides its idleness itself.
-    if kernel.signals() == nil { try await next.pushIdleness(idle) }
+    if kernel.signals() == nil {
+      try await next.pushIdleness(idle)
+      try await side?.forward { try await $0.pushIdleness(idle) }
+    }
   }
 
   override func tick() async throws {
@@ -109,6 +129,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
       try await emitSignals()
     }
     try await next.tick()
+    try await side?.forward { try await $0.tick() }
   }
 
   /// Forwards the watermark and idleness the operator generated, if any.
@@ -129,6 +150,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
       closed = true
       kernel.close()
     }
+    side?.close()
     next.close()
   }
 

@@ -109,14 +109,9 @@ struct JobExecution: Sendable {
     chain c: Int, subtask: Int, mailboxes: [[AnyObject]], ready: ReadyTasks
   ) async throws {
     let chain = plan.chains[c]
-    func context(_ node: LogicalNode) -> OperatorContext {
-      OperatorContext(
-        operatorName: node.name, subtaskIndex: subtask, parallelism: chain.parallelism,
-        maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
-        processingClock: config.processingClock, operatorID: node.operatorID,
-        restoredState: checkpoints?.restoredState(of: node, subtask: subtask) ?? [])
-    }
-    let edges = plan.consumers[c].map { consumer in
+    // Routers to side-output consumers, per producing node of the chain.
+    var sideOutputs: [Int: SideOutputs] = [:]
+    func edge(to consumer: PhysicalPlan.Consumer) -> ErasedRouterEdge {
       // A forward edge feeds only the subtask with the same index.
       let mailboxes =
         consumer.kind == .forward
@@ -129,6 +124,23 @@ struct JobExecution: Sendable {
         kind: consumer.kind,
         hashPartitioner: consumer.hashPartitioner)
     }
+    for consumer in plan.consumers[c] {
+      guard let side = consumer.sideOutput else { continue }
+      let outputs = sideOutputs[side.producer] ?? SideOutputs()
+      sideOutputs[side.producer] = outputs
+      plan.chains[consumer.chainIndex].head.attachAsSideOutput(
+        tag: side.tag, edges: [edge(to: consumer)], config: config, subtask: subtask,
+        to: outputs)
+    }
+    func context(_ node: LogicalNode) -> OperatorContext {
+      OperatorContext(
+        operatorName: node.name, subtaskIndex: subtask, parallelism: chain.parallelism,
+        maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
+        processingClock: config.processingClock, operatorID: node.operatorID,
+        restoredState: checkpoints?.restoredState(of: node, subtask: subtask) ?? [],
+        sideOutputs: sideOutputs[node.id])
+    }
+    let edges = plan.consumers[c].filter { $0.sideOutput == nil }.map(edge(to:))
     var next = try chain.tail.makeRouter(edges: edges, config: config, subtask: subtask)
     defer { (next as! DownstreamBase).close() }
     for node in chain.nodes.reversed() where !node.isSource {

@@ -49,7 +49,7 @@ public final class KeyedCoProcessOperator<F: KeyedCoProcessFunction>: StreamOper
   public func processBatch(_ batch: [Input], into output: inout [F.Output]) throws {
     guard let context else { return }
     let current = context.stateBackend.current
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -73,7 +73,7 @@ public final class KeyedCoProcessOperator<F: KeyedCoProcessFunction>: StreamOper
   @inlinable
   public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64? {
     guard let context else { return watermark }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -96,7 +96,7 @@ public final class KeyedCoProcessOperator<F: KeyedCoProcessFunction>: StreamOper
     else { return }
     let now = context.currentProcessingTime()
     guard next <= now else { return }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -115,7 +115,7 @@ public final class KeyedCoProcessOperator<F: KeyedCoProcessFunction>: StreamOper
     guard let context else { return }
     // The final watermark: every remaining event-time timer fires first.
     _ = try processWatermark(.max, into: &output)
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer { output = collector.buffer }
     try function.endOfInput(context: context, out: &collector)

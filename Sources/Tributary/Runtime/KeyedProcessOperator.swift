@@ -40,7 +40,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   @inlinable
   public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64? {
     guard let context else { return watermark }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -63,7 +63,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
     else { return }
     let now = context.currentProcessingTime()
     guard next <= now else { return }
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -81,7 +81,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
   public func processBatch(_ batch: [F.Input], into output: inout [F.Output]) throws {
     guard let context else { return }
     let current = context.stateBackend.current
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer {
       output = collector.buffer
@@ -108,7 +108,7 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
     guard let context else { return }
     // The final watermark: every remaining event-time timer fires first.
     _ = try processWatermark(.max, into: &output)
-    var collector = Collector(buffer: output)
+    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
     output = []
     defer { output = collector.buffer }
     try function.endOfInput(context: context, out: &collector)

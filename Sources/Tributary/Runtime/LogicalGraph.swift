@@ -6,12 +6,18 @@ struct LogicalEdge: @unchecked Sendable {
   @usableFromInline let requested: PartitionKind?
   /// A `HashPartitioner<T>` of the source's output type, for `.hash`.
   @usableFromInline let hashPartitioner: Any?
+  /// The id of the source's side output this edge reads (`nil`: its main output).
+  @usableFromInline let sideOutput: String?
 
   @usableFromInline
-  init(source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?) {
+  init(
+    source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?,
+    sideOutput: String? = nil
+  ) {
     self.source = source
     self.requested = requested
     self.hashPartitioner = hashPartitioner
+    self.sideOutput = sideOutput
   }
 }
 
@@ -49,6 +55,12 @@ class LogicalNode: @unchecked Sendable {
   func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
     fatalError("abstract")
   }
+  /// Makes this node's input router for `edges` (ports into this node's
+  /// mailboxes) and registers it as a consumer of side output `tag` in `side`.
+  func attachAsSideOutput(
+    tag: String, edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int,
+    to side: SideOutputs
+  ) { fatalError("abstract") }
   func run(
     context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
     checkpointing: TaskCheckpointing?
@@ -118,6 +130,22 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
 
   override func peakBufferedRecords(_ mailbox: AnyObject) -> Int {
     (mailbox as! Mailbox<In>).peakBufferedRecords
+  }
+
+  override func attachAsSideOutput(
+    tag: String, edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int,
+    to side: SideOutputs
+  ) {
+    let typed = edges.map { edge in
+      RouterEdge<In>(
+        targets: edge.targets.map { $0 as! InputPort<In> }, channels: edge.channels,
+        kind: edge.kind, split: nil)
+    }
+    side.register(
+      tag,
+      downstream: Router<In>(
+        edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,
+        subtask: subtask))
   }
 
   override func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int)

@@ -19,6 +19,9 @@ public struct OperatorContext: Sendable {
   /// every former subtask (restore keeps the owned key groups), for others
   /// the snapshot of the same subtask. Empty when starting fresh.
   public let restoredState: [[UInt8]]
+  /// The operator's side outputs (consumed with `sideOutput(_:)`), or `nil`
+  /// when none is consumed; ``Collector/emit(_:to:)`` writes into them.
+  public let sideOutputs: SideOutputs?
 
   /// The key groups this subtask owns when it runs a keyed operator.
   public var keyGroupRange: Range<Int> {
@@ -31,8 +34,9 @@ public struct OperatorContext: Sendable {
     operatorName: String, subtaskIndex: Int, parallelism: Int, maxParallelism: Int,
     stateBackend: StateBackendConfiguration = .heap,
     processingClock: any ProcessingClock = SystemProcessingClock(),
-    operatorID: String? = nil, restoredState: [[UInt8]] = []
+    operatorID: String? = nil, restoredState: [[UInt8]] = [], sideOutputs: SideOutputs? = nil
   ) {
+    self.sideOutputs = sideOutputs
     self.operatorID = operatorID ?? operatorName
     self.restoredState = restoredState
     self.operatorName = operatorName

@@ -23,6 +23,9 @@ struct PhysicalPlan: @unchecked Sendable {
     let channelBase: Int
     /// Which input of the consumer's head the edge feeds.
     let inputIndex: Int
+    /// For a side-output edge: the tag's id and the producing node (any node
+    /// of the chain, not only its tail).
+    let sideOutput: (tag: String, producer: Int)?
   }
 
   let chains: [Chain]
@@ -34,7 +37,11 @@ struct PhysicalPlan: @unchecked Sendable {
   init(nodes: [LogicalNode], config: JobConfiguration) throws(JobError) {
     var parallelism: [Int: Int] = [:]
     for node in nodes {
-      let p = node.parallelism ?? config.parallelism
+      // A side output runs at its producer's parallelism unless set.
+      let inherited =
+        node.inputs.count == 1 && node.inputs[0].sideOutput != nil
+        ? parallelism[node.inputs[0].source.id] : nil
+      let p = node.parallelism ?? inherited ?? config.parallelism
       guard p >= 1, p <= config.maxParallelism else {
         throw .invalidPipeline(
           "operator '\(node.name)' has parallelism \(p); use 1...\(config.maxParallelism) "
@@ -57,12 +64,15 @@ struct PhysicalPlan: @unchecked Sendable {
               + "parallelism; use rebalance() instead")
         }
         nodeKinds.append(kind)
-        consumerNodes[edge.source.id, default: []].append((node, e))
+        // Side-output consumers do not count: they never chain.
+        if edge.sideOutput == nil { consumerNodes[edge.source.id, default: []].append((node, e)) }
       }
       kinds[node.id] = nodeKinds
     }
     func chainedToInput(_ node: LogicalNode) -> Bool {
-      guard config.chaining, node.inputs.count == 1, kinds[node.id]![0] == .forward else {
+      guard config.chaining, node.inputs.count == 1, kinds[node.id]![0] == .forward,
+        node.inputs[0].sideOutput == nil
+      else {
         return false
       }
       let source = node.inputs[0].source
@@ -92,7 +102,7 @@ struct PhysicalPlan: @unchecked Sendable {
         consumers[producer].append(
           Consumer(
             chainIndex: c, kind: kind, hashPartitioner: edge.hashPartitioner, channelBase: base,
-            inputIndex: e))
+            inputIndex: e, sideOutput: edge.sideOutput.map { ($0, edge.source.id) }))
         base += kind == .forward ? 1 : parallelism[edge.source.id]!
       }
       channelCounts[c] = base
@@ -112,7 +122,10 @@ struct PhysicalPlan: @unchecked Sendable {
     var lines: [String] = []
     for (c, chain) in chains.enumerated() {
       let names = chain.nodes.map(\.name).joined(separator: " -> ")
-      let outs = consumers[c].map { "\($0.kind) to task \($0.chainIndex)" }
+      let outs = consumers[c].map { consumer in
+        "\(consumer.kind) to task \(consumer.chainIndex)"
+          + (consumer.sideOutput.map { " (side output '\($0.tag)')" } ?? "")
+      }
       let outText = outs.isEmpty ? "" : "  ==> " + outs.joined(separator: ", ")
       lines.append("task \(c) [\(chain.parallelism)x]: \(names)\(outText)")
     }

@@ -43,6 +43,8 @@ public final class WindowOperator<
   @usableFromInline var sessions: NamespacedState<Key, VoidNamespace, [TimeWindow]>!
   @usableFromInline var timers: TimerService<Key, TimeWindow>!
   @usableFromInline var clock: any ProcessingClock = SystemProcessingClock()
+  /// The side outputs of this subtask (window `process` may emit to them).
+  @usableFromInline var sideOutputs: SideOutputs?
   @usableFromInline let triggerContext = TriggerContext()
   @usableFromInline var currentKey: Key?
   @usableFromInline var currentWindow = TimeWindow.global
@@ -80,6 +82,7 @@ public final class WindowOperator<
 
   public func open(_ context: OperatorContext) throws {
     name = context.operatorName
+    sideOutputs = context.sideOutputs
     clock = context.processingClock
     backend = try KeyedStateBackend<Key>(context: context)
     try backend.restoreFromContext()
@@ -118,7 +121,7 @@ public final class WindowOperator<
 
   @inlinable
   public func processBatch(_ batch: [T], into output: inout [Output]) throws {
-    var out = Collector(buffer: output)
+    var out = Collector(buffer: output, side: sideOutputs)
     output = []
     defer {
       output = out.buffer
@@ -345,7 +348,7 @@ public final class WindowOperator<
   }
 
   public func processWatermark(_ watermark: Int64, into output: inout [Output]) throws -> Int64? {
-    var out = Collector(buffer: output)
+    var out = Collector(buffer: output, side: sideOutputs)
     output = []
     defer {
       output = out.buffer
@@ -361,7 +364,7 @@ public final class WindowOperator<
     guard let next = timers.nextProcessingTime else { return }
     let now = clock.nowMillis()
     guard next <= now else { return }
-    var out = Collector(buffer: output)
+    var out = Collector(buffer: output, side: sideOutputs)
     output = []
     defer {
       output = out.buffer
