@@ -8,7 +8,9 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run", abstract: "Run one canonical workload and report its throughput.")
 
   @Option(
-    help: "Workload: w1 (stateless filter/map), w2 (tumbling windows), w3 (per-event keyed state).")
+    help: ArgumentHelp(
+      "Workload: w1 (stateless filter/map), w2 (tumbling windows), w3 (per-event keyed state), "
+        + "w4 (two keyed inputs into a KeyedCoProcessFunction)."))
   var workload: String
 
   @Option(help: "Number of canonical events.")
@@ -48,8 +50,8 @@ struct RunCommand: AsyncParsableCommand {
     guard (1...128).contains(parallelism) else {
       throw ValidationError("--parallelism must be in 1...128")
     }
-    guard ["w1", "w2", "w3"].contains(workload) else {
-      throw ValidationError("unknown --workload '\(workload)'; use w1, w2 or w3")
+    guard ["w1", "w2", "w3", "w4"].contains(workload) else {
+      throw ValidationError("unknown --workload '\(workload)'; use w1, w2, w3 or w4")
     }
     try validateStateAndCheckpointOptions(
       state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
@@ -98,6 +100,12 @@ struct RunCommand: AsyncParsableCommand {
           baseline = runW3PlainDictionary(events: events)
         }
       }
+    case "w4":
+      stateFields = [("state", .string(state))]
+      if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
+      result = try await runW4(
+        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+      if !noBaseline { baseline = runW4PlainDictionary(events: events) }
     default:
       result = try await runW1(
         events: events, parallelism: parallelism, checkpointing: checkpointing)
