@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
+    .executable(name: "order-payments", targets: ["OrderPayments"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
     .executable(name: "anomaly-detection", targets: ["AnomalyDetection"]),
   ],
@@ -75,6 +76,11 @@ let package = Package(
       name: "WindowedCounts",
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/WindowedCounts"
+    ),
+    .executableTarget(
+      name: "OrderPayments",
+      dependencies: ["Tributary", "TributaryCLI"],
+      path: "pipelines/OrderPayments"
     ),
     .target(
       name: "AnomalyDetectionCore",
