@@ -174,12 +174,6 @@ private struct MailboxCanceller: @unchecked Sendable {
 protocol CancellableMailbox: AnyObject { func cancel() }
 extension Mailbox: CancellableMailbox {}
 
-/// Carries values the engine shares read-only between its own tasks.
-struct UncheckedBox<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
-}
-
 /// How many tasks of a job are still running. Thread-safe.
 final class RunningTasks: Sendable {
   private let remaining: Mutex<Int>

@@ -13,8 +13,8 @@ public struct OutputTag<T: Sendable>: Sendable, Hashable {
 }
 
 /// The side outputs of one operator instance: per tag, the records emitted
-/// since the last drain and where they go (routers to the consumers of
-/// `sideOutput(tag)`).
+/// since the last drain and where they go (the execution layer attaches the
+/// channels: routers to the consumers of `sideOutput(tag)`).
 ///
 /// Used by the one task that runs the operator (not thread-safe, hence
 /// `@unchecked Sendable` only to travel in ``OperatorContext``). The chain
@@ -23,7 +23,8 @@ public struct OutputTag<T: Sendable>: Sendable, Hashable {
 /// and end of input that follow them, like main-output records.
 public final class SideOutputs: @unchecked Sendable {
   @usableFromInline var channels: [String: AnySideChannel] = [:]
-  private var ordered: [AnySideChannel] = []
+  /// The channels in the order they were attached.
+  private(set) var ordered: [AnySideChannel] = []
   /// Whether records were emitted since the last drain.
   @usableFromInline var pending = false
 
@@ -37,13 +38,11 @@ public final class SideOutputs: @unchecked Sendable {
     pending = true
   }
 
-  /// Adds `downstream` as a consumer of side output `id`.
-  func register<T: Sendable>(_ id: String, downstream: Downstream<T>) {
-    if let existing = channels[id] as? SideChannel<T> {
-      existing.downstreams.append(downstream)
-      return
-    }
-    let channel = SideChannel<T>(downstream)
+  /// The channel of side output `id`, if one is attached.
+  func channel(for id: String) -> AnySideChannel? { channels[id] }
+
+  /// Attaches `channel` as side output `id`.
+  func attach(_ channel: AnySideChannel, for id: String) {
     channels[id] = channel
     ordered.append(channel)
   }
@@ -55,56 +54,21 @@ public final class SideOutputs: @unchecked Sendable {
     for channel in ordered { try await channel.drain() }
   }
 
-  /// Forwards a control call to every side output, after draining it.
-  func forward(_ call: (DownstreamBase & SideForwarding) async throws -> Void) async throws {
-    try await drain()
-    for channel in ordered { try await channel.forEach(call) }
-  }
-
-  /// Closes every consumer router.
+  /// Closes every channel.
   func close() { for channel in ordered { channel.close() } }
 }
 
 /// A side channel seen without its record type.
 @usableFromInline
 class AnySideChannel {
+  /// Sends the buffered records on.
   func drain() async throws {}
-  func forEach(_ call: (DownstreamBase & SideForwarding) async throws -> Void) async throws {}
+  /// Releases resources.
   func close() {}
 }
 
-/// The control calls a chain link forwards to side outputs.
-protocol SideForwarding {
-  func flush() async throws
-  func finish() async throws
-  func pushWatermark(_ watermark: Int64) async throws
-  func pushIdleness(_ idle: Bool) async throws
-  func tick() async throws
-  func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder) async throws
-}
-
-extension Downstream: SideForwarding {}
-
-/// One side output's buffer and consumers.
+/// One side output's buffer; subclasses send it on.
 @usableFromInline
-final class SideChannel<T: Sendable>: AnySideChannel {
+class SideChannel<T: Sendable>: AnySideChannel {
   @usableFromInline var records: [T] = []
-  var downstreams: [Downstream<T>]
-
-  init(_ downstream: Downstream<T>) { downstreams = [downstream] }
-
-  override func drain() async throws {
-    guard !records.isEmpty else { return }
-    let batch = records
-    records = []
-    for downstream in downstreams { try await downstream.push(batch) }
-  }
-
-  override func forEach(_ call: (DownstreamBase & SideForwarding) async throws -> Void)
-    async throws
-  {
-    for downstream in downstreams { try await call(downstream) }
-  }
-
-  override func close() { for downstream in downstreams { downstream.close() } }
 }

@@ -1,0 +1,90 @@
+/// Runs one source subtask: reads batches and pushes them down its chain,
+/// optionally at a limited rate, until the source finishes or the job is cancelled.
+struct SourceDriver<Out: Sendable> {
+  let reader: SourceReader<Out>
+  let next: Downstream<Out>
+  let context: OperatorContext
+  let batchSize: Int
+  /// This subtask's share of the source's rate limit, in records per second.
+  let ratePerSecond: Double?
+  /// How often time-driven work (timers, periodic watermarks) gets a chance to run.
+  let tickInterval: Duration
+  /// The job's checkpointing, if on.
+  let checkpointing: TaskCheckpointing?
+
+  func run() async throws {
+    let limit = ratePerSecond.map { max(1, min(batchSize, Int($0 / 200))) } ?? batchSize
+    var buffer: [Out] = []
+    buffer.reserveCapacity(limit)
+    let start = ContinuousClock.now
+    var lastTick = start
+    var emitted = 0
+    var batches = 0
+    var idleBackoff = Duration.milliseconds(1)
+    while true {
+      try Task.checkCancellation()
+      if let checkpointing,
+        let barrier = checkpointing.coordinator.takeTrigger(for: checkpointing.task)
+      {
+        // The source's position and its chained operators' state, then the
+        // barrier, in order with the records already pushed.
+        let started = ContinuousClock.now
+        let builder = TaskSnapshotBuilder(
+          checkpoint: barrier.id, subtask: context.subtaskIndex,
+          storage: checkpointing.coordinator.storage)
+        builder.isSavepoint = barrier.isSavepoint
+        if let position = reader.position {
+          builder.add(operatorID: context.operatorID, bytes: position())
+        }
+        try await next.pushBarrier(barrier, into: builder)
+        checkpointing.acknowledgeInBackground(
+          builder, syncMillis: started.duration(to: .now).milliseconds, alignmentMillis: 0)
+      }
+      buffer.removeAll(keepingCapacity: true)
+      let status: SourceStatus
+      do { status = try reader.read(&buffer, limit) } catch {
+        throw JobError.operatorFailed(
+          operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
+      }
+      if !buffer.isEmpty { try await next.push(buffer) }
+      if case .finished = status { break }
+      emitted += buffer.count
+      batches += 1
+      let now = ContinuousClock.now
+      if now - lastTick >= tickInterval {
+        lastTick = now
+        try await next.tick()
+      }
+      if buffer.isEmpty {
+        // Nothing available right now: let time-driven work happen, then back off.
+        try await next.flush()
+        try await next.tick()
+        lastTick = .now
+        try await Task.sleep(for: idleBackoff)
+        idleBackoff = min(idleBackoff * 2, tickInterval)
+        continue
+      }
+      idleBackoff = .milliseconds(1)
+      if let rate = ratePerSecond {
+        let due = start + .seconds(Double(emitted) / rate)
+        if due > .now {
+          try await next.flush()
+          try await next.tick()
+          lastTick = .now
+          try await Task.sleep(until: due, clock: .continuous)
+        }
+      } else if batches % 64 == 0 {
+        await Task.yield()
+      }
+    }
+    try await next.finish()
+    if let checkpointing {
+      let builder = TaskSnapshotBuilder(checkpoint: 0, subtask: context.subtaskIndex)
+      if let position = reader.position {
+        builder.add(operatorID: context.operatorID, bytes: position())
+      }
+      try next.collectFinalState(into: builder)
+      try checkpointing.finished(builder)
+    }
+  }
+}
