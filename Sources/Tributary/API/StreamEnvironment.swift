@@ -72,9 +72,10 @@ public final class StreamEnvironment: Sendable {
     let plan = try PhysicalPlan(nodes: nodes, config: config)
     var restarts = 0
     while true {
-      let startedAt = ContinuousClock.now
+      let startedAt = config.runtimeClock.now()
       let checkpoints = try config.checkpointing.map {
-        try JobCheckpointSetup.prepare($0, plan: plan, maxParallelism: config.maxParallelism)
+        try JobCheckpointSetup.prepare(
+          $0, plan: plan, maxParallelism: config.maxParallelism, clock: config.runtimeClock)
       }
       do {
         return try await JobExecution(
@@ -90,7 +91,7 @@ public final class StreamEnvironment: Sendable {
         checkpointing.restorePath = nil
         checkpointing.log("restart \(restarts) after failure: \(error)")
         config.checkpointing = checkpointing
-        try await Task.sleep(for: delay)
+        try await config.runtimeClock.sleep(for: delay)
       }
     }
   }

@@ -11,12 +11,14 @@ struct InputDriver<In: Sendable> {
   let tickInterval: Duration
   /// The job's checkpointing, if on.
   let checkpointing: TaskCheckpointing?
+  /// The runtime clock (ticks, waits, alignment and snapshot durations).
+  let clock: any RuntimeClock
 
   func run() async throws {
     let channels = mailbox.channelCount
     var open = channels
     var valve = WatermarkValve(channelCount: channels)
-    var lastTick = ContinuousClock.now
+    var lastTick = clock.now()
     var aligner = BarrierAligner(
       channelCount: channels, mode: checkpointing?.mode ?? .exactlyOnce)
     var blocked = [Bool](repeating: false, count: channels)
@@ -25,14 +27,14 @@ struct InputDriver<In: Sendable> {
 
     func snapshot(_ id: Int64, alignmentMillis: Int64) async throws {
       guard let checkpointing else { return }
-      let started = ContinuousClock.now
+      let started = clock.now()
       let builder = TaskSnapshotBuilder(
         checkpoint: id, subtask: checkpointing.subtask, storage: checkpointing.coordinator.storage)
       let isSavepoint = savepointBarriers.remove(id) != nil
       builder.isSavepoint = isSavepoint
       try await head.pushBarrier(CheckpointBarrier(id: id, isSavepoint: isSavepoint), into: builder)
       checkpointing.acknowledgeInBackground(
-        builder, syncMillis: started.duration(to: .now).milliseconds,
+        builder, syncMillis: (clock.now() - started).milliseconds,
         alignmentMillis: alignmentMillis)
     }
 
@@ -63,9 +65,9 @@ struct InputDriver<In: Sendable> {
       if next == nil {
         try await head.flush()
         try await head.tick()
-        lastTick = .now
+        lastTick = clock.now()
         switch await mailbox.receive(
-          until: .now + tickInterval, blocked: anyBlocked ? blocked : nil)
+          until: lastTick + tickInterval, clock: clock, blocked: anyBlocked ? blocked : nil)
         {
         case .element(let channel, let element): next = (channel, element)
         case .timedOut: continue
@@ -76,7 +78,7 @@ struct InputDriver<In: Sendable> {
       switch element {
       case .records(let batch):
         try await head.push(batch)
-        let now = ContinuousClock.now
+        let now = clock.now()
         if now - lastTick >= tickInterval {
           lastTick = now
           try await head.tick()
@@ -88,11 +90,11 @@ struct InputDriver<In: Sendable> {
       case .barrier(let barrier):
         if barrier.isSavepoint { savepointBarriers.insert(barrier.id) }
         try await apply(
-          aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: Self.nowMillis()))
+          aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: nowMillis()))
       case .endOfInput:
         open -= 1
         try await forward(valve.endOfInput(channel: channel))
-        try await apply(aligner.endOfInput(channel: channel, nowMillis: Self.nowMillis()))
+        try await apply(aligner.endOfInput(channel: channel, nowMillis: nowMillis()))
       }
     }
     try await head.finish()
@@ -103,8 +105,5 @@ struct InputDriver<In: Sendable> {
     }
   }
 
-  static func nowMillis() -> Int64 { monotonicOrigin.duration(to: .now).milliseconds }
+  func nowMillis() -> Int64 { clock.now().milliseconds }
 }
-
-/// The origin of the monotonic milliseconds used for alignment times.
-private let monotonicOrigin = ContinuousClock.now

@@ -23,6 +23,10 @@ public struct JobConfiguration: Sendable {
   public var stateBackend: StateBackendConfiguration = .heap
   /// The processing-time clock (state time-to-live, timers); injectable for tests.
   public var processingClock: any ProcessingClock = SystemProcessingClock()
+  /// The runtime's monotonic clock (flush timeouts, ticks, rate limits,
+  /// checkpoint intervals and timeouts, restart delays, statistics);
+  /// a ``ManualRuntimeClock`` lets tests drive all of them.
+  public var runtimeClock: any RuntimeClock = SystemRuntimeClock()
 
   /// The defaults.
   public init() {}

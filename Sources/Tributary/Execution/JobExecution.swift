@@ -30,8 +30,9 @@ struct JobExecution: Sendable {
   let config: JobConfiguration
   /// Checkpointing of this run, when on.
   let checkpoints: JobCheckpointSetup?
-  /// When this run began, before its checkpoint was read (for `restoreDuration`).
-  var startedAt = ContinuousClock.now
+  /// When this run began on `config.runtimeClock`, before its checkpoint was
+  /// read (for `restoreDuration`).
+  var startedAt: Duration
 
   func run() async throws -> JobResult {
     // Mailboxes of every chain head with inputs, indexed [chain][subtask].
@@ -47,9 +48,10 @@ struct JobExecution: Sendable {
     }
     let cancelAll = MailboxCanceller(mailboxes: mailboxes)
     defer { checkpoints?.coordinator.close() }
-    let start = ContinuousClock.now
+    let clock = config.runtimeClock
+    let start = clock.now()
     let sendableMailboxes = UncheckedBox(mailboxes)
-    let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
+    let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism }, clock: clock)
     try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
         let remaining = RunningTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
@@ -74,6 +76,9 @@ struct JobExecution: Sendable {
                 throw JobError.checkpointingFailed(failure)
               }
               if coordinator.stopRequested { throw StoppedWithSavepoint() }
+              // The polling cadence is real time, so this loop also notices
+              // the end of the job under a manual clock; the coordinator's
+              // time (intervals, timeouts) is the runtime clock's.
               try await Task.sleep(for: period)
             }
           }
@@ -99,10 +104,10 @@ struct JobExecution: Sendable {
       for mailbox in mailboxes[c] { peak = max(peak, chain.head.peakBufferedRecords(mailbox)) }
     }
     return JobResult(
-      duration: start.duration(to: .now), peakBufferedRecords: peak,
+      duration: clock.now() - start, peakBufferedRecords: peak,
       physicalPlan: plan.description, checkpoints: checkpoints?.coordinator.report,
       restoreDuration: checkpoints?.restored.isEmpty == false
-        ? ready.readyAt.map { startedAt.duration(to: $0) } : nil)
+        ? ready.readyAt.map { $0 - startedAt } : nil)
   }
 
   private func runSubtask(
@@ -187,18 +192,22 @@ final class RunningTasks: Sendable {
 /// Notes when the last task of a run has built its operators (restoring their
 /// state) and is about to process records. Thread-safe.
 final class ReadyTasks: Sendable {
-  private let state: Mutex<(remaining: Int, readyAt: ContinuousClock.Instant?)>
-  init(_ count: Int) { state = Mutex((count, nil)) }
+  private let state: Mutex<(remaining: Int, readyAt: Duration?)>
+  private let clock: any RuntimeClock
+  init(_ count: Int, clock: any RuntimeClock) {
+    state = Mutex((count, nil))
+    self.clock = clock
+  }
   /// One task is ready.
   func taskReady() {
-    let now = ContinuousClock.now
+    let now = clock.now()
     state.withLock {
       $0.remaining -= 1
       if $0.remaining == 0 { $0.readyAt = now }
     }
   }
   /// When every task was ready, if they all were.
-  var readyAt: ContinuousClock.Instant? { state.withLock { $0.readyAt } }
+  var readyAt: Duration? { state.withLock { $0.readyAt } }
 }
 
 /// Ends a job whose stop-with-savepoint completed (not a failure).

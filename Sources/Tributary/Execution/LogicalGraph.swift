@@ -145,7 +145,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
       tag,
       downstream: Router<In>(
         edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,
-        subtask: subtask))
+        subtask: subtask, clock: config.runtimeClock))
   }
 
   override func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int)
@@ -162,7 +162,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     }
     return Router<Out>(
       edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,
-      subtask: subtask)
+      subtask: subtask, clock: config.runtimeClock)
   }
 
   override func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
@@ -195,12 +195,14 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
         reader: reader, next: head as! Downstream<Out>, context: context,
         batchSize: config.batchSize,
         ratePerSecond: rate.map { $0 / Double(context.parallelism) },
-        tickInterval: config.tickInterval, checkpointing: checkpointing)
+        tickInterval: config.tickInterval, checkpointing: checkpointing,
+        clock: config.runtimeClock)
       try await driver.run()
     case .transform, .sink:
       try await InputDriver(
         mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>,
-        tickInterval: config.tickInterval, checkpointing: checkpointing
+        tickInterval: config.tickInterval, checkpointing: checkpointing,
+        clock: config.runtimeClock
       ).run()
     }
   }

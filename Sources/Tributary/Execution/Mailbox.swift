@@ -88,15 +88,18 @@ final class Mailbox<T: Sendable>: Sendable {
   }
 
   /// Takes the next element from a channel that is not `blocked`, waiting while
-  /// none has one, but at most until `deadline` (so the task can act on time).
-  /// Channels are served round-robin so one busy input cannot starve another.
-  func receive(until deadline: ContinuousClock.Instant, blocked: [Bool]? = nil) async -> Received {
+  /// none has one, but at most until `deadline` of `clock` (so the task can act
+  /// on time). Channels are served round-robin so one busy input cannot starve another.
+  func receive(
+    until deadline: Duration, clock: any RuntimeClock = SystemRuntimeClock(),
+    blocked: [Bool]? = nil
+  ) async -> Received {
     while true {
       if state.withLock({ $0.cancelled }) { return .cancelled }
       let (result, wake) = state.withLock { s in Self.dequeue(&s, blocked: blocked) }
       wake?.resume()
       if let result { return .element(channel: result.channel, element: result.element) }
-      if deadline <= .now { return .timedOut }
+      if deadline <= clock.now() { return .timedOut }
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let generation: Int? = state.withLock { s in
           if s.cancelled { return nil }
@@ -112,7 +115,7 @@ final class Mailbox<T: Sendable>: Sendable {
           return
         }
         Task { [self] in
-          try? await Task.sleep(until: deadline, clock: .continuous)
+          try? await clock.sleep(until: deadline)
           let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard s.receiverGeneration == generation, let waiting = s.waitingReceiver else {
               return nil

@@ -23,9 +23,14 @@ final class Router<T: Sendable>: Downstream<T> {
   private var roundRobin: [Int]
   private let batchSize: Int
   private let flushTimeout: Duration
-  private var oldestPending: ContinuousClock.Instant?
+  private var oldestPending: Duration?
+  private let clock: any RuntimeClock
 
-  init(edges: [RouterEdge<T>], batchSize: Int, flushTimeout: Duration, subtask: Int) {
+  init(
+    edges: [RouterEdge<T>], batchSize: Int, flushTimeout: Duration, subtask: Int,
+    clock: any RuntimeClock
+  ) {
+    self.clock = clock
     self.edges = edges
     self.pending = edges.map { Array(repeating: [], count: $0.targets.count) }
     self.roundRobin = edges.map { $0.targets.isEmpty ? 0 : subtask % $0.targets.count }
@@ -52,9 +57,9 @@ final class Router<T: Sendable>: Downstream<T> {
       }
     }
     if oldestPending == nil && pending.contains(where: { $0.contains { !$0.isEmpty } }) {
-      oldestPending = .now
+      oldestPending = clock.now()
     }
-    if let oldest = oldestPending, oldest.duration(to: .now) >= flushTimeout {
+    if let oldest = oldestPending, clock.now() - oldest >= flushTimeout {
       try await flush()
     }
   }
@@ -86,7 +91,7 @@ final class Router<T: Sendable>: Downstream<T> {
   }
 
   override func tick() async throws {
-    if let oldest = oldestPending, oldest.duration(to: .now) >= flushTimeout {
+    if let oldest = oldestPending, clock.now() - oldest >= flushTimeout {
       try await flush()
     }
   }

@@ -11,12 +11,14 @@ struct SourceDriver<Out: Sendable> {
   let tickInterval: Duration
   /// The job's checkpointing, if on.
   let checkpointing: TaskCheckpointing?
+  /// The runtime clock (rate limit, back-off, ticks, snapshot durations).
+  let clock: any RuntimeClock
 
   func run() async throws {
     let limit = ratePerSecond.map { max(1, min(batchSize, Int($0 / 200))) } ?? batchSize
     var buffer: [Out] = []
     buffer.reserveCapacity(limit)
-    let start = ContinuousClock.now
+    let start = clock.now()
     var lastTick = start
     var emitted = 0
     var batches = 0
@@ -28,7 +30,7 @@ struct SourceDriver<Out: Sendable> {
       {
         // The source's position and its chained operators' state, then the
         // barrier, in order with the records already pushed.
-        let started = ContinuousClock.now
+        let started = clock.now()
         let builder = TaskSnapshotBuilder(
           checkpoint: barrier.id, subtask: context.subtaskIndex,
           storage: checkpointing.coordinator.storage)
@@ -38,7 +40,7 @@ struct SourceDriver<Out: Sendable> {
         }
         try await next.pushBarrier(barrier, into: builder)
         checkpointing.acknowledgeInBackground(
-          builder, syncMillis: started.duration(to: .now).milliseconds, alignmentMillis: 0)
+          builder, syncMillis: (clock.now() - started).milliseconds, alignmentMillis: 0)
       }
       buffer.removeAll(keepingCapacity: true)
       let status: SourceStatus
@@ -50,7 +52,7 @@ struct SourceDriver<Out: Sendable> {
       if case .finished = status { break }
       emitted += buffer.count
       batches += 1
-      let now = ContinuousClock.now
+      let now = clock.now()
       if now - lastTick >= tickInterval {
         lastTick = now
         try await next.tick()
@@ -59,19 +61,19 @@ struct SourceDriver<Out: Sendable> {
         // Nothing available right now: let time-driven work happen, then back off.
         try await next.flush()
         try await next.tick()
-        lastTick = .now
-        try await Task.sleep(for: idleBackoff)
+        lastTick = clock.now()
+        try await clock.sleep(for: idleBackoff)
         idleBackoff = min(idleBackoff * 2, tickInterval)
         continue
       }
       idleBackoff = .milliseconds(1)
       if let rate = ratePerSecond {
         let due = start + .seconds(Double(emitted) / rate)
-        if due > .now {
+        if due > clock.now() {
           try await next.flush()
           try await next.tick()
-          lastTick = .now
-          try await Task.sleep(until: due, clock: .continuous)
+          lastTick = clock.now()
+          try await clock.sleep(until: due)
         }
       } else if batches % 64 == 0 {
         await Task.yield()

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Synchronization
 
@@ -7,8 +8,12 @@ import Synchronization
 /// commit sinks, abort, retain).
 ///
 /// Thread-safe: tasks call it from their own Swift tasks; a ticking loop
-/// (``run()``) drives time. Storage I/O happens under its lock, so calls are
-/// serialised.
+/// drives time. The state machine and the coordinator's bookkeeping live
+/// under one lock that is never held during I/O: the actions the machine
+/// returns go into a FIFO queue, and whoever calls in next carries them out
+/// in order under a second lock that serialises the I/O (metadata writes,
+/// sink commits, aborts, retention). So a source asking for its next barrier
+/// (``takeTrigger(for:)``, once per batch) never waits for an fsync.
 final class JobCheckpointCoordinator: Sendable {
   private struct State: ~Copyable {
     var machine: CheckpointCoordinatorStateMachine
@@ -24,30 +29,43 @@ final class JobCheckpointCoordinator: Sendable {
     /// so no checkpoint of a finished run completes behind a newer run's back.
     var closed = false
     var lastBytes: Int64 = 0
+    /// Actions returned by the machine and not carried out yet, in order.
+    var queue: Deque<CheckpointAction> = []
   }
 
   let storage: CheckpointStorage
   let configuration: CheckpointingConfiguration
   let maxParallelism: Int
   let committers: [String: SinkTransactions]
+  /// The runtime clock: the state machine's time (intervals, timeouts, durations).
+  let clock: any RuntimeClock
   private let state: Mutex<State>
+  /// Held while actions are carried out: their I/O runs one at a time, in
+  /// the order the machine returned them, outside `state`'s lock.
+  private let io = Mutex(())
 
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
     sources: Set<TaskID>, firstCheckpointID: Int64, maxParallelism: Int,
-    committers: [String: SinkTransactions]
+    committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock()
   ) throws {
+    self.clock = clock
     self.configuration = configuration
     self.storage = storage
     self.maxParallelism = maxParallelism
     self.committers = committers
     let machine = try CheckpointCoordinatorStateMachine(
       settings: configuration.settings, tasks: tasks, sources: sources,
-      nowMillis: Self.now(), firstCheckpointID: firstCheckpointID)
+      nowMillis: clock.now().milliseconds, firstCheckpointID: firstCheckpointID)
     state = Mutex(State(machine: machine))
   }
 
-  static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+  /// Monotonic milliseconds of the runtime clock for the state machine
+  /// (intervals, timeouts, durations): never jumps with the wall clock.
+  func now() -> Int64 { clock.now().milliseconds }
+
+  /// Wall-clock milliseconds since 1970, recorded in checkpoint metadata.
+  static func wallClockMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 
   /// What checkpointing did during the run.
   var report: CheckpointReport {
@@ -79,19 +97,22 @@ final class JobCheckpointCoordinator: Sendable {
     state.withLock { s in
       guard !s.closed else { return }
       s.snapshots[checkpoint, default: []].append(contentsOf: snapshots)
-      let actions = s.machine.acknowledged(
-        checkpoint: checkpoint, task: task, stats: stats, nowMillis: Self.now())
-      perform(actions, &s)
+      s.queue.append(
+        contentsOf: s.machine.acknowledged(
+          checkpoint: checkpoint, task: task, stats: stats, nowMillis: now()))
     }
+    drain()
   }
 
   /// A task could not snapshot checkpoint `checkpoint`.
   func decline(checkpoint: Int64, task: TaskID, reason: String) {
     state.withLock { s in
       guard !s.closed else { return }
-      perform(
-        s.machine.declined(checkpoint: checkpoint, task: task, reason: .snapshotFailed(reason)), &s)
+      s.queue.append(
+        contentsOf: s.machine.declined(
+          checkpoint: checkpoint, task: task, reason: .snapshotFailed(reason)))
     }
+    drain()
   }
 
   /// A task's input ended; `snapshots` describe its final state (source end
@@ -100,8 +121,9 @@ final class JobCheckpointCoordinator: Sendable {
     state.withLock { s in
       guard !s.closed else { return }
       s.finalSnapshots.append(contentsOf: snapshots)
-      perform(s.machine.taskFinished(task), &s)
+      s.queue.append(contentsOf: s.machine.taskFinished(task))
     }
+    drain()
   }
 
   /// Advances checkpoint time (triggers, timeouts) and starts requested savepoints.
@@ -109,17 +131,23 @@ final class JobCheckpointCoordinator: Sendable {
     state.withLock { s in
       guard !s.closed else { return }
       if let stop = configuration.savepoints?.takeRequest() {
-        let actions = s.machine.savepointRequested(nowMillis: Self.now())
+        let actions = s.machine.savepointRequested(nowMillis: now())
         for case .triggerSources(let id, true) in actions { s.savepoints[id] = stop }
-        perform(actions, &s)
+        s.queue.append(contentsOf: actions)
       }
-      perform(s.machine.tick(nowMillis: Self.now()), &s)
+      s.queue.append(contentsOf: s.machine.tick(nowMillis: now()))
     }
+    drain()
   }
 
-  /// Ends this run's checkpointing: later calls change nothing. When it
-  /// returns, no metadata write of this run is in progress.
-  func close() { state.withLock { $0.closed = true } }
+  /// Ends this run's checkpointing: later calls change nothing and queued
+  /// actions are dropped (a completed checkpoint whose sinks were not
+  /// committed yet is committed by the next run's restore). When it returns,
+  /// no I/O of this run is in progress.
+  func close() {
+    state.withLock { $0.closed = true }
+    io.withLock { _ in }
+  }
 
   /// Whether a stop-with-savepoint completed: the job should stop now.
   var stopRequested: Bool { state.withLock { $0.stopRequested } }
@@ -128,14 +156,17 @@ final class JobCheckpointCoordinator: Sendable {
   /// positions, the sinks' last transactions) and commits the sinks, so a
   /// restart after this point produces nothing twice.
   func completeFinalCheckpoint() throws {
-    try state.withLock { s in
-      let id = s.machine.nextCheckpointID
-      let metadata = CheckpointMetadata(
-        id: id, creationTimeMillis: Self.now(), maxParallelism: maxParallelism,
-        tasks: s.finalSnapshots + [
-          TaskSnapshot(
-            operatorID: "_job", subtaskIndex: 0, parallelism: 1, payload: ["finished": [1]])
-        ])
+    try io.withLock { _ in
+      drainQueue()
+      let metadata = state.withLock { s in
+        CheckpointMetadata(
+          id: s.machine.nextCheckpointID, creationTimeMillis: Self.wallClockMillis(),
+          maxParallelism: maxParallelism,
+          tasks: s.finalSnapshots + [
+            TaskSnapshot(
+              operatorID: "_job", subtaskIndex: 0, parallelism: 1, payload: ["finished": [1]])
+          ])
+      }
       try storage.commit(metadata)
       try commitSinks(of: metadata)
       try storage.retain(latest: configuration.settings.retainedCheckpoints)
@@ -152,61 +183,90 @@ final class JobCheckpointCoordinator: Sendable {
     }
   }
 
-  private func perform(_ actions: [CheckpointAction], _ s: inout State) {
-    var queue = actions[...]
-    while let action = queue.popFirst() {
-      switch action {
-      case .triggerSources(let id, let isSavepoint):
+  /// Carries out the queued actions (waiting for another caller's turn first).
+  private func drain() {
+    io.withLock { _ in drainQueue() }
+  }
+
+  /// Carries out queued actions in order until none is left; call with `io` held.
+  /// I/O happens outside `state`'s lock; results go back into the machine
+  /// under it, and the actions they produce join the queue.
+  private func drainQueue() {
+    while let action = state.withLock({ s in s.closed ? nil : s.queue.popFirst() }) {
+      carryOut(action)
+    }
+  }
+
+  private func carryOut(_ action: CheckpointAction) {
+    switch action {
+    case .triggerSources(let id, let isSavepoint):
+      state.withLock { s in
         for source in s.machine.sources where !s.machine.finishedTasks.contains(source) {
           s.pendingTriggers[source] = CheckpointBarrier(id: id, isSavepoint: isSavepoint)
         }
-      case .commitMetadata(let id, _):
-        let metadata = CheckpointMetadata(
+      }
+    case .commitMetadata(let id, _):
+      let metadata = state.withLock { s in
+        CheckpointMetadata(
           id: id, kind: s.savepoints[id] == nil ? .checkpoint : .savepoint,
-          creationTimeMillis: Self.now(), maxParallelism: maxParallelism,
+          creationTimeMillis: Self.wallClockMillis(), maxParallelism: maxParallelism,
           tasks: s.snapshots[id] ?? [])
-        do {
-          try storage.commit(metadata)
-          let inline = metadata.tasks.reduce(Int64(0)) {
-            $0 + Int64($1.payload["state"]?.count ?? 0)
-          }
-          let files = storage.bytes(of: metadata)
+      }
+      do {
+        try storage.commit(metadata)
+        let inline = metadata.tasks.reduce(Int64(0)) {
+          $0 + Int64($1.payload["state"]?.count ?? 0)
+        }
+        let files = storage.bytes(of: metadata)
+        state.withLock { s in
           s.lastBytes = files.full + inline
           s.incrementalBytes.append(files.incremental + inline)
-          queue.append(
-            contentsOf: s.machine.storageCompleted(checkpoint: id, nowMillis: Self.now()))
-        } catch {
-          queue.append(contentsOf: s.machine.storageFailed(checkpoint: id, reason: "\(error)"))
+          s.queue.append(
+            contentsOf: s.machine.storageCompleted(checkpoint: id, nowMillis: now()))
         }
-      case .notifyComplete(let id):
-        let metadata = CheckpointMetadata(
-          id: id, creationTimeMillis: 0, maxParallelism: maxParallelism,
-          tasks: s.snapshots.removeValue(forKey: id) ?? [])
-        do { try commitSinks(of: metadata) } catch {
-          s.failure = "committing the sinks of checkpoint \(id) failed: \(error)"
+      } catch {
+        state.withLock { s in
+          s.queue.append(contentsOf: s.machine.storageFailed(checkpoint: id, reason: "\(error)"))
         }
-        if let stop = s.savepoints.removeValue(forKey: id) {
-          let path = (try? storage.privateDirectory(for: id, kind: .savepoint).path) ?? "?"
-          configuration.savepoints?.written(path)
-          configuration.log("savepoint \(id) written to \(path)")
-          if stop { s.stopRequested = true }
-        }
+      }
+    case .notifyComplete(let id):
+      let (snapshots, stop) = state.withLock { s in
+        let snapshots = s.snapshots.removeValue(forKey: id) ?? []
         for older in s.snapshots.keys where older < id { s.snapshots[older] = nil }
-      case .abort(let id, _):
+        return (snapshots, s.savepoints.removeValue(forKey: id))
+      }
+      let metadata = CheckpointMetadata(
+        id: id, creationTimeMillis: 0, maxParallelism: maxParallelism, tasks: snapshots)
+      var failure: String?
+      do { try commitSinks(of: metadata) } catch {
+        failure = "committing the sinks of checkpoint \(id) failed: \(error)"
+      }
+      if let stop {
+        let path = (try? storage.privateDirectory(for: id, kind: .savepoint).path) ?? "?"
+        configuration.savepoints?.written(path)
+        configuration.log("savepoint \(id) written to \(path)")
+        if stop { state.withLock { $0.stopRequested = true } }
+      }
+      if let failure { state.withLock { $0.failure = failure } }
+    case .abort(let id, _):
+      let wasSavepoint = state.withLock { s in
         s.snapshots[id] = nil
-        if s.savepoints.removeValue(forKey: id) != nil {
-          configuration.log("savepoint \(id) failed")
-          try? storage.abort(id: id, kind: .savepoint)
-        }
         for (task, barrier) in s.pendingTriggers where barrier.id == id {
           s.pendingTriggers[task] = nil
         }
-        try? storage.abort(id: id)
-      case .failJob(let reason, let count):
-        s.failure = "checkpointing failed \(count) times in a row (last: \(reason))"
-      case .retain(let count):
-        _ = try? storage.retain(latest: count)
+        return s.savepoints.removeValue(forKey: id) != nil
       }
+      if wasSavepoint {
+        configuration.log("savepoint \(id) failed")
+        try? storage.abort(id: id, kind: .savepoint)
+      }
+      try? storage.abort(id: id)
+    case .failJob(let reason, let count):
+      state.withLock {
+        $0.failure = "checkpointing failed \(count) times in a row (last: \(reason))"
+      }
+    case .retain(let count):
+      _ = try? storage.retain(latest: count)
     }
   }
 }

@@ -27,7 +27,8 @@ struct JobCheckpointSetup: @unchecked Sendable {
   ///   ``CheckpointingError/incompatible(_:)`` when the checkpoint does not
   ///   fit the pipeline.
   static func prepare(
-    _ configuration: CheckpointingConfiguration, plan: PhysicalPlan, maxParallelism: Int
+    _ configuration: CheckpointingConfiguration, plan: PhysicalPlan, maxParallelism: Int,
+    clock: any RuntimeClock = SystemRuntimeClock()
   ) throws -> JobCheckpointSetup {
     let storage = try CheckpointStorage(directory: URL(fileURLWithPath: configuration.directory))
     if let warning = storage.timelineWarning { configuration.log(warning) }
@@ -131,7 +132,7 @@ struct JobCheckpointSetup: @unchecked Sendable {
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
       firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
-      committers: committers)
+      committers: committers, clock: clock)
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(coordinator: coordinator, restored: restored)
   }

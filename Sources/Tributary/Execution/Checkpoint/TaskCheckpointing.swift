@@ -22,11 +22,12 @@ struct TaskCheckpointing: @unchecked Sendable {
     // On a Dispatch thread, not the cooperative pool: the work blocks on file
     // I/O, and a backend closing waits for it (IncrementalRocksDBSnapshots).
     DispatchQueue.global(qos: .utility).async {
-      let started = ContinuousClock.now
       let (checkpointing, builder) = box.value
+      let clock = checkpointing.coordinator.clock
+      let started = clock.now()
       checkpointing.acknowledge(
         builder, syncMillis: syncMillis, alignmentMillis: alignmentMillis,
-        asyncMillis: started.duration(to: .now).milliseconds)
+        asyncMillis: (clock.now() - started).milliseconds)
     }
   }
 
