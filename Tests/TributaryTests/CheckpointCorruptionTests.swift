@@ -82,18 +82,6 @@ import Testing
     return kind
   }
 
-  /// The highest checkpoint id with a `_metadata` in `root` (0 when none).
-  static func newestComplete(in root: URL) -> Int64 {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-    return names.compactMap { name -> Int64? in
-      guard name.hasPrefix("chk-"), let id = Int64(name.dropFirst(4)),
-        FileManager.default.fileExists(
-          atPath: root.appendingPathComponent(name + "/_metadata").path)
-      else { return nil }
-      return id
-    }.max() ?? 0
-  }
-
   @Test(arguments: ["heap", "rocksdb-portable", "rocksdb-incremental"], [1, 2])
   func damagedNewestCheckpointsAfterKillNineStillGiveTheUndisturbedOutput(
     backend: String, parallelism: Int
@@ -122,29 +110,14 @@ import Testing
     var fallbacks = 0
     var fresh = false
     for _ in 0..<rounds {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: binary)
-      process.arguments = arguments + (fresh ? ["--fresh"] : [])
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      process.standardError = pipe
-      let before = Self.newestComplete(in: checkpoints)
-      try process.run()
-      // Kill at a random moment after the run completed two checkpoints of
-      // its own (polling the directory, so a slow machine still gets there),
-      // so that damage to the newest leaves an older one to fall back to.
-      let deadline = ContinuousClock.now + .seconds(60)
-      while process.isRunning && Self.newestComplete(in: checkpoints) < before + 2
-        && ContinuousClock.now < deadline
-      {
-        try await Task.sleep(for: .milliseconds(10))
-      }
-      try await Task.sleep(for: .milliseconds(Int(rng.next() % 600)))
-      kill(process.processIdentifier, SIGKILL)
-      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      process.waitUntilExit()
+      // Killed after the run completed two checkpoints of its own, so that
+      // damage to the newest leaves an older one to fall back to.
+      let run = try await runAndKillAfterCheckpoints(
+        binary, arguments + (fresh ? ["--fresh"] : []), checkpoints: checkpoints, count: 2,
+        extraMillis: 600, rng: &rng)
+      let output = run.output
       if output.contains("skipping checkpoint") { fallbacks += 1 }
-      if process.terminationReason == .exit && process.terminationStatus != 0 {
+      if run.failedByItself {
         // It refused to start: no usable checkpoint. It must say so and name --fresh.
         #expect(output.contains("no usable checkpoint") && output.contains("--fresh"), "\(output)")
         refusals += 1

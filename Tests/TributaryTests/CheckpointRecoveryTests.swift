@@ -244,26 +244,9 @@ import Testing
     var rng = SplitMix64(seed: 2026)
     var resumed = 0
     for _ in 0..<4 {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: binary)
-      process.arguments = arguments
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      let before = CheckpointCorruptionTests.newestComplete(in: checkpoints)
-      try process.run()
-      // Killed at a random moment after the run completed a checkpoint of its
-      // own (polled, so a slow debug build still gets there; fixed sleeps
-      // killed every run before its first checkpoint on RocksDB with a 1 MiB cache).
-      let deadline = ContinuousClock.now + .seconds(60)
-      while process.isRunning && CheckpointCorruptionTests.newestComplete(in: checkpoints) <= before
-        && ContinuousClock.now < deadline
-      {
-        try await Task.sleep(for: .milliseconds(10))
-      }
-      try await Task.sleep(for: .milliseconds(Int(rng.next() % 800)))
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      let output = try await runAndKillAfterCheckpoints(
+        binary, arguments, checkpoints: checkpoints, extraMillis: 800, rng: &rng
+      ).output
       if output.contains("resuming from checkpoint") { resumed += 1 }
     }
     let final = try runProcess(binary, arguments)

@@ -95,3 +95,52 @@ func expectSameElements<T: Comparable>(
     + "\(firstDifference): got \(got), expected \(want)"
   Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
 }
+
+/// The highest checkpoint id with a `_metadata` in the checkpoint root `root` (0 when none).
+func newestCompleteCheckpoint(in root: URL) -> Int64 {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+  return names.compactMap { name -> Int64? in
+    guard name.hasPrefix("chk-"), let id = Int64(name.dropFirst(4)),
+      FileManager.default.fileExists(atPath: root.appendingPathComponent(name + "/_metadata").path)
+    else { return nil }
+    return id
+  }.max() ?? 0
+}
+
+/// How a process started by ``runAndKillAfterCheckpoints(_:_:checkpoints:count:extraMillis:rng:)`` ended.
+struct KilledRun {
+  /// Its standard output and error.
+  var output: String
+  /// Whether it exited by itself with a non-zero status (before the kill).
+  var failedByItself: Bool
+}
+
+/// Starts `binary` with `arguments` and kills it with `SIGKILL` a random
+/// `0..<extraMillis` ms after it completed `count` checkpoints of its own in
+/// `checkpoints` (polled, so a slow machine still gets there; at most 60 s).
+func runAndKillAfterCheckpoints(
+  _ binary: String, _ arguments: [String], checkpoints: URL, count: Int64 = 1,
+  extraMillis: UInt64, rng: inout SplitMix64
+) async throws -> KilledRun {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: binary)
+  process.arguments = arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  let before = newestCompleteCheckpoint(in: checkpoints)
+  try process.run()
+  let deadline = ContinuousClock.now + .seconds(60)
+  while process.isRunning && newestCompleteCheckpoint(in: checkpoints) < before + count
+    && ContinuousClock.now < deadline
+  {
+    try await Task.sleep(for: .milliseconds(10))
+  }
+  try await Task.sleep(for: .milliseconds(Int(rng.next() % extraMillis)))
+  kill(process.processIdentifier, SIGKILL)
+  let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  return KilledRun(
+    output: output,
+    failedByItself: process.terminationReason == .exit && process.terminationStatus != 0)
+}

@@ -43,23 +43,9 @@ import Testing
     var rng = SplitMix64(seed: backend == "heap" ? 11 : 12)
     var resumed = 0
     for _ in 0..<4 {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: binary)
-      process.arguments = arguments
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      let before = CheckpointCorruptionTests.newestComplete(in: checkpoints)
-      try process.run()
-      let deadline = ContinuousClock.now + .seconds(60)
-      while process.isRunning && CheckpointCorruptionTests.newestComplete(in: checkpoints) <= before
-        && ContinuousClock.now < deadline
-      {
-        try await Task.sleep(for: .milliseconds(10))
-      }
-      try await Task.sleep(for: .milliseconds(Int(rng.next() % 500)))
-      kill(process.processIdentifier, SIGKILL)
-      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      process.waitUntilExit()
+      let output = try await runAndKillAfterCheckpoints(
+        binary, arguments, checkpoints: checkpoints, extraMillis: 500, rng: &rng
+      ).output
       if output.contains("resuming from checkpoint") { resumed += 1 }
     }
     let final = try runProcess(binary, arguments, mergingStandardError: true)

@@ -23,12 +23,10 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
 
   @inlinable
   public func open(_ operatorContext: OperatorContext) throws {
-    let backend = try KeyedStateBackend<F.Key>(context: operatorContext)
-    try backend.restoreFromContext()
-    let context = try KeyedContext(operatorContext: operatorContext, stateBackend: backend)
+    let context = try KeyedContext<F.Key>.restored(from: operatorContext)
     self.context = context
     try function.open(context)
-    if backend.hasState(named: "process-timers") { try context.timers.reload() }
+    try context.reloadTimers()
   }
 
   public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
@@ -39,41 +37,16 @@ public final class KeyedProcessOperator<F: KeyedProcessFunction>: StreamOperator
 
   @inlinable
   public func processWatermark(_ watermark: Int64, into output: inout [F.Output]) throws -> Int64? {
-    guard let context else { return watermark }
-    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
-    output = []
-    defer {
-      output = collector.buffer
-      context.stateBackend.current.key = nil
-      context.currentTimestamp = nil
-    }
-    if watermark > context.watermark { context.watermark = watermark }
-    guard let timers = context.timerService else { return watermark }
-    try timers.advanceWatermark(to: watermark) { time, key, _ in
-      context.stateBackend.current.key = key
-      context.currentTimestamp = time
-      try function.onTimer(time, domain: .eventTime, context: context, out: &collector)
+    try context?.fireEventTimers(upTo: watermark, into: &output) { time, out in
+      try function.onTimer(time, domain: .eventTime, context: context!, out: &out)
     }
     return watermark
   }
 
   @inlinable
   public func onTick(into output: inout [F.Output]) throws {
-    guard let context, let timers = context.timerService, let next = timers.nextProcessingTime
-    else { return }
-    let now = context.currentProcessingTime()
-    guard next <= now else { return }
-    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
-    output = []
-    defer {
-      output = collector.buffer
-      context.stateBackend.current.key = nil
-      context.currentTimestamp = nil
-    }
-    try timers.advanceProcessingTime(to: now) { time, key, _ in
-      context.stateBackend.current.key = key
-      context.currentTimestamp = time
-      try function.onTimer(time, domain: .processingTime, context: context, out: &collector)
+    try context?.fireProcessingTimers(into: &output) { time, out in
+      try function.onTimer(time, domain: .processingTime, context: context!, out: &out)
     }
   }
 
