@@ -28,12 +28,13 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   /// Watermarks and idleness the operator itself wants to emit; drained by the
   /// engine after every call. `nil` for operators that generate none.
   var controlSignals: ControlSignals? { get }
-  /// The operator's state for checkpoint `checkpoint` (`nil`: stateless).
-  /// Restored state arrives in ``OperatorContext/restoredState`` at `open`.
-  func snapshotState(checkpoint: Int64) throws -> [UInt8]?
-  /// The synchronous part of a snapshot: freeze the state now and return the
-  /// asynchronous part, which produces the snapshot later on another task
-  /// while processing goes on (default: ``snapshotState(checkpoint:)`` at once).
+  /// The one snapshot hook: at a checkpoint barrier, freeze the state now (the
+  /// synchronous part, processing waits) and return the asynchronous part,
+  /// which produces the ``OperatorSnapshot`` later on another thread while
+  /// processing goes on; `nil` for a stateless operator (the default). An
+  /// operator with little state may capture its bytes and return
+  /// `{ OperatorSnapshot(bytes: bytes) }`. Restored state arrives in
+  /// ``OperatorContext/restoredState`` at `open`.
   func prepareSnapshot(_ request: SnapshotRequest) throws -> (
     @Sendable () throws -> OperatorSnapshot
   )?
@@ -59,13 +60,9 @@ extension StreamOperator {
   }
   public func onTick(into output: inout [Output]) throws {}
   public var controlSignals: ControlSignals? { nil }
-  public func snapshotState(checkpoint: Int64) throws -> [UInt8]? { nil }
   public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
     @Sendable () throws -> OperatorSnapshot
-  )? {
-    guard let bytes = try snapshotState(checkpoint: request.checkpoint) else { return nil }
-    return { OperatorSnapshot(bytes: bytes) }
-  }
+  )? { nil }
   public func close() {}
 }
 
