@@ -75,7 +75,8 @@ struct CheckpointTimelineTests {
     try fixture.reopen()
     #expect(fixture.storage.timeline.highestUsedID == 4)
     #expect(fixture.storage.timeline.isAbandoned(3))
-    // Many checkpoints of the new timeline: ids 5, 6, …, none collides.
+    // The new timeline's checkpoints 5…12 with retention: the abandoned 3 goes once
+    // three newer ones exist, and the newest is what a restart resumes from.
     for id in Int64(5)...12 {
       try fixture.commit(id, files: [try fixture.privateFile("a", checkpoint: id)])
       try fixture.storage.retain(latest: 3)

@@ -98,13 +98,7 @@ func expectSameElements<T: Comparable>(
 
 /// The highest checkpoint id with a `_metadata` in the checkpoint root `root` (0 when none).
 func newestCompleteCheckpoint(in root: URL) -> Int64 {
-  let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-  return names.compactMap { name -> Int64? in
-    guard name.hasPrefix("chk-"), let id = Int64(name.dropFirst(4)),
-      FileManager.default.fileExists(atPath: root.appendingPathComponent(name + "/_metadata").path)
-    else { return nil }
-    return id
-  }.max() ?? 0
+  (try? CheckpointStorage(directory: root))?.completedCheckpoints().last ?? 0
 }
 
 /// How a process started by ``runAndKillAfterCheckpoints(_:_:checkpoints:count:extraMillis:rng:)`` ended.

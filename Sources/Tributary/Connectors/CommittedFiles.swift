@@ -76,7 +76,9 @@ struct CommittedFiles {
       + "(an abandoned timeline; the replay commits their records again) to \(target): \(shown)"
   }
 
-  private static func syncDirectory(_ path: String) {
+  /// Makes renames in directory `path` durable (best effort: a directory that
+  /// cannot be opened is skipped). Shared with ``TransactionalFileSink``'s commit.
+  static func syncDirectory(_ path: String) {
     let handle = open(path, O_RDONLY)
     if handle >= 0 {
       fsync(handle)

@@ -144,11 +144,7 @@ public final class TransactionalFileSink<T: Sendable>: StreamSink {
             + "directory changed or cleaned between runs?)")
       }
     }
-    let handle = Glibc.open(directory, O_RDONLY)
-    if handle >= 0 {
-      fsync(handle)
-      Glibc.close(handle)
-    }
+    CommittedFiles.syncDirectory(directory)
   }
 }
 

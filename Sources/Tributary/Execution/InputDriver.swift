@@ -16,7 +16,6 @@ struct InputDriver<In: Sendable> {
 
   func run() async throws {
     let channels = mailbox.channelCount
-    var open = channels
     var valve = WatermarkValve(channelCount: channels)
     var lastTick = clock.now()
     var aligner = BarrierAligner(
@@ -60,7 +59,7 @@ struct InputDriver<In: Sendable> {
       }
     }
 
-    while open > 0 {
+    while valve.openChannels > 0 {
       var next = mailbox.tryReceive(blocked: anyBlocked ? blocked : nil)
       if next == nil {
         try await head.flush()
@@ -92,7 +91,6 @@ struct InputDriver<In: Sendable> {
         try await apply(
           aligner.barrier(checkpoint: barrier.id, channel: channel, nowMillis: nowMillis()))
       case .endOfInput:
-        open -= 1
         try await forward(valve.endOfInput(channel: channel))
         try await apply(aligner.endOfInput(channel: channel, nowMillis: nowMillis()))
       }

@@ -47,28 +47,18 @@ extension CheckpointStorage {
   {
     var skipped: [(id: Int64, reason: String)] = []
     var anyCommitted = false
-    let inProgress = registry.withLock { Set($0.pending.keys) }
+    let (inProgress, completed) = registry.withLock {
+      (Set($0.pending.keys), $0.timeline.highestCompletedID)
+    }
     for entry in try scan(.checkpoint) {
-      let directory = CheckpointLayout.directory(kind: .checkpoint, id: entry.id)
-      switch entry.outcome {
-      case .missing:
-        let state =
-          inProgress.contains(Key(kind: .checkpoint, id: entry.id))
-          ? "in progress" : "never completed (the job stopped while taking it)"
-        skipped.append((entry.id, "\(directory): incomplete, no _metadata; \(state)"))
-      case .damaged(let reason):
-        anyCommitted = true
-        skipped.append((entry.id, "\(directory): \(reason)"))
-      case .intact(let metadata):
-        anyCommitted = true
-        if let reason = try Self.problem(
-          with: metadata, kind: .checkpoint, id: entry.id, root: root,
-          verifyChecksums: verifyChecksums)
-        {
-          skipped.append((entry.id, "\(directory): \(reason)"))
-        } else {
-          return (metadata, skipped)
-        }
+      if case .missing = entry.outcome {} else { anyCommitted = true }
+      switch try verdict(
+        kind: .checkpoint, id: entry.id, outcome: entry.outcome,
+        name: CheckpointLayout.directory(kind: .checkpoint, id: entry.id),
+        highestCompletedID: completed, inProgress: inProgress, verifyChecksums: verifyChecksums)
+      {
+      case .usable(let metadata): return (metadata, skipped)
+      case .skipped(let reason): skipped.append((entry.id, reason))
       }
     }
     guard anyCommitted else { return nil }
@@ -90,11 +80,7 @@ extension CheckpointStorage {
   public func load(path: URL, verifyChecksums: Bool = true) throws(CheckpointStorageError)
     -> CheckpointMetadata
   {
-    var directory = path.standardizedFileURL.path
-    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-    if directory.hasSuffix("/" + CheckpointLayout.metadataFileName) {
-      directory = DurableFileIO.parentPath(of: directory)
-    }
+    let directory = Self.checkpointDirectory(of: path)
     let name = String(directory.split(separator: "/").last ?? "")
     let parent = DurableFileIO.parentPath(of: directory)
     let kind: CheckpointMetadata.Kind
@@ -128,6 +114,53 @@ extension CheckpointStorage {
       }
       return metadata
     }
+  }
+
+  /// Whether a checkpoint or savepoint can be restored, and if not why.
+  enum Verdict {
+    /// Its metadata is intact and every file it references checks out.
+    case usable(CheckpointMetadata)
+    /// Why it cannot be restored, starting with its `name`.
+    case skipped(String)
+  }
+
+  /// The verdict on (`kind`, `id`) of this root, whose `_metadata` read as
+  /// `outcome`; `name` names it in the reason. A missing `_metadata` of
+  /// `highestCompletedID` is reported as lost rather than never completed.
+  /// Throws only for unexpected I/O errors.
+  func verdict(
+    kind: CheckpointMetadata.Kind, id: Int64, outcome: CheckpointMetadataFile.Outcome,
+    name: String, highestCompletedID: Int64, inProgress: Set<Key>, verifyChecksums: Bool
+  ) throws(CheckpointStorageError) -> Verdict {
+    switch outcome {
+    case .missing:
+      let state =
+        id == highestCompletedID
+        ? "it completed, but its _metadata is gone (deleted or lost)"
+        : inProgress.contains(Key(kind: kind, id: id))
+          ? "in progress" : "never completed (the job stopped while taking it)"
+      return .skipped("\(name): incomplete, no _metadata; \(state)")
+    case .damaged(let reason):
+      return .skipped("\(name): \(reason)")
+    case .intact(let metadata):
+      if let reason = try Self.problem(
+        with: metadata, kind: kind, id: id, root: root, verifyChecksums: verifyChecksums)
+      {
+        return .skipped("\(name): \(reason)")
+      }
+      return .usable(metadata)
+    }
+  }
+
+  /// The absolute checkpoint or savepoint directory `path` names: standardised,
+  /// without trailing slashes, and without a final `_metadata` component.
+  public static func checkpointDirectory(of path: URL) -> String {
+    var directory = path.standardizedFileURL.path
+    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+    if directory.hasSuffix("/" + CheckpointLayout.metadataFileName) {
+      directory = DurableFileIO.parentPath(of: directory)
+    }
+    return directory
   }
 
   /// Why intact `metadata` found in the directory of (`kind`, `id`) under

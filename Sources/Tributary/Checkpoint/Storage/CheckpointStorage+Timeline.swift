@@ -66,28 +66,14 @@ extension CheckpointStorage {
           continue
         }
       }
-      switch outcome {
-      case .missing:
-        let state: String
-        if candidate.id == timeline.highestCompletedID {
-          state = "it completed, but its _metadata is gone (deleted or lost)"
-        } else if inProgress.contains(Key(kind: candidate.kind, id: candidate.id)) {
-          state = "in progress"
-        } else {
-          state = "never completed (the job stopped while taking it)"
-        }
-        skipped.append((candidate.id, "\(name): incomplete, no _metadata; \(state)"))
-      case .damaged(let reason):
-        skipped.append((candidate.id, "\(name): \(reason)"))
-      case .intact(let metadata):
-        if let reason = try Self.problem(
-          with: metadata, kind: candidate.kind, id: candidate.id, root: root,
-          verifyChecksums: verifyChecksums)
-        {
-          skipped.append((candidate.id, "\(name): \(reason)"))
-        } else {
-          return RestorePoint(metadata: metadata, path: candidate.path, skipped: skipped)
-        }
+      switch try verdict(
+        kind: candidate.kind, id: candidate.id, outcome: outcome, name: name,
+        highestCompletedID: timeline.highestCompletedID, inProgress: inProgress,
+        verifyChecksums: verifyChecksums)
+      {
+      case .usable(let metadata):
+        return RestorePoint(metadata: metadata, path: candidate.path, skipped: skipped)
+      case .skipped(let reason): skipped.append((candidate.id, reason))
       }
     }
     guard anyCommitted || timeline.highestCompletedID > 0 else { return nil }

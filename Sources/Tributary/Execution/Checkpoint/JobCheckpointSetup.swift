@@ -37,7 +37,8 @@ struct JobCheckpointSetup: @unchecked Sendable {
     if let path = configuration.restorePath {
       let loaded = try storage.load(path: URL(fileURLWithPath: path))
       metadata = loaded
-      base = CheckpointTimeline.Base(id: loaded.id, path: Self.directoryPath(of: path))
+      base = CheckpointTimeline.Base(
+        id: loaded.id, path: CheckpointStorage.checkpointDirectory(of: URL(fileURLWithPath: path)))
       configuration.log("restoring from \(path)")
     } else if !configuration.fresh {
       let found: CheckpointStorage.RestorePoint?
@@ -135,13 +136,5 @@ struct JobCheckpointSetup: @unchecked Sendable {
       committers: committers, clock: clock)
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(coordinator: coordinator, restored: restored)
-  }
-
-  /// The checkpoint directory of a `--restore-from` path (which may name its `_metadata`).
-  static func directoryPath(of path: String) -> String {
-    var directory = URL(fileURLWithPath: path).standardizedFileURL.path
-    while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-    if directory.hasSuffix("/_metadata") { directory = String(directory.dropLast(10)) }
-    return directory
   }
 }
