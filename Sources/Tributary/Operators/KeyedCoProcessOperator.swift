@@ -88,10 +88,7 @@ public final class KeyedCoProcessOperator<F: KeyedCoProcessFunction>: StreamOper
     guard let context else { return }
     // The final watermark: every remaining event-time timer fires first.
     _ = try processWatermark(.max, into: &output)
-    var collector = Collector(buffer: output, side: context.operatorContext.sideOutputs)
-    output = []
-    defer { output = collector.buffer }
-    try function.endOfInput(context: context, out: &collector)
+    try context.collecting(into: &output) { try function.endOfInput(context: context, out: &$0) }
   }
 
   @inlinable

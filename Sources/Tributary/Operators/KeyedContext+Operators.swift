@@ -55,6 +55,18 @@ extension KeyedContext {
     }
   }
 
+  /// Runs `body` with a collector (with the operator's side outputs) whose
+  /// records go after those already in `output`.
+  @inlinable
+  func collecting<Output>(
+    into output: inout [Output], _ body: (inout Collector<Output>) throws -> Void
+  ) rethrows {
+    var collector = Collector(buffer: output, side: operatorContext.sideOutputs)
+    output = []
+    defer { output = collector.buffer }
+    try body(&collector)
+  }
+
   /// After firing: the outputs back into `output`, no key or timestamp current.
   @inlinable
   func finishFiring<Output>(_ collector: inout Collector<Output>, into output: inout [Output]) {
