@@ -35,7 +35,7 @@ public final class StreamEnvironment: Sendable {
   @usableFromInline
   func addNode<In: Sendable, Out: Sendable>(
     name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>,
-    portMakers: [@Sendable (AnyObject) -> AnyObject]? = nil
+    portMakers: [@Sendable (any AnyMailbox) -> AnyInputPort]? = nil
   ) -> TypedNode<In, Out> {
     graph.withLock { g in
       let node = TypedNode(

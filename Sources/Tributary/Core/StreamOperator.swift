@@ -25,8 +25,9 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   /// Called regularly (after every batch and while the task waits) so that the
   /// operator can act on processing time: fire timers, emit periodic watermarks.
   func onTick(into output: inout [Output]) throws
-  /// Watermarks and idleness the operator itself wants to emit; drained by the
-  /// engine after every call. `nil` for operators that generate none.
+  /// Watermarks and idleness the operator itself wants to emit: read once
+  /// after `open`, drained by the engine after every call. `nil` for operators
+  /// that generate none.
   var controlSignals: ControlSignals? { get }
   /// The one snapshot hook: at a checkpoint barrier, freeze the state now (the
   /// synchronous part, processing waits) and return the asynchronous part,
@@ -66,45 +67,62 @@ extension StreamOperator {
   public func close() {}
 }
 
-/// An operator instance seen through closures, so that the engine can run it
-/// without knowing its concrete type. Built in `@inlinable` API code, the
-/// closures are specialised for the concrete record types: the per-record
-/// loop never goes through generic or existential dispatch.
+/// An operator instance as the engine runs it without knowing its concrete
+/// type: the operator itself for the hooks called once per task or per
+/// checkpoint (`open`, `close`, `controlSignals`, `prepareSnapshot`), and
+/// closures for the hooks that loop over records (`processBatch`,
+/// `processWatermark`, `onTick`, `endOfInput`). Built in `@inlinable` API
+/// code, those closures are specialised for the concrete record types, so the
+/// per-record loops never go through generic or existential dispatch.
+///
+/// There is one operator contract, ``StreamOperator``: a new hook is declared
+/// there and called by the engine's chain link; only a hook that loops over
+/// records also gets a closure here.
 public struct OperatorKernel<Input: Sendable, Output: Sendable> {
-  @usableFromInline let open: (OperatorContext) throws -> Void
+  /// The operator, for its per-task and per-checkpoint hooks.
+  @usableFromInline let instance: any StreamOperator<Input, Output>
   @usableFromInline let process: ([Input], inout [Output]) throws -> Void
   @usableFromInline let finish: (inout [Output]) throws -> Void
-  @usableFromInline let close: () -> Void
+  /// `nil`: watermarks pass through unchanged (stateless batch functions).
   @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
+  /// `nil`: the operator does nothing on processing time.
   @usableFromInline let tick: ((inout [Output]) throws -> Void)?
-  @usableFromInline let signals: () -> ControlSignals?
-  @usableFromInline let snapshot:
-    ((SnapshotRequest) throws -> (@Sendable () throws -> OperatorSnapshot)?)?
 
   /// Wraps `op`.
   @inlinable
   public init<Op: StreamOperator>(_ op: Op) where Op.Input == Input, Op.Output == Output {
-    open = { try op.open($0) }
+    instance = op
     process = { try op.processBatch($0, into: &$1) }
     finish = { try op.endOfInput(into: &$0) }
-    close = { op.close() }
     watermark = { try op.processWatermark($0, into: &$1) }
     tick = { try op.onTick(into: &$0) }
-    signals = { op.controlSignals }
-    snapshot = { try op.prepareSnapshot($0) }
   }
 
-  /// A stateless kernel from a batch function (watermarks pass through).
+  /// A stateless kernel from a batch function: a ``BatchFunctionOperator``
+  /// whose watermarks pass through without a call.
   @inlinable
   public init(process: @escaping ([Input], inout [Output]) throws -> Void) {
-    open = { _ in }
+    instance = BatchFunctionOperator(process)
     self.process = process
     finish = { _ in }
-    close = {}
     watermark = nil
     tick = nil
-    signals = { nil }
-    snapshot = nil
+  }
+}
+
+/// A stateless operator made of one batch function; every other hook is the
+/// default. Used by one task.
+public final class BatchFunctionOperator<Input: Sendable, Output: Sendable>: StreamOperator {
+  @usableFromInline let function: ([Input], inout [Output]) throws -> Void
+  /// Wraps `function`.
+  @inlinable
+  public init(_ function: @escaping ([Input], inout [Output]) throws -> Void) {
+    self.function = function
+  }
+  /// Calls the function.
+  @inlinable
+  public func processBatch(_ batch: [Input], into output: inout [Output]) throws {
+    try function(batch, &output)
   }
 }
 

@@ -32,25 +32,19 @@ extension StreamSink {
   public func close() {}
 }
 
-/// A sink instance seen through closures, specialised where it is built
-/// (see ``OperatorKernel``).
+/// A sink instance as the engine runs it: the sink itself for the hooks
+/// called once per task or per checkpoint, and a closure for ``StreamSink/write(_:)``,
+/// specialised where it is built (see ``OperatorKernel``).
 public struct SinkKernel<Input: Sendable> {
-  @usableFromInline let open: (OperatorContext) throws -> Void
+  /// The sink, for its per-task and per-checkpoint hooks.
+  @usableFromInline let instance: any StreamSink<Input>
   @usableFromInline let write: ([Input]) throws -> Void
-  @usableFromInline let finish: () throws -> Void
-  @usableFromInline let close: () -> Void
-  @usableFromInline let snapshot: (Int64) throws -> [UInt8]?
-  @usableFromInline let finalState: () throws -> [UInt8]?
 
   /// Wraps `sink`.
   @inlinable
   public init<S: StreamSink>(_ sink: S) where S.Input == Input {
-    open = { try sink.open($0) }
+    instance = sink
     write = { try sink.write($0) }
-    finish = { try sink.finish() }
-    close = { sink.close() }
-    snapshot = { try sink.snapshotState(checkpoint: $0) }
-    finalState = { try sink.finalState() }
   }
 }
 

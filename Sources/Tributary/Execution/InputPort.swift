@@ -6,7 +6,7 @@
 /// its inputs converts batches on the way in (``ConvertingPort``, one array
 /// map per batch, never per record on the producer's side). Thread-safe like
 /// the mailbox behind it.
-class InputPort<T: Sendable>: @unchecked Sendable {
+class InputPort<T: Sendable>: AnyInputPort, @unchecked Sendable {
   /// Enqueues `element` on `channel`, suspending while the channel is full.
   /// - Throws: `CancellationError` once the mailbox is cancelled.
   func send(_ element: StreamElement<T>, on channel: Int) async throws {
@@ -44,3 +44,9 @@ final class ConvertingPort<T: Sendable, U: Sendable>: InputPort<T>, @unchecked S
     try await mailbox.send(converted, on: channel)
   }
 }
+
+/// An input port seen without its record type, between the node that makes it
+/// (the consumer) and the router that casts it back (the producer, whose
+/// output type it has). Thread-safe like the mailbox behind it.
+@usableFromInline
+class AnyInputPort: @unchecked Sendable {}

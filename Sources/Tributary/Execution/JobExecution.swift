@@ -36,21 +36,18 @@ struct JobExecution: Sendable {
 
   func run() async throws -> JobResult {
     // Mailboxes of every chain head with inputs, indexed [chain][subtask].
-    var mailboxes: [[AnyObject]] = []
-    for (c, chain) in plan.chains.enumerated() {
+    let mailboxes: [[any AnyMailbox]] = plan.chains.enumerated().map { c, chain in
       let count = plan.channelCounts[c]
-      mailboxes.append(
-        count == 0
-          ? []
-          : (0..<chain.parallelism).map { _ in
-            chain.head.makeMailbox(channels: count, capacity: config.channelCapacity)
-          })
+      return count == 0
+        ? []
+        : (0..<chain.parallelism).map { _ in
+          chain.head.makeMailbox(channels: count, capacity: config.channelCapacity)
+        }
     }
     let cancelAll = MailboxCanceller(mailboxes: mailboxes)
     defer { checkpoints?.coordinator.close() }
     let clock = config.runtimeClock
     let start = clock.now()
-    let sendableMailboxes = UncheckedBox(mailboxes)
     let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism }, clock: clock)
     try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
@@ -59,7 +56,7 @@ struct JobExecution: Sendable {
           for subtask in 0..<plan.chains[c].parallelism {
             group.addTask {
               try await runSubtask(
-                chain: c, subtask: subtask, mailboxes: sendableMailboxes.value, ready: ready)
+                chain: c, subtask: subtask, mailboxes: mailboxes, ready: ready)
               remaining.finished()
             }
           }
@@ -100,9 +97,7 @@ struct JobExecution: Sendable {
       try coordinator.completeFinalCheckpoint()
     }
     var peak = 0
-    for (c, chain) in plan.chains.enumerated() {
-      for mailbox in mailboxes[c] { peak = max(peak, chain.head.peakBufferedRecords(mailbox)) }
-    }
+    for mailbox in mailboxes.joined() { peak = max(peak, mailbox.peakBufferedRecords) }
     return JobResult(
       duration: clock.now() - start, peakBufferedRecords: peak,
       physicalPlan: plan.description, checkpoints: checkpoints?.coordinator.report,
@@ -111,7 +106,7 @@ struct JobExecution: Sendable {
   }
 
   private func runSubtask(
-    chain c: Int, subtask: Int, mailboxes: [[AnyObject]], ready: ReadyTasks
+    chain c: Int, subtask: Int, mailboxes: [[any AnyMailbox]], ready: ReadyTasks
   ) async throws {
     let chain = plan.chains[c]
     // Routers to side-output consumers, per producing node of the chain.
@@ -147,7 +142,7 @@ struct JobExecution: Sendable {
     }
     let edges = plan.consumers[c].filter { $0.sideOutput == nil }.map(edge(to:))
     var next = try chain.tail.makeRouter(edges: edges, config: config, subtask: subtask)
-    defer { (next as! DownstreamBase).close() }
+    defer { next.close() }
     for node in chain.nodes.reversed() where !node.isSource {
       next = try node.makeLink(context: context(node), next: next)
     }
@@ -166,18 +161,14 @@ struct JobExecution: Sendable {
 }
 
 /// Cancels every mailbox of a job (wakes all suspended tasks).
-private struct MailboxCanceller: @unchecked Sendable {
-  let mailboxes: [[AnyObject]]
+private struct MailboxCanceller: Sendable {
+  let mailboxes: [[any AnyMailbox]]
   func cancel() {
     for row in mailboxes {
-      for mailbox in row { (mailbox as? any CancellableMailbox)?.cancel() }
+      for mailbox in row { mailbox.cancel() }
     }
   }
 }
-
-/// Mailboxes of any record type can be cancelled.
-protocol CancellableMailbox: AnyObject { func cancel() }
-extension Mailbox: CancellableMailbox {}
 
 /// How many tasks of a job are still running. Thread-safe.
 final class RunningTasks: Sendable {

@@ -43,16 +43,20 @@ class LogicalNode: @unchecked Sendable {
   var isSource: Bool { false }
   var isSink: Bool { false }
 
-  // Type-erased builders, implemented by `TypedNode`. Casts happen once, when
-  // a task is built; never per record.
-  func makeMailbox(channels: Int, capacity: Int) -> AnyObject { fatalError("abstract") }
+  // Type-erased builders, implemented by `TypedNode`: the plan wires nodes of
+  // different record types, so mailboxes, ports and links cross it as their
+  // untyped bases and are cast back (`as!`) by the one node that knows their
+  // types. Casts happen once, when a task is built; never per record.
+  func makeMailbox(channels: Int, capacity: Int) -> any AnyMailbox { fatalError("abstract") }
   /// The port (an `InputPort` of input `input`'s record type) through which
   /// producers on that input deliver into `mailbox` (this node's mailbox).
-  func makePort(mailbox: AnyObject, input: Int) -> AnyObject { fatalError("abstract") }
+  func makePort(mailbox: any AnyMailbox, input: Int) -> AnyInputPort { fatalError("abstract") }
+  /// The task's output for the chain's last node: a router to `edges`.
   func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int) throws
-    -> AnyObject
+    -> DownstreamBase
   { fatalError("abstract") }
-  func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
+  /// This node's link in a chain, feeding `next` (a `Downstream` of its output type).
+  func makeLink(context: OperatorContext, next: DownstreamBase) throws -> DownstreamBase {
     fatalError("abstract")
   }
   /// Makes this node's input router for `edges` (ports into this node's
@@ -62,22 +66,26 @@ class LogicalNode: @unchecked Sendable {
     to side: SideOutputs
   ) { fatalError("abstract") }
   func run(
-    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
-    checkpointing: TaskCheckpointing?
+    context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
+    config: JobConfiguration, checkpointing: TaskCheckpointing?
   ) async throws { fatalError("abstract") }
   /// For transactional sinks: commits transactions of completed checkpoints
   /// and moves aside output of abandoned timelines.
   var sinkTransactions: SinkTransactions? { nil }
   /// Whether the node consumes a keyed (hash-partitioned) stream.
   var isKeyed: Bool { inputs.contains { $0.requested == .hash } }
+  /// Whether every subtask receives the state of all former subtasks on
+  /// restore and picks its share itself (split sources: positions follow
+  /// their splits to whichever subtask reads them now, at any parallelism),
+  /// like Flink's union list state.
+  @usableFromInline var redistributesState = false
   /// The id of the node's state in checkpoints: stable for the same pipeline.
   var operatorID: String { "\(id):\(name)" }
-  func peakBufferedRecords(_ mailbox: AnyObject) -> Int { 0 }
 }
 
 /// A router edge before its types are known to the caller.
 struct ErasedRouterEdge {
-  let targets: [AnyObject]
+  let targets: [AnyInputPort]
   let channels: [Int]
   let kind: PartitionKind
   let hashPartitioner: Any?
@@ -97,12 +105,12 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   let role: NodeRole<In, Out>
   /// For nodes whose inputs have other record types than `In` (two-input
   /// operators): per input, makes its `InputPort` from this node's mailbox.
-  let portMakers: [@Sendable (AnyObject) -> AnyObject]?
+  let portMakers: [@Sendable (any AnyMailbox) -> AnyInputPort]?
 
   @usableFromInline
   init(
     id: Int, name: String, inputs: [LogicalEdge], role: NodeRole<In, Out>,
-    portMakers: [@Sendable (AnyObject) -> AnyObject]? = nil
+    portMakers: [@Sendable (any AnyMailbox) -> AnyInputPort]? = nil
   ) {
     self.role = role
     self.portMakers = portMakers
@@ -119,17 +127,13 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     return false
   }
 
-  override func makeMailbox(channels: Int, capacity: Int) -> AnyObject {
+  override func makeMailbox(channels: Int, capacity: Int) -> any AnyMailbox {
     Mailbox<In>(channels: channels, capacity: capacity)
   }
 
-  override func makePort(mailbox: AnyObject, input: Int) -> AnyObject {
+  override func makePort(mailbox: any AnyMailbox, input: Int) -> AnyInputPort {
     if let portMakers { return portMakers[input](mailbox) }
     return MailboxPort(mailbox as! Mailbox<In>)
-  }
-
-  override func peakBufferedRecords(_ mailbox: AnyObject) -> Int {
-    (mailbox as! Mailbox<In>).peakBufferedRecords
   }
 
   override func attachAsSideOutput(
@@ -149,7 +153,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   }
 
   override func makeRouter(edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int)
-    throws -> AnyObject
+    throws -> DownstreamBase
   {
     if edges.isEmpty { return NullDownstream<Out>() }
     let typed = edges.map { edge in
@@ -165,7 +169,9 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
       subtask: subtask, clock: config.runtimeClock)
   }
 
-  override func makeLink(context: OperatorContext, next: AnyObject) throws -> AnyObject {
+  override func makeLink(context: OperatorContext, next: DownstreamBase) throws
+    -> DownstreamBase
+  {
     switch role {
     case .transform(let factory):
       let kernel = try wrap(context) { try factory(context) }
@@ -184,8 +190,8 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   }
 
   override func run(
-    context: OperatorContext, head: AnyObject, mailbox: AnyObject?, config: JobConfiguration,
-    checkpointing: TaskCheckpointing?
+    context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
+    config: JobConfiguration, checkpointing: TaskCheckpointing?
   ) async throws {
     switch role {
     case .source(let factory, let rate):

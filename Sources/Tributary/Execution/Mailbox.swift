@@ -10,7 +10,7 @@ import Synchronization
 /// - ``cancel()`` wakes every suspended sender and receiver; afterwards
 ///   `send` throws `CancellationError` and `receive(until:)` returns `.cancelled`.
 /// Thread-safe: any number of senders, one receiver.
-final class Mailbox<T: Sendable>: Sendable {
+final class Mailbox<T: Sendable>: AnyMailbox {
   private struct State: ~Copyable {
     var queues: [Deque<StreamElement<T>>]
     var waitingSenders: [[CheckedContinuation<Void, Never>]]
@@ -158,4 +158,14 @@ final class Mailbox<T: Sendable>: Sendable {
     }
     return (nil, nil)
   }
+}
+
+/// A mailbox seen without its record type, as the job holds the mailboxes of
+/// all its chains. Thread-safe.
+@usableFromInline
+protocol AnyMailbox: AnyObject, Sendable {
+  /// Wakes every suspended sender and receiver; later sends throw.
+  func cancel()
+  /// The most records the mailbox held at once.
+  var peakBufferedRecords: Int { get }
 }

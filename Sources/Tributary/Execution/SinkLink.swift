@@ -8,17 +8,17 @@ final class SinkLink<In: Sendable>: Downstream<In> {
     self.kernel = kernel
     self.context = context
     super.init()
-    try guarded { try kernel.open(context) }
+    try guarded { try kernel.instance.open(context) }
   }
 
   override func push(_ batch: [In]) async throws { try guarded { try kernel.write(batch) } }
-  override func finish() async throws { try guarded { try kernel.finish() } }
+  override func finish() async throws { try guarded { try kernel.instance.finish() } }
 
   override func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder)
     async throws
   {
     try guarded {
-      if let bytes = try kernel.snapshot(barrier.id) {
+      if let bytes = try kernel.instance.snapshotState(checkpoint: barrier.id) {
         snapshot.add(operatorID: context.operatorID, bytes: bytes)
       }
     }
@@ -26,7 +26,7 @@ final class SinkLink<In: Sendable>: Downstream<In> {
 
   override func collectFinalState(into snapshot: TaskSnapshotBuilder) throws {
     try guarded {
-      if let bytes = try kernel.finalState() {
+      if let bytes = try kernel.instance.finalState() {
         snapshot.add(operatorID: context.operatorID, bytes: bytes)
       }
     }
@@ -34,7 +34,7 @@ final class SinkLink<In: Sendable>: Downstream<In> {
   override func close() {
     if !closed {
       closed = true
-      kernel.close()
+      kernel.instance.close()
     }
   }
 
