@@ -8,14 +8,23 @@ import Synchronization
 
 extension DataStream {
   /// Sends every record to a sink made by `makeSink` (one instance per subtask).
+  ///
+  /// With `transactions`, the sink is transactional (two-phase commit): what
+  /// its ``StreamSink/snapshotState(checkpoint:)`` returns at a barrier is
+  /// committed by `transactions.commit` once that checkpoint completed (again
+  /// for the restored checkpoint when a run starts, so commits must be
+  /// idempotent), and `transactions.supersede` runs once before a run starts,
+  /// for the checkpoint it resumes from.
   @inlinable
   @discardableResult
   public func sink<S: StreamSink>(
-    name: String = "Sink", _ makeSink: @escaping @Sendable (OperatorContext) throws -> S
+    name: String = "Sink", transactions: SinkTransactions? = nil,
+    _ makeSink: @escaping @Sendable (OperatorContext) throws -> S
   ) -> StreamSinkHandle where S.Input == T {
     let factory: SinkFactory<T> = { context in SinkKernel(try makeSink(context)) }
     let node = environment.addNode(
-      name: name, inputs: [edge], role: NodeRole<T, Never>.sink(factory, transactions: nil))
+      name: name, inputs: [edge],
+      role: NodeRole<T, Never>.sink(factory, transactions: transactions))
     return StreamSinkHandle(node: node)
   }
 

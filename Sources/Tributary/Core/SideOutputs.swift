@@ -30,6 +30,12 @@ public final class SideOutputs: @unchecked Sendable {
 
   init() {}
 
+  /// Emits `value` to the side output `tag` (for sources and operators that
+  /// have no ``Collector``): it follows the records of the current call.
+  /// Dropped when nothing consumes the tag. Used by the subtask's own task only.
+  @inlinable
+  public func emit<T>(_ value: T, to tag: OutputTag<T>) { append(value, to: tag) }
+
   /// Appends `value` to the side output `tag` (dropped when nothing consumes it).
   @inlinable
   func append<T>(_ value: T, to tag: OutputTag<T>) {

@@ -39,6 +39,7 @@ struct SourceDriver<Out: Sendable> {
           builder.add(operatorID: context.operatorID, bytes: position())
         }
         try await next.pushBarrier(barrier, into: builder)
+        try await side { try await $0.pushBarrier(barrier, into: builder) }
         checkpointing.acknowledgeInBackground(
           builder, syncMillis: (clock.now() - started).milliseconds, alignmentMillis: 0)
       }
@@ -49,6 +50,8 @@ struct SourceDriver<Out: Sendable> {
           operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
       }
       if !buffer.isEmpty { try await next.push(buffer) }
+      if let side = context.sideOutputs, side.pending { try await side.drain() }
+      try await emitSignals()
       if case .finished = status { break }
       emitted += buffer.count
       batches += 1
@@ -56,11 +59,14 @@ struct SourceDriver<Out: Sendable> {
       if now - lastTick >= tickInterval {
         lastTick = now
         try await next.tick()
+        try await side { try await $0.tick() }
       }
       if buffer.isEmpty {
         // Nothing available right now: let time-driven work happen, then back off.
         try await next.flush()
+        try await side { try await $0.flush() }
         try await next.tick()
+        try await side { try await $0.tick() }
         lastTick = clock.now()
         try await clock.sleep(for: idleBackoff)
         idleBackoff = min(idleBackoff * 2, tickInterval)
@@ -71,7 +77,9 @@ struct SourceDriver<Out: Sendable> {
         let due = start + .seconds(Double(emitted) / rate)
         if due > clock.now() {
           try await next.flush()
+          try await side { try await $0.flush() }
           try await next.tick()
+          try await side { try await $0.tick() }
           lastTick = clock.now()
           try await clock.sleep(until: due)
         }
@@ -79,6 +87,7 @@ struct SourceDriver<Out: Sendable> {
         await Task.yield()
       }
     }
+    try await side { try await $0.finish() }
     try await next.finish()
     if let checkpointing {
       let builder = TaskSnapshotBuilder(checkpoint: 0, subtask: context.subtaskIndex)
@@ -88,5 +97,32 @@ struct SourceDriver<Out: Sendable> {
       try next.collectFinalState(into: builder)
       try checkpointing.finished(builder)
     }
+  }
+
+  /// Forwards `body` to the source's side outputs (dead letters), if any.
+  private func side(_ body: (DownstreamBase & SideForwarding) async throws -> Void) async throws {
+    try await context.sideOutputs?.forward(body)
+  }
+
+  /// Forwards the watermark and idleness the reader generated, to the chain
+  /// and to the side outputs: becoming active precedes the watermark it
+  /// enables, and the last watermark precedes going idle.
+  private func emitSignals() async throws {
+    guard let signals = reader.signals else { return }
+    let idle = signals.idle
+    let watermark = signals.watermark
+    signals.idle = nil
+    signals.watermark = nil
+    if idle == false { try await pushIdleness(false) }
+    if let watermark {
+      try await next.pushWatermark(watermark)
+      try await side { try await $0.pushWatermark(watermark) }
+    }
+    if idle == true { try await pushIdleness(true) }
+  }
+
+  private func pushIdleness(_ idle: Bool) async throws {
+    try await next.pushIdleness(idle)
+    try await side { try await $0.pushIdleness(idle) }
   }
 }

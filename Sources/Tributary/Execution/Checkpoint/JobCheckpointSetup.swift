@@ -11,7 +11,7 @@ struct JobCheckpointSetup: @unchecked Sendable {
   /// keyed operators (each keeps its own key groups), else its own subtask's.
   func restoredState(of node: LogicalNode, subtask: Int) -> [[UInt8]] {
     guard let states = restored[node.operatorID] else { return [] }
-    if node.isKeyed { return states.map(\.bytes) }
+    if node.isKeyed || node.redistributesState { return states.map(\.bytes) }
     return states.filter { $0.subtask == subtask }.map(\.bytes)
   }
 
@@ -112,7 +112,7 @@ struct JobCheckpointSetup: @unchecked Sendable {
       }
       // Non-keyed state (source positions) needs the same parallelism.
       for (c, chain) in plan.chains.enumerated() {
-        for node in chain.nodes where !node.isKeyed && !node.isSink {
+        for node in chain.nodes where !node.isKeyed && !node.isSink && !node.redistributesState {
           if let states = restored[node.operatorID], let former = states.first?.parallelism,
             former != chain.parallelism
           {
