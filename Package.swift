@@ -39,6 +39,12 @@ let package = Package(
       path: "Sources/RocksDB",
       swiftSettings: crossModule
     ),
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
     .target(
       name: "CTributarySupport",
       path: "Sources/CTributarySupport"
