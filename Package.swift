@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "Tributary", targets: ["Tributary"]),
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
+    .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -44,6 +45,11 @@ let package = Package(
       path: "Sources/CLibPQ",
       pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"])]
+    ),
+    .target(
+      name: "TributaryPostgres",
+      dependencies: ["CLibPQ"],
+      path: "Sources/TributaryPostgres"
     ),
     .target(
       name: "CTributarySupport",
