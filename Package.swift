@@ -147,6 +147,10 @@ let package = Package(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
     ),
+    .target(
+      name: "TestServers",
+      path: "Tests/TestServers"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
