@@ -151,6 +151,11 @@ let package = Package(
       name: "TestServers",
       path: "Tests/TestServers"
     ),
+    .testTarget(
+      name: "TributaryPostgresTests",
+      dependencies: ["TributaryPostgres", "TestServers"],
+      path: "Tests/TributaryPostgresTests"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
