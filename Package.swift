@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "Tributary", targets: ["Tributary"]),
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
+    .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -38,6 +39,17 @@ let package = Package(
       dependencies: ["CRocksDB"],
       path: "Sources/RocksDB",
       swiftSettings: crossModule
+    ),
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .target(
+      name: "TributaryPostgres",
+      dependencies: ["CLibPQ"],
+      path: "Sources/TributaryPostgres"
     ),
     .target(
       name: "CTributarySupport",
@@ -134,6 +146,15 @@ let package = Package(
     .testTarget(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
+    ),
+    .target(
+      name: "TestServers",
+      path: "Tests/TestServers"
+    ),
+    .testTarget(
+      name: "TributaryPostgresTests",
+      dependencies: ["TributaryPostgres", "TestServers"],
+      path: "Tests/TributaryPostgresTests"
     ),
   ],
   swiftLanguageModes: [.v6]

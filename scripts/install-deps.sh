@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Tributary needs when missing: librocksdb-dev (RocksDB
 # state) and python3-matplotlib (the checkpoint sweep's plot, Benchmarks/plot_checkpoint_sweep.py).
+# PostgreSQL: libpq-dev (the TributaryPostgres client) and postgresql (the server the tests start).
 set -euo pipefail
 packages=()
 if ! pkg-config --exists rocksdb 2>/dev/null || [ ! -f /usr/include/rocksdb/c.h ]; then
@@ -8,6 +9,12 @@ if ! pkg-config --exists rocksdb 2>/dev/null || [ ! -f /usr/include/rocksdb/c.h 
 fi
 if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   packages+=(python3-matplotlib)
+fi
+if ! pkg-config --exists libpq 2>/dev/null || [ ! -f /usr/include/postgresql/libpq-fe.h ]; then
+  packages+=(libpq-dev pkg-config)
+fi
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  packages+=(postgresql)
 fi
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
