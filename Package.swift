@@ -39,6 +39,12 @@ let package = Package(
       path: "Sources/RocksDB",
       swiftSettings: crossModule
     ),
+    .systemLibrary(
+      name: "CNATS",
+      path: "Sources/CNATS",
+      pkgConfig: "libnats",
+      providers: [.apt(["libnats-dev"])]
+    ),
     .target(
       name: "CTributarySupport",
       path: "Sources/CTributarySupport"
