@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "Tributary", targets: ["Tributary"]),
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
+    .library(name: "TributaryNATS", targets: ["TributaryNATS"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -44,6 +45,12 @@ let package = Package(
       path: "Sources/CNATS",
       pkgConfig: "libnats",
       providers: [.apt(["libnats-dev"])]
+    ),
+    .target(
+      name: "TributaryNATS",
+      dependencies: ["CNATS"],
+      path: "Sources/TributaryNATS",
+      swiftSettings: crossModule
     ),
     .target(
       name: "CTributarySupport",
