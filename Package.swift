@@ -144,6 +144,10 @@ let package = Package(
       dependencies: ["TributaryCLI"],
       path: "Tests/TributaryCLITests"
     ),
+    .target(
+      name: "TestServers",
+      path: "Tests/TestServers"
+    ),
     .testTarget(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
