@@ -149,6 +149,11 @@ let package = Package(
       path: "Tests/TestServers"
     ),
     .testTarget(
+      name: "TributaryNATSTests",
+      dependencies: ["TributaryNATS", "TestServers"],
+      path: "Tests/TributaryNATSTests"
+    ),
+    .testTarget(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
     ),
