@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "Tributary", targets: ["Tributary"]),
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
     .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
+    .library(name: "TributaryNATS", targets: ["TributaryNATS"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -48,8 +49,20 @@ let package = Package(
     ),
     .target(
       name: "TributaryPostgres",
-      dependencies: ["CLibPQ"],
+      dependencies: ["CLibPQ", "Tributary"],
       path: "Sources/TributaryPostgres"
+    ),
+    .systemLibrary(
+      name: "CNATS",
+      path: "Sources/CNATS",
+      pkgConfig: "libnats",
+      providers: [.apt(["libnats-dev"])]
+    ),
+    .target(
+      name: "TributaryNATS",
+      dependencies: ["CNATS", "Tributary"],
+      path: "Sources/TributaryNATS",
+      swiftSettings: crossModule
     ),
     .target(
       name: "CTributarySupport",
@@ -86,7 +99,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "WindowedCounts",
-      dependencies: ["Tributary", "TributaryCLI"],
+      dependencies: ["Tributary", "TributaryCLI", "TributaryNATS", "TributaryPostgres"],
       path: "pipelines/WindowedCounts"
     ),
     .executableTarget(
@@ -110,6 +123,7 @@ let package = Package(
       name: "TributaryBench",
       dependencies: [
         "Tributary",
+        "TributaryNATS",
         "RocksDB",
         "CRocksDB",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -119,7 +133,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TributaryTests",
-      dependencies: ["Tributary"],
+      dependencies: ["Tributary", "TributaryNATS", "TributaryPostgres", "TestServers"],
       path: "Tests/TributaryTests"
     ),
     .testTarget(
@@ -143,17 +157,22 @@ let package = Package(
       dependencies: ["TributaryCLI"],
       path: "Tests/TributaryCLITests"
     ),
-    .testTarget(
-      name: "TributaryBenchTests",
-      path: "Tests/TributaryBenchTests"
-    ),
     .target(
       name: "TestServers",
       path: "Tests/TestServers"
     ),
     .testTarget(
+      name: "TributaryNATSTests",
+      dependencies: ["TributaryNATS", "Tributary", "TestServers"],
+      path: "Tests/TributaryNATSTests"
+    ),
+    .testTarget(
+      name: "TributaryBenchTests",
+      path: "Tests/TributaryBenchTests"
+    ),
+    .testTarget(
       name: "TributaryPostgresTests",
-      dependencies: ["TributaryPostgres", "TestServers"],
+      dependencies: ["TributaryPostgres", "Tributary", "TestServers"],
       path: "Tests/TributaryPostgresTests"
     ),
   ],

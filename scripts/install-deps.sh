@@ -16,6 +16,13 @@ fi
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   packages+=(postgresql)
 fi
+# NATS: nats-server (the TributaryNATS tests' JetStream server) and libnats-dev (nats.c).
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  packages+=(nats-server)
+fi
+if ! pkg-config --exists libnats 2>/dev/null || [ ! -f /usr/include/nats/nats.h ]; then
+  packages+=(libnats-dev pkg-config)
+fi
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi

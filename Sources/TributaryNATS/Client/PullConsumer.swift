@@ -1,0 +1,106 @@
+import CNATS
+
+/// The pull-consumer mechanics `JetStreamSubjectReader` and `JetStream.plainReadAll` share:
+/// an ephemeral consumer of one subject without acknowledgements, and pull requests on it.
+enum PullConsumer {
+  /// How long the server keeps an ephemeral consumer nobody pulls from. A reader that lost
+  /// its consumer (this, a server restart) recreates it where it left off.
+  static let inactiveThreshold: Duration = .seconds(120)
+  /// The largest batch one pull request asks for.
+  static let maxBatch = 65_536
+
+  /// Creates an ephemeral pull consumer on `stream` delivering the messages of `subject` whose
+  /// stream sequence is greater than `sequence`, in stream order, without acknowledgements,
+  /// and a subscription receiving them. The caller owns the returned subscription.
+  static func subscribe(
+    context: OpaquePointer, stream: String, subject: String, after sequence: UInt64
+  ) throws(NATSError) -> OpaquePointer {
+    var options = jsSubOptions()
+    try NATSStatus.check(jsSubOptions_Init(&options), operation: "initialise consumer options")
+    options.Config.AckPolicy = js_AckNone
+    if sequence == 0 {
+      options.Config.DeliverPolicy = js_DeliverAll
+    } else {
+      options.Config.DeliverPolicy = js_DeliverByStartSequence
+      options.Config.OptStartSeq = sequence == UInt64.max ? sequence : sequence + 1
+    }
+    options.Config.InactiveThreshold = inactiveThreshold.natsNanoseconds
+    // Consumer state in server memory: no disk write per delivery. A restart loses it, which
+    // the reader handles by recreating the consumer.
+    options.Config.MemoryStorage = true
+    var subscription: OpaquePointer?
+    var jsError = jsErrCode(rawValue: 0)
+    let status = stream.withCString { streamName in
+      options.Stream = streamName
+      return js_PullSubscribe(&subscription, context, subject, nil, nil, &options, &jsError)
+    }
+    try NATSStatus.check(
+      status, jsError: jsError,
+      operation: "create pull consumer on stream \(stream) for \(subject)", stream: stream)
+    guard let subscription else {
+      throw .status(
+        operation: "create pull consumer on stream \(stream) for \(subject)",
+        code: Int(NATS_ERR.rawValue), text: "nats.c returned no subscription")
+    }
+    // Only our own pull requests fill the subscription, so its queue needs no limit.
+    natsSubscription_SetPendingLimits(subscription, -1, -1)
+    return subscription
+  }
+
+  /// One pull request for up to `batch` messages into `list`: returns at once with the
+  /// messages available (NATS_OK), or waits up to `timeout` for the first ones to arrive and
+  /// returns as soon as they did; NATS_TIMEOUT when none came.
+  ///
+  /// This is a "no wait" request with an expiry: nats-server (2.9) then answers as soon as it
+  /// has delivered what is pending, or waits for the expiry if nothing is. (nats.c's
+  /// `natsSubscription_Fetch` instead sends a waiting request for the whole batch after an
+  /// empty answer and returns only when it is full or the timeout passed.)
+  static func fetch(
+    _ subscription: OpaquePointer, into list: inout natsMsgList, batch: Int, timeout: Duration
+  ) -> natsStatus {
+    var request = jsFetchRequest()
+    jsFetchRequest_Init(&request)
+    request.Batch = Int32(Swift.min(Swift.max(batch, 1), maxBatch))
+    request.NoWait = true
+    request.Expires = timeout.natsMilliseconds * 1_000_000
+    return natsSubscription_FetchRequest(&list, subscription, &request)
+  }
+
+  /// The server's view of `subscription`'s consumer: `.gone` when it does not exist (any
+  /// more), otherwise how many deliveries it made and how many messages are still pending.
+  /// Throws `.streamNotFound` when the stream is gone, other failures as `NATSError`.
+  static func state(of subscription: OpaquePointer, stream: String) throws(NATSError)
+    -> ConsumerState
+  {
+    var info: UnsafeMutablePointer<jsConsumerInfo>?
+    var jsError = jsErrCode(rawValue: 0)
+    let status = natsSubscription_GetConsumerInfo(&info, subscription, nil, &jsError)
+    defer { jsConsumerInfo_Destroy(info) }
+    if jsError == JSConsumerNotFoundErr || (status == NATS_NOT_FOUND && jsError.rawValue == 0) {
+      return .gone
+    }
+    try NATSStatus.check(
+      status, jsError: jsError, operation: "get consumer info on stream \(stream)",
+      stream: stream)
+    guard let info = info?.pointee else { return .gone }
+    return .active(delivered: info.Delivered.Consumer, pending: info.NumPending)
+  }
+
+  /// What the server says about a consumer.
+  enum ConsumerState: Equatable {
+    /// The consumer does not exist.
+    case gone
+    /// The consumer exists, made `delivered` deliveries and has `pending` messages left.
+    case active(delivered: UInt64, pending: UInt64)
+  }
+
+  /// Ends `subscription`: deletes its consumer on the server when `deleteConsumer` (one API
+  /// request; skip it while disconnected, the server drops the consumer after
+  /// `inactiveThreshold`), then frees it.
+  static func remove(_ subscription: OpaquePointer, deleteConsumer: Bool) {
+    if deleteConsumer {
+      _ = natsSubscription_Unsubscribe(subscription)
+    }
+    natsSubscription_Destroy(subscription)
+  }
+}
