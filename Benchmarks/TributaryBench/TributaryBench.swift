@@ -7,5 +7,8 @@ struct TributaryBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tributary-bench",
     abstract: "Benchmarks of the Tributary stream engine.",
-    subcommands: [RunCommand.self, RecoverCommand.self, SweepCommand.self, KeyGroupsCommand.self])
+    subcommands: [
+      RunCommand.self, RecoverCommand.self, SweepCommand.self, KeyGroupsCommand.self,
+      JetStreamCommand.self,
+    ])
 }

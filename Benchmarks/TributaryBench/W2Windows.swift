@@ -159,12 +159,20 @@ func runW2(
 func addW2Pipeline(
   to env: StreamEnvironment, count: Int?, parallelism: Int, probe: RecoveryProbe?
 ) -> W2Report {
+  addW2Windows(
+    to: env.generate(count: count) { CanonicalEvent.make($0) }
+      .injectingFailures(probe) { CanonicalEvent.index(of: $0) }
+      .assignTimestampsAndWatermarks(
+        .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))
+      ),
+    parallelism: parallelism)
+}
+
+/// W2's windows and counting sink over `events` (which carry timestamps and
+/// watermarks), with the watermark probe right after the source.
+func addW2Windows(to events: DataStream<CanonicalEvent>, parallelism: Int) -> W2Report {
   let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
-  env.generate(count: count) { CanonicalEvent.make($0) }
-    .injectingFailures(probe) { CanonicalEvent.index(of: $0) }
-    .assignTimestampsAndWatermarks(
-      .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))
-    )
+  events
     .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: report.passTimes)) }
     .withTimestamps { $0.timestampMs }
     .keyBy { $0.key }

@@ -86,6 +86,19 @@ extension JetStream {
     return natsMsg_GetSequence(message)
   }
 
+  /// The names of every stream on the server, sorted.
+  public func streamNames() throws(NATSError) -> [String] {
+    var list: UnsafeMutablePointer<jsStreamNamesList>?
+    var jsError = jsErrCode(rawValue: 0)
+    var options = requestOptions()
+    let status = js_StreamNames(&list, context, &options, &jsError)
+    defer { jsStreamNamesList_Destroy(list) }
+    if status == NATS_NOT_FOUND { return [] }
+    try NATSStatus.check(status, jsError: jsError, operation: "list streams")
+    guard let names = list?.pointee, let pointers = names.List else { return [] }
+    return (0..<Int(names.Count)).compactMap { pointers[$0].map { String(cString: $0) } }.sorted()
+  }
+
   /// Runs `body` on nats.c's stream info for `name` (with the subject list when
   /// `subjectsFilter` is given), destroying it afterwards.
   private func withStreamInfo<Result>(

@@ -68,20 +68,28 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
     guard max > 0 else { return [] }
     let deadline = ContinuousClock.now.advanced(by: timeout)
     var remaining = timeout
-    for _ in 0..<3 {
+    var attempts = 0
+    while attempts < 3 {
       let subscription = try currentSubscription()
       var list = natsMsgList()
       let status = PullConsumer.fetch(subscription, into: &list, batch: max, timeout: remaining)
       if status == NATS_OK {
+        let delivered = Int(list.Count)
         let messages = take(&list)
-        if !messages.isEmpty || self.subscription != nil { return messages }
-        // Deliveries went missing before anything could be taken; read again.
+        if !messages.isEmpty { return messages }
+        if self.subscription != nil && delivered == 0 { return messages }
+        // Every message delivered was at or before the start position (the
+        // consumer reads from the subject's start), or deliveries went
+        // missing: read again.
+        if self.subscription == nil { attempts += 1 }
       } else if status == NATS_TIMEOUT || status == NATS_NOT_FOUND {
+        attempts += 1
         // Nothing came. A consumer the server lost (restart, inactivity) also looks like
         // this: the server's JetStream API swallows requests to missing consumers.
         guard try consumerIsLost(subscription) else { return [] }
         dropSubscription()
       } else if status == NATS_NO_RESPONDERS {
+        attempts += 1
         dropSubscription()
       } else {
         throw NATSStatus.error(status, operation: "fetch from \(stream) \(subject)")

@@ -1,0 +1,101 @@
+import Tributary
+
+/// One subject of a JetStream stream, read as a split: messages in stream
+/// order after the checkpointed stream sequence; decoded records go to the
+/// subtask, undecodable ones to the dead letters. Used by one task only.
+///
+/// Connection loss: a failed fetch drops the consumer; the next reads
+/// re-create it after the last sequence emitted (with back-off), so nothing is
+/// skipped or read twice. After `connectionLossTimeout` without success the
+/// read throws ``JetStreamSourceError/serverUnreachable(url:for:lastError:)``.
+final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
+  let subject: String
+  private let connection: NATSConnection
+  private let jetStream: JetStream
+  private let options: JetStreamSourceOptions
+  private let decode: @Sendable (JetStreamMessage) throws -> Record
+  private let deadLetters: (JetStreamDeadLetter) -> Void
+  private let clock: ContinuousClock = ContinuousClock()
+  private var reader: JetStreamSubjectReader?
+  /// The stream sequence of the last message read (0: none).
+  private(set) var sequence: UInt64
+  /// Bounded: the last sequence to read (`nil`: unbounded).
+  private let bound: UInt64?
+  private var failingSince: ContinuousClock.Instant?
+  private var retryAt: ContinuousClock.Instant?
+  private var backoff: Duration = .milliseconds(50)
+  /// Messages the consumer still had pending after the last fetch (lag).
+  private(set) var pending: UInt64 = 0
+
+  init(
+    subject: String, connection: NATSConnection, jetStream: JetStream,
+    options: JetStreamSourceOptions, after sequence: UInt64,
+    bound: UInt64?, decode: @escaping @Sendable (JetStreamMessage) throws -> Record,
+    deadLetters: @escaping (JetStreamDeadLetter) -> Void
+  ) {
+    self.subject = subject
+    self.connection = connection
+    self.jetStream = jetStream
+    self.options = options
+    self.sequence = sequence
+    self.bound = bound
+    self.decode = decode
+    self.deadLetters = deadLetters
+  }
+
+  func read(into buffer: inout [Record], limit: Int) throws -> SourceStatus {
+    if let bound, sequence >= bound { return .finished }
+    if let retryAt, clock.now < retryAt { return .more }
+    do {
+      // nats.c reconnects by itself; while it is away a fetch just finds
+      // nothing, so the connection's state is what counts toward the timeout.
+      guard connection.isConnected else { throw JetStreamSourceError.disconnected }
+      if reader == nil {
+        reader = try jetStream.makeSubjectReader(
+          stream: options.stream, subject: subject, after: sequence)
+      }
+      var want = min(limit, options.fetchBatch)
+      if let bound { want = Int(min(UInt64(want), bound - sequence)) }
+      let messages = try reader!.fetch(max: max(1, want), timeout: options.fetchWait)
+      failingSince = nil
+      retryAt = nil
+      backoff = .milliseconds(50)
+      for message in messages {
+        if let bound, message.streamSequence > bound { break }
+        sequence = message.streamSequence
+        pending = message.pending
+        do {
+          buffer.append(try decode(message))
+        } catch {
+          deadLetters(
+            JetStreamDeadLetter(
+              subject: message.subject, streamSequence: message.streamSequence,
+              reason: "\(error)", payload: message.payload))
+        }
+      }
+    } catch {
+      reader?.close()
+      reader = nil
+      let now = clock.now
+      let since = failingSince ?? now
+      failingSince = since
+      if now - since >= options.connectionLossTimeout {
+        throw JetStreamSourceError.serverUnreachable(
+          url: options.url, for: options.connectionLossTimeout, lastError: "\(error)")
+      }
+      retryAt = now + backoff
+      backoff = min(backoff * 2, .seconds(2))
+      return .more
+    }
+    if let bound, sequence >= bound { return .finished }
+    return .more
+  }
+
+  var position: [UInt8] { Int64(bitPattern: sequence).encodedBytes() }
+
+  func close() {
+    reader?.close()
+    reader = nil
+    connection.close()
+  }
+}
