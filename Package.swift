@@ -115,7 +115,9 @@ let package = Package(
     ),
     .executableTarget(
       name: "AnomalyDetection",
-      dependencies: ["AnomalyDetectionCore", "Tributary", "TributaryCLI"],
+      dependencies: [
+        "AnomalyDetectionCore", "Tributary", "TributaryCLI", "TributaryNATS", "TributaryPostgres",
+      ],
       path: "pipelines/AnomalyDetection/Main",
       swiftSettings: crossModule
     ),

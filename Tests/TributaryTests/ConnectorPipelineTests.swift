@@ -144,4 +144,54 @@ import TributaryPostgres
     }
     expectSameElements(published, Self.expectedRows())
   }
+
+  @Test func theAnomalyDemoReadsJetStreamAndCommitsAlertsToPostgres() async throws {
+    guard let binary = builtExecutable("anomaly-detection") else {
+      Issue.record("anomaly-detection is not built; run `swift build` first")
+      return
+    }
+    let nats = try NATSServer.start()
+    defer { nats.stop() }
+    let postgres = try PostgresServer.start()
+    defer { postgres.stop() }
+    // 8 sensors over 2 subjects, a reading every 30 s for a day; sensor 5
+    // jumps far out of its range once, at reading 2,000.
+    let connection = try NATSConnection(url: nats.url)
+    defer { connection.close() }
+    let jetStream = try JetStream(connection)
+    try jetStream.createStream(name: "readings", subjects: ["readings.*"])
+    var rng = SplitMix64(seed: 11)
+    var messages: [JetStreamOutgoingMessage] = []
+    for tick in 0..<2_880 {
+      for sensor in 0..<8 {
+        let noise = Double(rng.next() % 1_000) / 1_000
+        var value = 20 + 5 * sin(Double(tick) / 458.0 * .pi) + noise
+        if sensor == 5 && tick == 2_000 { value += 80 }
+        messages.append(
+          JetStreamOutgoingMessage(
+            subject: "readings.\(sensor % 2)",
+            payload: Array("\(sensor),\(tick * 30_000),\(value)".utf8), messageID: nil))
+      }
+    }
+    _ = try jetStream.publishAll(messages)
+    let root = try temporaryDirectory("tributary-anomaly-connectors")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let run = try runProcess(
+      binary,
+      [
+        "--source", "jetstream", "--nats-url", nats.url, "--nats-stream", "readings",
+        "--nats-bounded", "--alerts-to", "postgres", "--postgres-url", postgres.url,
+        "--postgres-table", "alerts", "--quiet", "--parallelism", "2",
+        "--checkpoint-dir", root.appendingPathComponent("checkpoints").path,
+        "--output", root.appendingPathComponent("out").path,
+      ], mergingStandardError: true)
+    #expect(run.status == 0, "\(run.output)")
+    let db = try PostgresConnection(url: postgres.url)
+    defer { db.close() }
+    let spikes = try db.execute(
+      "SELECT event_time_ms FROM alerts WHERE sensor = 'sensor-0005' AND kind = 'spike'"
+    ).rows.compactMap { $0.first ?? nil }.compactMap { Int64($0) }
+    #expect(spikes.contains(2_000 * 30_000), "the spike is detected: \(spikes)\n\(run.output)")
+    #expect(try db.execute("SELECT gid FROM pg_prepared_xacts").rows.isEmpty)
+  }
 }

@@ -4,6 +4,8 @@ import Foundation
 import Synchronization
 import Tributary
 import TributaryCLI
+import TributaryNATS
+import TributaryPostgres
 
 /// `anomaly-detection`: sensor anomaly detection in event time, keyed by
 /// sensor, with RocksDB state and checkpoints; alerts go to standard output and
@@ -54,16 +56,53 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
   @Flag(help: "No progress line.")
   var quiet = false
 
+  @Option(help: "Where readings come from: generator (default), files (--input) or jetstream.")
+  var source: String?
+
+  @Option(help: "The NATS server (--source jetstream).")
+  var natsUrl: String?
+
+  @Option(
+    help: "The JetStream stream of readings `sensor,timestamp_ms,value` (sensor: an integer id).")
+  var natsStream: String?
+
+  @Flag(help: "Read the readings present at start, then end (default: follow the stream).")
+  var natsBounded = false
+
+  @Option(help: "Where alerts go: files (default, JSON lines in --output) or postgres.")
+  var alertsTo: String = "files"
+
+  @Option(help: "The database, postgresql://USER@HOST:PORT/DB (--alerts-to postgres).")
+  var postgresUrl: String?
+
+  @Option(help: "The alerts table; created if missing (--alerts-to postgres).")
+  var postgresTable: String = "alerts"
+
   @OptionGroup var pipeline: PipelineOptions
 
+  /// Whether readings come from JetStream.
+  var readsJetStream: Bool { source == "jetstream" }
+
   func validate() throws {
+    if let source, !["generator", "files", "jetstream"].contains(source) {
+      throw ValidationError("--source must be generator, files or jetstream, not '\(source)'")
+    }
+    if readsJetStream && (natsUrl == nil || natsStream == nil) {
+      throw ValidationError("--source jetstream needs --nats-url and --nats-stream")
+    }
+    guard ["files", "postgres"].contains(alertsTo) else {
+      throw ValidationError("--alerts-to must be files or postgres, not '\(alertsTo)'")
+    }
+    if alertsTo == "postgres" && postgresUrl == nil {
+      throw ValidationError("--alerts-to postgres needs --postgres-url")
+    }
     if !input.isEmpty, input.contains(where: { $0.hasPrefix("-") }) {
       throw ValidationError("--input takes file paths")
     }
     if labels != nil && input.isEmpty {
       throw ValidationError("--labels scores the alerts of --input files; give --input as well")
     }
-    if input.isEmpty {
+    if input.isEmpty && !readsJetStream {
       guard sensors > 0, days > 0, intervalSeconds > 0 else {
         throw ValidationError("--sensors, --days and --interval-seconds must be positive")
       }
@@ -105,7 +144,9 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     let settings = DetectorSettings()
 
     let source: Source
-    if input.isEmpty {
+    if readsJetStream {
+      source = .jetStream(stream: natsStream ?? "")
+    } else if input.isEmpty {
       let ticks = Int((days * 86_400 / Double(intervalSeconds)).rounded())
       source = .generated(
         SensorGenerator(
@@ -120,6 +161,16 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     var sourceParallelism: Int?
     let total: Int
     switch source {
+    case .jetStream(let stream):
+      readings = env.jetStreamSource(
+        JetStreamSourceOptions(
+          url: natsUrl ?? "", stream: stream, bounded: natsBounded,
+          watermarks: SplitWatermarkOptions(maxOutOfOrderness: .seconds(5))),
+        name: "Readings", timestamp: { $0.timestampMs }
+      ) { message in try Reading(parsing: message.payload) }
+      intervalMs = Int64(intervalSeconds) * 1_000
+      total = 0
+      print("reading stream \(stream) from \(natsUrl ?? "")")
     case .generated(let generator):
       readings = env.generate(count: generator.count, ratePerSecond: rate, name: "Sensors") {
         generator.reading($0)
@@ -144,12 +195,33 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
           + "\(loaded.deadLetters.count) dead letters)")
     }
     let formatter = AlertFormatter(source: source, printLimit: printAlerts)
-    AnomalyPipeline.alerts(
+    let alerts = AnomalyPipeline.alerts(
       from: readings, settings: settings, intervalMs: intervalMs, outOfOrderness: .seconds(5),
       counter: counter, sourceParallelism: sourceParallelism
     )
-    .writeTransactional(directory: outputDir, prefix: "alerts", fileExtension: "jsonl") {
-      formatter.format($0)
+    if alertsTo == "postgres", let postgresUrl {
+      alerts.writeToPostgres(
+        PostgresSinkOptions(
+          url: postgresUrl, table: postgresTable,
+          columns: [
+            PostgresColumn("sensor", "text"), PostgresColumn("event_time_ms", "bigint"),
+            PostgresColumn("kind", "text"), PostgresColumn("value", "double precision"),
+            PostgresColumn("score", "double precision"),
+            PostgresColumn("expected_low", "double precision"),
+            PostgresColumn("expected_high", "double precision"),
+          ],
+          jobID: "anomaly-detection")
+      ) { alert in
+        [
+          source.key(alert.sensor), String(alert.timestampMs + source.startMs(alert.sensor)),
+          alert.kind.description, String(alert.value), String(alert.score),
+          String(alert.expectedLow), String(alert.expectedHigh),
+        ]
+      }
+    } else {
+      alerts.writeTransactional(directory: outputDir, prefix: "alerts", fileExtension: "jsonl") {
+        formatter.format($0)
+      }
     }
 
     let started = ContinuousClock.now
@@ -174,6 +246,12 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
       try? FileManager.default.removeItem(atPath: scratch + "/checkpoints")
     }
     try? FileManager.default.removeItem(atPath: scratch + "/state")  // only ever ours
+    if alertsTo == "postgres" {
+      print(
+        "done: \(formatCount(counter.value)) readings; alerts committed exactly once to table "
+          + "\(postgresTable)")
+      return
+    }
     try Summary(
       source: source, outputDir: outputDir, labelsPath: labels, processed: counter.value,
       elapsed: elapsed, checkpoints: report.withLock { $0 }
@@ -187,11 +265,13 @@ enum Source: Sendable {
   case generated(SensorGenerator)
   /// NAB-format files.
   case files(NABInput)
+  /// A JetStream stream of `sensor,timestamp_ms,value` readings.
+  case jetStream(stream: String)
 
   /// The key name of sensor `k`.
   func key(_ k: Int32) -> String {
     switch self {
-    case .generated: SensorGenerator.name(k)
+    case .generated, .jetStream: SensorGenerator.name(k)
     case .files(let input): input.keys[Int(k)]
     }
   }
@@ -200,7 +280,7 @@ enum Source: Sendable {
   /// to their first timestamp; generated time is absolute).
   func startMs(_ k: Int32) -> Int64 {
     switch self {
-    case .generated: 0
+    case .generated, .jetStream: 0
     case .files(let input): input.startMs[Int(k)]
     }
   }
@@ -208,7 +288,7 @@ enum Source: Sendable {
   /// The input's timestamp text of `line`, if any.
   func timestampText(_ line: Int32) -> String? {
     switch self {
-    case .generated: nil
+    case .generated, .jetStream: nil
     case .files(let input): line >= 0 ? input.timestampTexts[Int(line)] : nil
     }
   }
@@ -251,4 +331,22 @@ func formatCount(_ value: Int) -> String {
   if value >= 1_000_000 { return String(format: "%.2fM", Double(value) / 1e6) }
   if value >= 10_000 { return String(format: "%.1fk", Double(value) / 1e3) }
   return String(value)
+}
+
+/// A JetStream payload that is not `sensor,timestamp_ms,value`.
+struct MalformedReading: Error, CustomStringConvertible {
+  var description: String { "expected sensor,timestamp_ms,value (integer, integer, number)" }
+}
+
+extension Reading {
+  /// Parses `sensor,timestamp_ms,value`: an integer sensor id, integer
+  /// milliseconds and a decimal value.
+  init(parsing payload: [UInt8]) throws {
+    let fields = String(decoding: payload, as: UTF8.self).split(
+      separator: ",", omittingEmptySubsequences: false)
+    guard fields.count == 3, let sensor = Int32(fields[0]), let time = Int64(fields[1]),
+      let value = Double(fields[2]), value.isFinite
+    else { throw MalformedReading() }
+    self.init(sensor: sensor, timestampMs: time, value: value)
+  }
 }

@@ -76,6 +76,8 @@ struct Summary {
         return "\(kind) \(entry.found)/\(entry.injected)"
       }
       Swift.print("  found by injected kind: \(perKind.joined(separator: ", "))")
+    case .jetStream:
+      break
     case .files(let input):
       Swift.print(
         "  dead letters: \(input.deadLetters.count) (\(outputDir)/dead-letters.tsv)")
