@@ -155,8 +155,7 @@ import Testing
     let server = try NATSServer.start()
     defer { server.stop() }
     try Self.publishReadings(server, stream: "events")
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-js-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     // Stream sequences run 1...12,000, subjects interleaved.
     await #expect(throws: JobError.self) {
@@ -180,8 +179,7 @@ import Testing
     let server = try NATSServer.start()
     defer { server.stop() }
     try Self.publishReadings(server, stream: "bad", malformedEvery: 100)
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-js-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     let dead = CollectedRecords<JetStreamDeadLetter>()
     try await Self.runWindows(
@@ -198,8 +196,7 @@ import Testing
     let server = try NATSServer.start()
     defer { server.stop() }
     try Self.publishReadings(server, stream: "events")
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-js-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     let job = Task {
       try await Self.runWindows(
@@ -219,8 +216,7 @@ import Testing
     let server = try NATSServer.start()
     defer { server.stop() }
     try Self.publishReadings(server, stream: "events")
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-js-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     let job = Task {
       try await Self.runWindows(
@@ -271,5 +267,51 @@ import Testing
     }
     #expect(subject("a.b.c", matches: "a.*.c") && subject("a.b.c", matches: "a.>"))
     #expect(!subject("a.b", matches: "a.b.c") && !subject("a", matches: "a.>"))
+  }
+
+  @Test func unboundedModeFollowsTheStreamAsMessagesArrive() async throws {
+    let server = try NATSServer.start()
+    defer { server.stop() }
+    let connection = try NATSConnection(url: server.url)
+    defer { connection.close() }
+    let jetStream = try JetStream(connection)
+    try jetStream.createStream(name: "live", subjects: ["live.*"])
+    func publish(_ range: Range<Int>) throws {
+      _ = try jetStream.publishAll(
+        range.map {
+          JetStreamOutgoingMessage(
+            subject: "live.\($0 % 2)", payload: Array("\($0),\($0),1".utf8), messageID: nil)
+        })
+    }
+    try publish(0..<500)
+    let env = StreamEnvironment(parallelism: 2)
+    let out = env.jetStreamSource(
+      JetStreamSourceOptions(url: server.url, stream: "live", bounded: false),
+      timestamp: { $0.1.timestamp }, decode: Self.decode
+    ).collect()
+    let job = Task { try await env.execute() }
+    defer { job.cancel() }
+    #expect(try await Self.eventually { out.values.count == 500 })
+    // Messages published while the job runs arrive too; the job keeps running.
+    try publish(500..<1_000)
+    #expect(try await Self.eventually { out.values.count == 1_000 })
+    #expect(Set(out.values.map(\.1.key)) == Set((0..<1_000).map(Int64.init)))
+    job.cancel()
+    _ = try? await job.value
+  }
+
+  /// Polls `condition` every 10 ms for up to 20 s.
+  static func eventually(_ condition: () -> Bool) async throws -> Bool {
+    for _ in 0..<2_000 {
+      if condition() { return true }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+  }
+
+  /// A new directory path under the temporary directory (created by the job).
+  static func scratchDirectory() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tributary-js-\(UUID().uuidString)")
   }
 }

@@ -60,8 +60,7 @@ import Testing
   @Test func exactlyOnceAcrossInjectedFailuresEachRowIsInTheTableOnce() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-pg-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     let events = 6_000
     let result = try await Self.run(
@@ -87,8 +86,7 @@ import Testing
   @Test func upsertKeepsOneRowPerKeyAcrossReplays() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-pg-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     _ = try await Self.run(
       server: server, table: "upserted", mode: .upsert(keyColumns: ["k"]), events: 3_000,
@@ -104,8 +102,7 @@ import Testing
   @Test func atLeastOnceLosesNothing() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tributary-pg-\(UUID().uuidString)")
+    let root = Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
     _ = try await Self.run(
       server: server, table: "atleast", mode: .atLeastOnce, events: 3_000, failAt: [1_800],
@@ -153,5 +150,11 @@ import Testing
     #expect(end.isSuperseded(resumedFrom: 10, resumedFinished: false))
     #expect(!end.isSuperseded(resumedFrom: 10, resumedFinished: true))
     #expect(!name.isSuperseded(resumedFrom: 12, resumedFinished: false))
+  }
+
+  /// A new directory path under the temporary directory (created by the job).
+  static func scratchDirectory() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tributary-pg-\(UUID().uuidString)")
   }
 }
