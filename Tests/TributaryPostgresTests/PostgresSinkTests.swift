@@ -83,6 +83,19 @@ import Testing
     #expect(try Self.rows(server, "plain").count == 1_000)
   }
 
+  /// Regression: subtasks creating the table at the same moment raced on the
+  /// catalog ("type … already exists", SQLSTATE 42710) and failed the job.
+  @Test func manySubtasksCreateTheTableAtOnce() async throws {
+    let server = try PostgresServer.start()
+    defer { server.stop() }
+    for round in 0..<20 {
+      _ = try await Self.run(
+        server: server, table: "racing\(round)", mode: .atLeastOnce, events: 64, failAt: [],
+        checkpoints: nil, parallelism: 16)
+      #expect(try Self.rows(server, "racing\(round)").count == 64)
+    }
+  }
+
   @Test func upsertKeepsOneRowPerKeyAcrossReplays() async throws {
     let server = try PostgresServer.start()
     defer { server.stop() }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Tributary
 
@@ -168,7 +169,10 @@ final class JetStreamSink<T: Sendable>: StreamSink {
   func close() {
     if finished && !finalStateTaken && !pending.isEmpty {
       do { try publisher.publish(pending) } catch {
-        print("JetStream sink subtask \(subtask): publishing at the end of input failed: \(error)")
+        FileHandle.standardError.write(
+          Data(
+            "JetStream sink subtask \(subtask): publishing at the end of input failed: \(error)\n"
+              .utf8))
       }
     }
     direct?.0.close()

@@ -1,3 +1,4 @@
+import Foundation
 import Tributary
 
 /// One subtask's PostgreSQL writer (see ``PostgresSinkMode`` for the
@@ -39,8 +40,8 @@ public final class PostgresSink<T: Sendable>: StreamSink {
     try Self.createTable(options, on: connection)
   }
 
-  /// Creates the table (and the upsert key index) unless it exists; tolerates
-  /// another subtask creating it at the same moment.
+  /// Creates the table (and the upsert key index) unless it exists, one
+  /// subtask at a time.
   static func createTable(_ options: PostgresSinkOptions, on connection: PostgresConnection) throws
   {
     let table = PostgresConnection.quoteIdentifier(options.table)
@@ -53,14 +54,20 @@ public final class PostgresSink<T: Sendable>: StreamSink {
       let keyList = keys.map(PostgresConnection.quoteIdentifier).joined(separator: ", ")
       statements.append("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(table) (\(keyList))")
     }
-    for statement in statements {
-      do {
-        _ = try connection.execute(statement)
-      } catch {
-        // Created concurrently by another subtask.
-        if error.sqlState == "23505" || error.sqlState == "42P07" { continue }
-        throw error
-      }
+    // Subtasks create the table at the same moment: an advisory lock on the
+    // table's name makes them take turns, so `IF NOT EXISTS` sees the other's
+    // table instead of racing it on the catalog (unique violations on
+    // pg_type, "type already exists").
+    let lock =
+      "SELECT pg_advisory_xact_lock(hashtext(\(PostgresConnection.quoteLiteral("tributary:" + options.table))))"
+    _ = try connection.execute("BEGIN")
+    do {
+      _ = try connection.execute(lock)
+      for statement in statements { _ = try connection.execute(statement) }
+      _ = try connection.execute("COMMIT")
+    } catch {
+      _ = try? connection.execute("ROLLBACK")
+      throw error
     }
   }
 
@@ -134,7 +141,17 @@ public final class PostgresSink<T: Sendable>: StreamSink {
   /// of input is the only commit point: the sink commits its transactions here.
   public func close() {
     if finished && !finalStateTaken && !pending.isEmpty {
-      try? PostgresTransactions(url: options.url, prefix: prefix).commit(pending)
+      do {
+        try PostgresTransactions(url: options.url, prefix: prefix).commit(pending)
+      } catch {
+        // close() cannot throw: say which prepared transactions are left, so
+        // they can be committed by hand (COMMIT PREPARED '<name>').
+        FileHandle.standardError.write(
+          Data(
+            ("PostgreSQL sink subtask \(subtask): committing at the end of input failed: "
+              + "\(error); prepared and not committed: \(pending.joined(separator: ", "))\n")
+              .utf8))
+      }
       pending = []
     }
     connection?.close()
