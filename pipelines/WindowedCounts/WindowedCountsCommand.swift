@@ -194,13 +194,17 @@ struct MalformedEvent: Error, CustomStringConvertible {
 }
 
 extension Event {
-  /// Parses `key,timestamp_ms,value` (ASCII integers).
+  /// Parses `key,timestamp_ms,value` (ASCII integers). Allocates nothing:
+  /// it runs once per message.
   init(parsing payload: [UInt8]) throws {
-    var fields: [Int64] = []
+    var fields: (Int64, Int64, Int64) = (0, 0, 0)
+    var count = 0
     var value: Int64 = 0
     var negative = false
     var digits = 0
-    for byte in payload + [UInt8(ascii: ",")] {
+    // One past the end acts as the last field's separator.
+    for index in 0...payload.count {
+      let byte = index < payload.count ? payload[index] : UInt8(ascii: ",")
       switch byte {
       case UInt8(ascii: "0")...UInt8(ascii: "9"):
         let (times, o1) = value.multipliedReportingOverflow(by: 10)
@@ -214,7 +218,14 @@ extension Event {
         guard digits > 0 else {
           throw MalformedEvent(reason: "expected key,timestamp_ms,value (three integers)")
         }
-        fields.append(negative ? -value : value)
+        let field = negative ? -value : value
+        switch count {
+        case 0: fields.0 = field
+        case 1: fields.1 = field
+        case 2: fields.2 = field
+        default: break
+        }
+        count += 1
         value = 0
         negative = false
         digits = 0
@@ -222,10 +233,9 @@ extension Event {
         throw MalformedEvent(reason: "unexpected byte \(byte) in key,timestamp_ms,value")
       }
     }
-    guard fields.count == 3 else {
-      throw MalformedEvent(
-        reason: "expected 3 fields (key,timestamp_ms,value), got \(fields.count)")
+    guard count == 3 else {
+      throw MalformedEvent(reason: "expected 3 fields (key,timestamp_ms,value), got \(count)")
     }
-    self.init(key: fields[0], timestampMs: fields[1], value: fields[2])
+    self.init(key: fields.0, timestampMs: fields.1, value: fields.2)
   }
 }

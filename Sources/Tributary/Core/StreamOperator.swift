@@ -51,6 +51,30 @@ public final class ControlSignals {
   public var idle: Bool?
   /// Creates empty signals.
   public init() {}
+
+  /// Takes the pending signals, in the order downstream must see them:
+  /// becoming active precedes the watermark it enables, and the last
+  /// watermark precedes going idle. Empty (no allocation) when none.
+  public func drain() -> [ControlSignal] {
+    guard watermark != nil || idle != nil else { return [] }
+    defer {
+      watermark = nil
+      idle = nil
+    }
+    var signals: [ControlSignal] = []
+    if idle == false { signals.append(.idleness(false)) }
+    if let watermark { signals.append(.watermark(watermark)) }
+    if idle == true { signals.append(.idleness(true)) }
+    return signals
+  }
+}
+
+/// One control element an operator or source generates.
+public enum ControlSignal: Sendable, Equatable {
+  /// Event time advanced to this watermark.
+  case watermark(Int64)
+  /// The subtask became idle (`true`) or active again (`false`).
+  case idleness(Bool)
 }
 
 extension StreamOperator {

@@ -104,13 +104,11 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   /// Forwards the watermark and idleness the operator generated, if any.
   private func emitSignals() async throws {
     guard let signals else { return }
-    if let idle = signals.idle {
-      signals.idle = nil
-      try await next.pushIdleness(idle)
-    }
-    if let watermark = signals.watermark {
-      signals.watermark = nil
-      try await next.pushWatermark(watermark)
+    for signal in signals.drain() {
+      switch signal {
+      case .watermark(let watermark): try await next.pushWatermark(watermark)
+      case .idleness(let idle): try await next.pushIdleness(idle)
+      }
     }
   }
 

@@ -104,25 +104,19 @@ struct SourceDriver<Out: Sendable> {
     try await context.sideOutputs?.forward(body)
   }
 
-  /// Forwards the watermark and idleness the reader generated, to the chain
-  /// and to the side outputs: becoming active precedes the watermark it
-  /// enables, and the last watermark precedes going idle.
+  /// Forwards the watermark and idleness the reader generated, in
+  /// ``ControlSignals/drain()`` order, to the chain and to the side outputs.
   private func emitSignals() async throws {
     guard let signals = reader.signals else { return }
-    let idle = signals.idle
-    let watermark = signals.watermark
-    signals.idle = nil
-    signals.watermark = nil
-    if idle == false { try await pushIdleness(false) }
-    if let watermark {
-      try await next.pushWatermark(watermark)
-      try await side { try await $0.pushWatermark(watermark) }
+    for signal in signals.drain() {
+      switch signal {
+      case .watermark(let watermark):
+        try await next.pushWatermark(watermark)
+        try await side { try await $0.pushWatermark(watermark) }
+      case .idleness(let idle):
+        try await next.pushIdleness(idle)
+        try await side { try await $0.pushIdleness(idle) }
+      }
     }
-    if idle == true { try await pushIdleness(true) }
-  }
-
-  private func pushIdleness(_ idle: Bool) async throws {
-    try await next.pushIdleness(idle)
-    try await side { try await $0.pushIdleness(idle) }
   }
 }

@@ -16,7 +16,7 @@ extension JetStream {
     var bytes = 0
     for subject in subjects {
       let subscription = try PullConsumer.subscribe(
-        context: context, stream: stream, subject: subject, after: 0)
+        context: context, stream: stream, subject: subject)
       defer { PullConsumer.remove(subscription, deleteConsumer: connection.isConnected) }
       guard case .active(_, var pending) = try PullConsumer.state(of: subscription, stream: stream)
       else {

@@ -45,7 +45,7 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
       && !subject.utf8.contains(UInt8(ascii: ">"))
     self.reconnectsAtVerification = jetStream.connection.reconnectCount
     self.subscription = try PullConsumer.subscribe(
-      context: jetStream.context, stream: stream, subject: subject, after: sequence)
+      context: jetStream.context, stream: stream, subject: subject)
   }
 
   deinit {
@@ -141,7 +141,7 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   private func currentSubscription() throws(NATSError) -> OpaquePointer {
     if let subscription { return subscription }
     let created = try PullConsumer.subscribe(
-      context: jetStream.context, stream: stream, subject: subject, after: lastSequence)
+      context: jetStream.context, stream: stream, subject: subject)
     subscription = created
     nextConsumerSequence = 1
     reconnectsAtVerification = jetStream.connection.reconnectCount

@@ -9,22 +9,22 @@ enum PullConsumer {
   /// The largest batch one pull request asks for.
   static let maxBatch = 65_536
 
-  /// Creates an ephemeral pull consumer on `stream` delivering the messages of `subject` whose
-  /// stream sequence is greater than `sequence`, in stream order, without acknowledgements,
-  /// and a subscription receiving them. The caller owns the returned subscription.
+  /// Creates an ephemeral pull consumer on `stream` delivering every message of `subject`
+  /// from its first, in stream order, without acknowledgements, and a subscription
+  /// receiving them; readers skip what they already read. The caller owns the returned
+  /// subscription.
   static func subscribe(
-    context: OpaquePointer, stream: String, subject: String, after sequence: UInt64
+    context: OpaquePointer, stream: String, subject: String
   ) throws(NATSError) -> OpaquePointer {
     var options = jsSubOptions()
     try NATSStatus.check(jsSubOptions_Init(&options), operation: "initialise consumer options")
     options.Config.AckPolicy = js_AckNone
     // Always from the subject's first message; the reader skips those up to
-    // `sequence`. nats-server 2.9 delivers a pull consumer created with a
+    // its position. nats-server 2.9 delivers a pull consumer created with a
     // start sequence at a few hundred messages per second (measured here:
     // 12 messages in 250 ms, against 1,024 per fetch from the start), which
     // would make every restored job crawl; skipping on the client costs one
     // pass over the subject's earlier messages at full speed instead.
-    _ = sequence
     options.Config.DeliverPolicy = js_DeliverAll
     options.Config.InactiveThreshold = inactiveThreshold.natsNanoseconds
     // Consumer state in server memory: no disk write per delivery. A restart loses it, which

@@ -80,6 +80,10 @@ final class JetStreamPublisher: Sendable {
   }
 
   func isPublished(_ id: String) -> Bool { published.withLock { $0.contains(id) } }
+
+  /// Whether `id` was published, forgetting it if so: a sink asks once per
+  /// transaction, so the set stays as small as the transactions in flight.
+  func takePublished(_ id: String) -> Bool { published.withLock { $0.remove(id) != nil } }
 }
 
 /// One subtask's JetStream writer (see ``JetStreamSinkMode``). Exactly once:
@@ -182,7 +186,7 @@ final class JetStreamSink<T: Sendable>: StreamSink {
   /// Turns the payloads since the last barrier into a transaction named
   /// `label`, and drops transactions the job already published.
   private func seal(_ label: String) {
-    pending.removeAll { publisher.isPublished($0.id) }
+    pending.removeAll { publisher.takePublished($0.id) }
     guard !current.isEmpty else { return }
     pending.append(JetStreamTransaction(id: "\(idPrefix)\(subtask):\(label)", payloads: current))
     current = []

@@ -44,16 +44,12 @@ public enum JetStreamSourceError: Error, CustomStringConvertible {
   case serverUnreachable(url: String, for: Duration, lastError: String)
   /// A checkpointed position is not a stream sequence (a corrupt checkpoint).
   case corruptPosition(subject: String)
-  /// The connection is down right now (retried; never fails the job by itself).
-  case disconnected
 
   public var description: String {
     switch self {
     case .serverUnreachable(let url, let duration, let lastError):
       return "the JetStream server at \(url) was unreachable for \(duration) (\(lastError)); "
         + "start it again and restart the job: it resumes from its last checkpoint"
-    case .disconnected:
-      return "the connection to the JetStream server is down; retrying"
     case .corruptPosition(let subject):
       return "the checkpointed position of subject \(subject) is corrupt; restore from an "
         + "older checkpoint or start with --fresh"

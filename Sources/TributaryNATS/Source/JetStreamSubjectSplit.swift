@@ -24,8 +24,6 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
   private var failingSince: ContinuousClock.Instant?
   private var retryAt: ContinuousClock.Instant?
   private var backoff: Duration = .milliseconds(50)
-  /// Messages the consumer still had pending after the last fetch (lag).
-  private(set) var pending: UInt64 = 0
 
   init(
     subject: String, connection: NATSConnection, jetStream: JetStream,
@@ -46,10 +44,12 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
   func read(into buffer: inout [Record], limit: Int) throws -> SourceStatus {
     if let bound, sequence >= bound { return .finished }
     if let retryAt, clock.now < retryAt { return .more }
+    // nats.c reconnects by itself; while it is away a fetch just finds
+    // nothing, so the connection's state is what counts toward the timeout.
+    guard connection.isConnected else {
+      return try retryLater(after: "the connection to the server is down")
+    }
     do {
-      // nats.c reconnects by itself; while it is away a fetch just finds
-      // nothing, so the connection's state is what counts toward the timeout.
-      guard connection.isConnected else { throw JetStreamSourceError.disconnected }
       if reader == nil {
         reader = try jetStream.makeSubjectReader(
           stream: options.stream, subject: subject, after: sequence)
@@ -63,7 +63,6 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
       for message in messages {
         if let bound, message.streamSequence > bound { break }
         sequence = message.streamSequence
-        pending = message.pending
         do {
           buffer.append(try decode(message))
         } catch {
@@ -74,20 +73,26 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
         }
       }
     } catch {
-      reader?.close()
-      reader = nil
-      let now = clock.now
-      let since = failingSince ?? now
-      failingSince = since
-      if now - since >= options.connectionLossTimeout {
-        throw JetStreamSourceError.serverUnreachable(
-          url: options.url, for: options.connectionLossTimeout, lastError: "\(error)")
-      }
-      retryAt = now + backoff
-      backoff = min(backoff * 2, .seconds(2))
-      return .more
+      return try retryLater(after: "\(error)")
     }
     if let bound, sequence >= bound { return .finished }
+    return .more
+  }
+
+  /// Drops the consumer and schedules the next attempt with back-off; fails
+  /// once the server has been unusable for the connection-loss timeout.
+  private func retryLater(after failure: String) throws -> SourceStatus {
+    reader?.close()
+    reader = nil
+    let now = clock.now
+    let since = failingSince ?? now
+    failingSince = since
+    if now - since >= options.connectionLossTimeout {
+      throw JetStreamSourceError.serverUnreachable(
+        url: options.url, for: options.connectionLossTimeout, lastError: failure)
+    }
+    retryAt = now + backoff
+    backoff = min(backoff * 2, .seconds(2))
     return .more
   }
 
