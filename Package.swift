@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "TributaryCLI", targets: ["TributaryCLI"]),
     .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
     .library(name: "TributaryNATS", targets: ["TributaryNATS"]),
+    .library(name: "TributaryWeb", targets: ["TributaryWeb"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -27,6 +28,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
   ],
   targets: [
     .systemLibrary(
@@ -49,7 +56,7 @@ let package = Package(
     ),
     .target(
       name: "TributaryPostgres",
-      dependencies: ["CLibPQ", "Tributary"],
+      dependencies: ["CLibPQ", "Tributary", .product(name: "Logging", package: "swift-log")],
       path: "Sources/TributaryPostgres"
     ),
     .systemLibrary(
@@ -60,7 +67,11 @@ let package = Package(
     ),
     .target(
       name: "TributaryNATS",
-      dependencies: ["CNATS", "Tributary"],
+      dependencies: [
+        "CNATS", "Tributary",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+      ],
       path: "Sources/TributaryNATS",
       swiftSettings: crossModule
     ),
@@ -80,15 +91,32 @@ let package = Package(
         "CTributarySupport",
         "RocksDB",
         .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
       ],
       path: "Sources/Tributary",
       swiftSettings: crossModule
     ),
     .target(
+      name: "TributaryWeb",
+      dependencies: [
+        "Tributary",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Sources/TributaryWeb"
+    ),
+    .target(
       name: "TributaryCLI",
       dependencies: [
         "Tributary",
+        "TributaryWeb",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       path: "Sources/TributaryCLI"
     ),
@@ -128,6 +156,7 @@ let package = Package(
         "TributaryNATS",
         "RocksDB",
         "CRocksDB",
+        "TributaryWeb",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
@@ -135,8 +164,17 @@ let package = Package(
     ),
     .testTarget(
       name: "TributaryTests",
-      dependencies: ["Tributary", "TributaryNATS", "TributaryPostgres", "TestServers"],
+      dependencies: [
+        "Tributary", "TributaryNATS", "TributaryPostgres", "TestServers",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+      ],
       path: "Tests/TributaryTests"
+    ),
+    .testTarget(
+      name: "TributaryWebTests",
+      dependencies: ["TributaryWeb", "Tributary", "TestServers"],
+      path: "Tests/TributaryWebTests"
     ),
     .testTarget(
       name: "TributaryCodecTests",
@@ -156,7 +194,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TributaryCLITests",
-      dependencies: ["TributaryCLI"],
+      dependencies: ["TributaryCLI", .product(name: "Logging", package: "swift-log")],
       path: "Tests/TributaryCLITests"
     ),
     .target(

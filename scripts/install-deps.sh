@@ -23,6 +23,10 @@ fi
 if ! pkg-config --exists libnats 2>/dev/null || [ ! -f /usr/include/nats/nats.h ]; then
   packages+=(libnats-dev pkg-config)
 fi
+# Chromium: the headless browser the dashboard test loads the page in.
+if [ ! -x /usr/bin/chromium ]; then
+  packages+=(chromium)
+fi
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Tributary
+import TributaryWeb
 
 /// Options every pipeline executable accepts.
 ///
@@ -77,6 +79,31 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Option(help: .hidden)
   public var batchSize: Int = 4096
 
+  /// The lowest level of log messages printed.
+  @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+  public var logLevel: String = "info"
+
+  /// Serve the REST API and /metrics on this port.
+  @Option(
+    help: ArgumentHelp(
+      "Serve the REST API and Prometheus metrics on this port (0 picks a free one).",
+      valueName: "port"))
+  public var webPort: Int?
+
+  /// The address the web server binds.
+  @Option(help: "Address the web server listens on (0.0.0.0 for every interface).")
+  public var webHost: String = "127.0.0.1"
+
+  /// Keep serving after the job ended, until SIGINT/SIGTERM.
+  @Flag(
+    help: "With --web-port: keep serving the final state after the job ended, until SIGINT/SIGTERM."
+  )
+  public var webKeepAlive = false
+
+  /// How log lines are written.
+  @Option(help: "Log format: text (readable lines) or json (one JSON object per line).")
+  public var logFormat: String = "text"
+
   public init() {}
 
   public func validate() throws {
@@ -121,6 +148,18 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     guard ["exactly-once", "at-least-once"].contains(mode) else {
       throw ValidationError("--mode must be exactly-once or at-least-once, got '\(mode)'")
     }
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError(
+        "--log-level must be trace, debug, info, notice, warning, error or critical, "
+          + "got '\(logLevel)'")
+    }
+    if let webPort, !(0...65_535).contains(webPort) {
+      throw ValidationError("--web-port must be between 0 and 65535, got \(webPort)")
+    }
+    guard !webHost.isEmpty else { throw ValidationError("--web-host must not be empty") }
+    guard ["text", "json"].contains(logFormat) else {
+      throw ValidationError("--log-format must be text or json, got '\(logFormat)'")
+    }
   }
 
   /// The checkpoint interval in milliseconds; `nil` for `off` (validated by `validate()`).
@@ -129,9 +168,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   }
 
   /// Checkpointing as these options say (`nil` without --checkpoint-dir).
-  public func checkpointingConfiguration(log: @escaping @Sendable (String) -> Void)
-    -> CheckpointingConfiguration?
-  {
+  public var checkpointingConfiguration: CheckpointingConfiguration? {
     guard let checkpointDir else { return nil }
     let settings = CheckpointSettings(
       intervalMillis: checkpointIntervalMillis,
@@ -139,7 +176,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       timeoutMillis: Interval(parsing: checkpointTimeout)?.millisecondsValue ?? 600_000)
     return CheckpointingConfiguration(
       directory: checkpointDir, settings: settings, fresh: fresh, restorePath: restoreFrom,
-      savepoints: SavepointSignals.shared.control, log: log)
+      savepoints: SavepointSignals.shared.control)
   }
 
   /// The state backend these options select.
@@ -174,19 +211,91 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       : .fixedDelay(attempts: restartAttempts, delay: delay)
   }
 
-  /// A fresh environment configured by these options; checkpointing progress
-  /// ("resuming from checkpoint 7") goes to `log` (by default to standard
-  /// output, written unbuffered line by line so that a process killed with `kill -9`
-  /// has shown everything it logged).
-  public func makeEnvironment(
-    log: @escaping @Sendable (String) -> Void = { message in
-      FileHandle.standardOutput.write(Data((message + "\n").utf8))
+  /// The log level `--log-level` names (validated by `validate()`).
+  public var logLevelValue: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+
+  /// A logger labelled `tributary` at `--log-level`, writing `--log-format`
+  /// lines (``LineLogHandler`` or ``JSONLineLogHandler``) to `output`, by
+  /// default unbuffered to standard output.
+  public func makeLogger(
+    output: @escaping @Sendable (String) -> Void = LineLogHandler.standardOutput
+  ) -> Logger {
+    let level = logLevelValue
+    if logFormat == "json" {
+      return Logger(label: "tributary") { label in
+        JSONLineLogHandler(label: label, level: level, output: output)
+      }
     }
-  )
-    -> StreamEnvironment
-  {
+    return Logger(label: "tributary") { _ in LineLogHandler(level: level, output: output) }
+  }
+
+  /// A fresh environment configured by these options: the job is named after
+  /// the executable, its log (resuming from checkpoints, skipped checkpoints,
+  /// restarts, savepoints, connector events) goes to a logger at
+  /// `--log-level` writing lines to `logOutput` (default: standard output,
+  /// unbuffered, so a process killed with `kill -9` has shown everything it
+  /// logged), and with `--web-port` the job is monitored for ``run(_:)``'s web server.
+  public func makeEnvironment(
+    logOutput: @escaping @Sendable (String) -> Void = LineLogHandler.standardOutput
+  ) -> StreamEnvironment {
     var config = jobConfiguration
-    config.checkpointing = checkpointingConfiguration(log: log)
+    config.jobName = URL(fileURLWithPath: CommandLine.arguments.first ?? "job").lastPathComponent
+    config.logger = makeLogger(output: logOutput)
+    config.checkpointing = checkpointingConfiguration
+    if webPort != nil {
+      config.monitor = JobMonitor(metricsFactory: PipelineWeb.metrics.factory)
+    }
     return StreamEnvironment(configuration: config)
   }
+
+  /// Runs the job of `environment` (made by ``makeEnvironment(logOutput:)``)
+  /// until it ends or SIGINT/SIGTERM stops it, as ``runUntilSignalled(_:)``;
+  /// with `--web-port` the REST API and `/metrics` are served
+  /// while it runs (and, with `--web-keep-alive`, after it ended until a signal).
+  /// - Returns: `true` when the job ended by itself, `false` when a signal stopped it.
+  /// - Throws: the job's failure; ``JobWebServer/StartError`` when the port cannot be bound.
+  public func run(_ environment: StreamEnvironment) async throws -> Bool {
+    try await run(environment) { _ = try await environment.execute() }
+  }
+
+  /// As ``run(_:)``, with `job` (which calls `environment.execute()` and
+  /// keeps what it needs of the result) run in place of the bare execution.
+  public func run(
+    _ environment: StreamEnvironment, job: @escaping @Sendable () async throws -> Void
+  ) async throws -> Bool {
+    let config = environment.configuration
+    guard let webPort, let monitor = config.monitor else {
+      return try await runUntilSignalled(job)
+    }
+    let server = JobWebServer(
+      monitor: monitor, metrics: PipelineWeb.metrics, host: webHost, port: webPort,
+      logger: config.logger)
+    _ = try await server.start()
+    let outcome: Result<Bool, any Error>
+    do {
+      outcome = .success(try await runUntilSignalled(job))
+    } catch {
+      outcome = .failure(error)
+    }
+    let endedByItself: Bool
+    switch outcome {
+    case .success(let finished): endedByItself = finished
+    case .failure: endedByItself = true
+    }
+    if webKeepAlive, endedByItself, !monitor.stoppedWithSavepoint {
+      // A signal stopped nothing yet: serve the final state until one does.
+      config.logger.info("job ended; serving its final state until SIGINT or SIGTERM")
+      _ = try? await runUntilSignalled {
+        while true { try await Task.sleep(for: .seconds(3_600)) }
+      }
+    }
+    await server.stop()
+    return try outcome.get()
+  }
+}
+
+/// The process's metrics registry: a pipeline executable runs one job, and
+/// `/metrics` shows everything registered in it.
+enum PipelineWeb {
+  static let metrics = PrometheusMetrics()
 }

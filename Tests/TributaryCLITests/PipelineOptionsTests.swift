@@ -37,7 +37,7 @@ import Tributary
       "--checkpoint-timeout", "30s", "--restart-attempts", "3", "--restart-delay", "500ms",
       "--restart-backoff",
     ])
-    let configuration = options.checkpointingConfiguration(log: { _ in })
+    let configuration = options.checkpointingConfiguration
     let checkpointing = try #require(configuration)
     #expect(checkpointing.settings.intervalMillis == 200)
     #expect(checkpointing.settings.mode == .atLeastOnce)
@@ -56,6 +56,8 @@ import Tributary
     ["--restore-from", "/x"], ["--checkpoint-timeout", "1ms", "--checkpoint-dir", "/x"],
     ["--parallelism", "0"], ["--parallelism", "500"], ["--state-backend", "leveldb"],
     ["--state-cache-mb", "-1"], ["--rocksdb-snapshots", "sometimes"],
+    ["--log-level", "loud"], ["--log-format", "xml"], ["--web-port", "70000"],
+    ["--web-host", ""],
   ])
   func rejectsBadValues(arguments: [String]) {
     #expect(throws: (any Error).self) { try PipelineOptions.parse(arguments) }

@@ -9,12 +9,6 @@ import Testing
 /// an older one, and after `--fresh`.
 @Suite struct CheckpointFallbackTests {
   /// Log lines of several runs, appended from any thread.
-  final class LogLines: Sendable {
-    private let storage = Mutex<[String]>([])
-    @Sendable func append(_ line: String) { storage.withLock { $0.append(line) } }
-    var lines: [String] { storage.withLock { $0 } }
-  }
-
   typealias Recovery = CheckpointRecoveryTests
 
   @Test("committed files after the resumed checkpoint move aside; the rest stays")
@@ -63,8 +57,8 @@ import Testing
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
       settings: CheckpointSettings(intervalMillis: 10, retainedCheckpoints: retained),
-      fresh: fresh, restorePath: restorePath,
-      log: log.append)
+      fresh: fresh, restorePath: restorePath)
+    config.logger = log.logger
     let env = StreamEnvironment(configuration: config)
     Recovery.addWindowedCounts(
       to: env, events: events, rate: 100_000,
@@ -100,7 +94,10 @@ import Testing
 
     let result = try await Self.run(root: root, events: events, failAt: nil, log: log)
     let messages = log.lines
-    #expect(messages.contains { $0.hasPrefix("skipping checkpoint \(newest)") })
+    #expect(
+      messages.contains {
+        $0.hasPrefix("skipping checkpoint") && $0.contains("checkpoint=\(newest) ")
+      })
     #expect(messages.contains { $0.hasPrefix("moved ") && $0.contains(".superseded-") })
     let report = try #require(result.checkpoints)
     // The run succeeded: a checkpoint id clashing with an existing one would
@@ -140,7 +137,8 @@ import Testing
         root: root, events: events, failAt: nil, restorePath: path, log: log)
       #expect((result.checkpoints?.completed ?? 0) >= 5, "many checkpoints after the restore")
     }
-    #expect(log.lines.contains { $0.hasPrefix("checkpoint") && $0.contains("never resumed from") })
+    #expect(
+      log.lines.contains { $0.hasPrefix("newer checkpoints") && $0.contains("never resumed from") })
     expectSameElements(
       try Recovery.committedLines(root.appendingPathComponent("out")),
       Recovery.expectedWindowLines(events: events))

@@ -102,18 +102,18 @@ import Testing
     config.batchSize = 256
     config.stateBackend = StateBackendConfiguration(
       kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
-    let messages = Mutex<[String]>([])
+    let messages = LogLines()
+    config.logger = messages.logger
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 10),
-      log: { message in messages.withLock { $0.append(message) } })
+      settings: CheckpointSettings(intervalMillis: 10))
     config.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
     let env = StreamEnvironment(configuration: config)
     Self.addWindowedCounts(
       to: env, events: events, rate: 150_000, injector: injector, output: output)
     _ = try await withTimeout(120) { try await env.execute() }
     #expect(injector.left == 0, "every injected failure happened")
-    let log = messages.withLock { $0 }
+    let log = messages.lines
     #expect(log.filter { $0.hasPrefix("restart") }.count == failures.count)
     #expect(
       log.contains { $0.hasPrefix("resuming from checkpoint") }, "restarts resumed from checkpoints"
@@ -132,7 +132,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: root) }
     let events = 40_000
     let output = root.appendingPathComponent("out")
-    let messages = Mutex<[String]>([])
+    let messages = LogLines()
     func run(windowParallelism: Int, failAt: Int64?) async throws {
       var config = JobConfiguration()
       config.batchSize = 256
@@ -143,8 +143,8 @@ import Testing
       config.stateBackend.rocksDBSnapshots = snapshots ?? .portable
       config.checkpointing = CheckpointingConfiguration(
         directory: root.appendingPathComponent("checkpoints").path,
-        settings: CheckpointSettings(intervalMillis: 10),
-        log: { message in messages.withLock { $0.append(message) } })
+        settings: CheckpointSettings(intervalMillis: 10))
+      config.logger = messages.logger
       let env = StreamEnvironment(configuration: config)
       Self.addWindowedCounts(
         to: env, events: events, rate: 100_000,
@@ -156,7 +156,7 @@ import Testing
     // from its latest checkpoint with the window at parallelism 3.
     await #expect(throws: JobError.self) { try await run(windowParallelism: 1, failAt: 30_000) }
     try await run(windowParallelism: 3, failAt: nil)
-    #expect(messages.withLock { $0 }.contains { $0.hasPrefix("resuming from checkpoint") })
+    #expect(messages.lines.contains { $0.hasPrefix("resuming from checkpoint") })
     expectSameElements(try Self.committedLines(output), Self.expectedWindowLines(events: events))
   }
 

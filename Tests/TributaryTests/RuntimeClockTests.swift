@@ -9,7 +9,7 @@ import Testing
 @Suite struct RuntimeClockTests {
   @Test func manualClockWakesSleepersWhenItPassesTheirDeadline() async throws {
     let clock = ManualRuntimeClock()
-    let woke = CheckpointFallbackTests.LogLines()
+    let woke = LogLines()
     let first = Task {
       try await clock.sleep(until: .milliseconds(10))
       woke.append("10")

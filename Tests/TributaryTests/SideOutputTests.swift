@@ -105,7 +105,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: root) }
     let count = 60_000
     let injector = CheckpointRecoveryTests.FailureInjector([12_345, 31_000, 47_777])
-    let log = CheckpointFallbackTests.LogLines()
+    let log = LogLines()
     var config = JobConfiguration()
     config.parallelism = 2
     config.batchSize = 128
@@ -113,7 +113,8 @@ import Testing
       kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 10), log: log.append)
+      settings: CheckpointSettings(intervalMillis: 10))
+    config.logger = log.logger
     config.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
     let env = StreamEnvironment(configuration: config)
     let odd = OutputTag<String>("odd")

@@ -61,14 +61,15 @@ import Testing
   }
 
   static func run(
-    root: URL, parallelism: Int, failAt: Int?, log: CheckpointFallbackTests.LogLines
+    root: URL, parallelism: Int, failAt: Int?, log: LogLines
   ) async throws {
     var config = JobConfiguration()
     config.parallelism = parallelism
     config.batchSize = 128
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 10), log: { log.append($0) })
+      settings: CheckpointSettings(intervalMillis: 10))
+    config.logger = log.logger
     let env = StreamEnvironment(configuration: config)
     let injector = Recovery.FailureInjector(failAt.map { [Int64($0)] } ?? [])
     let discovery = SplitDiscovery { (0..<splitCount).map { "events.\($0)" } }
@@ -98,7 +99,7 @@ import Testing
   {
     let root = try temporaryDirectory("tributary-splits")
     defer { try? FileManager.default.removeItem(at: root) }
-    let log = CheckpointFallbackTests.LogLines()
+    let log = LogLines()
     await #expect(throws: JobError.self) {
       try await Self.run(root: root, parallelism: 1, failAt: 1_002_000, log: log)
     }
@@ -119,7 +120,7 @@ import Testing
     let root = try temporaryDirectory("tributary-splits-wide")
     defer { try? FileManager.default.removeItem(at: root) }
     try await Self.run(
-      root: root, parallelism: 5, failAt: nil, log: CheckpointFallbackTests.LogLines())
+      root: root, parallelism: 5, failAt: nil, log: LogLines())
     expectSameElements(
       try Recovery.committedLines(root.appendingPathComponent("out")), Self.expectedLines())
   }

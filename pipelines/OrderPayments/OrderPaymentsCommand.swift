@@ -123,7 +123,7 @@ struct OrderPaymentsCommand: AsyncParsableCommand {
     joined.writeTransactional(directory: output + "/matched", name: "Matched") { $0 }
     joined.sideOutput(OrderPaymentJoin.unmatched)
       .writeTransactional(directory: output + "/unmatched", name: "Unmatched") { $0 }
-    let finished = try await runUntilSignalled { try await env.execute() }
+    let finished = try await pipeline.run(env)
     print(finished ? "done: output in \(output)" : "stopped by signal")
   }
 }

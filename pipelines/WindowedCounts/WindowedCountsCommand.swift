@@ -114,7 +114,7 @@ struct WindowedCountsCommand: AsyncParsableCommand {
           windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
       }
     write(results)
-    let finished = try await runUntilSignalled { try await env.execute() }
+    let finished = try await pipeline.run(env)
     print(finished ? "done: results in \(destination)" : "stopped by signal")
   }
 

@@ -58,7 +58,7 @@ struct WordCountCommand: AsyncParsableCommand {
       .sink(name: "TopWords") { _ in TopWordsSink(top: top) }
       .parallelism(1)
     print("physical plan:\n\(try env.explain())")
-    let finished = try await runUntilSignalled { try await env.execute() }
+    let finished = try await pipeline.run(env)
     if !finished { print("stopped by signal") }
   }
 }

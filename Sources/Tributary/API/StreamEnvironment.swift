@@ -69,15 +69,39 @@ public final class StreamEnvironment: Sendable {
         "the pipeline has no sink; add one with sink(…), print() or collect()")
     }
     var config = configuration
+    config.logger[metadataKey: "job"] = "\(config.jobName)"
     let plan = try PhysicalPlan(nodes: nodes, config: config)
+    let monitor = config.monitor
+    monitor?.jobStarted(plan: plan, config: config)
+    do {
+      let result = try await run(plan: plan, config: config)
+      monitor?.jobEnded(.finished)
+      config.logger.info("job finished", metadata: ["duration": "\(result.duration)"])
+      return result
+    } catch is CancellationError {
+      monitor?.jobEnded(.canceled)
+      config.logger.info("job cancelled")
+      throw CancellationError()
+    } catch {
+      monitor?.jobEnded(.failed, error: error)
+      config.logger.error("job failed", metadata: ["error": "\(error)"])
+      throw error
+    }
+  }
+
+  /// Runs `plan`, restarting from the latest checkpoint as the restart strategy allows.
+  private func run(plan: PhysicalPlan, config: JobConfiguration) async throws -> JobResult {
+    var config = config
     var restarts = 0
     while true {
       let startedAt = config.runtimeClock.now()
       let checkpoints = try config.checkpointing.map {
         try JobCheckpointSetup.prepare(
-          $0, plan: plan, maxParallelism: config.maxParallelism, clock: config.runtimeClock)
+          $0, plan: plan, maxParallelism: config.maxParallelism, clock: config.runtimeClock,
+          logger: config.logger, monitor: config.monitor)
       }
       do {
+        config.monitor?.runStarted()
         return try await JobExecution(
           plan: plan, config: config, checkpoints: checkpoints, startedAt: startedAt
         ).run()
@@ -89,7 +113,12 @@ public final class StreamEnvironment: Sendable {
         restarts += 1
         checkpointing.fresh = false
         checkpointing.restorePath = nil
-        checkpointing.log("restart \(restarts) after failure: \(error)")
+        config.logger.warning(
+          "restart after failure",
+          metadata: [
+            "restart": "\(restarts)", "error": "\(error)", "delay": "\(delay)",
+          ])
+        config.monitor?.restarting(after: error)
         config.checkpointing = checkpointing
         try await config.runtimeClock.sleep(for: delay)
       }

@@ -1,3 +1,6 @@
+import CoreMetrics
+import Logging
+
 /// Where an operator instance runs: its name and its place among the subtasks.
 public struct OperatorContext: Sendable {
   /// The operator's name (as given with `name(_:)`, or its default).
@@ -22,6 +25,19 @@ public struct OperatorContext: Sendable {
   /// The operator's side outputs (consumed with `sideOutput(_:)`), or `nil`
   /// when none is consumed; ``Collector/emit(_:to:)`` writes into them.
   public let sideOutputs: SideOutputs?
+  /// Where the operator logs: the job's logger with metadata `operator` and `subtask`.
+  public let logger: Logger
+  /// Where the operator registers its own metrics (connectors: lag, errors):
+  /// the job monitor's factory, or a no-op one when the job is not monitored.
+  public let metricsFactory: any MetricsFactory
+  /// The job's name (``JobConfiguration/jobName``).
+  public let jobName: String
+
+  /// The labels of this operator's metrics: `job`, `operator` and `subtask`,
+  /// as the engine's own metrics carry them.
+  public var metricDimensions: [(String, String)] {
+    [("job", jobName), ("operator", operatorName), ("subtask", String(subtaskIndex))]
+  }
 
   /// The key groups this subtask owns when it runs a keyed operator.
   public var keyGroupRange: Range<Int> {
@@ -34,8 +50,16 @@ public struct OperatorContext: Sendable {
     operatorName: String, subtaskIndex: Int, parallelism: Int, maxParallelism: Int,
     stateBackend: StateBackendConfiguration = .heap,
     processingClock: any ProcessingClock = SystemProcessingClock(),
-    operatorID: String? = nil, restoredState: [[UInt8]] = [], sideOutputs: SideOutputs? = nil
+    operatorID: String? = nil, restoredState: [[UInt8]] = [], sideOutputs: SideOutputs? = nil,
+    logger: Logger = Logger(label: "tributary"),
+    metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance, jobName: String = "job"
   ) {
+    self.jobName = jobName
+    var logger = logger
+    logger[metadataKey: "operator"] = "\(operatorName)"
+    logger[metadataKey: "subtask"] = "\(subtaskIndex)"
+    self.logger = logger
+    self.metricsFactory = metricsFactory
     self.sideOutputs = sideOutputs
     self.operatorID = operatorID ?? operatorName
     self.restoredState = restoredState

@@ -13,6 +13,8 @@ struct InputDriver<In: Sendable> {
   let checkpointing: TaskCheckpointing?
   /// The runtime clock (ticks, waits, alignment and snapshot durations).
   let clock: any RuntimeClock
+  /// Where time waiting for input is booked, when the job is monitored.
+  var meter: TaskMeter? = nil
 
   func run() async throws {
     let channels = mailbox.channelCount
@@ -65,9 +67,11 @@ struct InputDriver<In: Sendable> {
         try await head.flush()
         try await head.tick()
         lastTick = clock.now()
-        switch await mailbox.receive(
+        let waitStart = meter == nil ? 0 : MonitorClock.nanos()
+        let received = await mailbox.receive(
           until: lastTick + tickInterval, clock: clock, blocked: anyBlocked ? blocked : nil)
-        {
+        meter?.waitedForInput(MonitorClock.since(waitStart))
+        switch received {
         case .element(let channel, let element): next = (channel, element)
         case .timedOut: continue
         case .cancelled: throw CancellationError()

@@ -7,9 +7,11 @@
 /// map per batch, never per record on the producer's side). Thread-safe like
 /// the mailbox behind it.
 class InputPort<T: Sendable>: AnyInputPort, @unchecked Sendable {
-  /// Enqueues `element` on `channel`, suspending while the channel is full.
+  /// Enqueues `element` on `channel`, suspending while the channel is full;
+  /// returns the nanoseconds it waited for room.
   /// - Throws: `CancellationError` once the mailbox is cancelled.
-  func send(_ element: StreamElement<T>, on channel: Int) async throws {
+  @discardableResult
+  func send(_ element: StreamElement<T>, on channel: Int) async throws -> Int64 {
     fatalError("abstract")
   }
 }
@@ -18,7 +20,7 @@ class InputPort<T: Sendable>: AnyInputPort, @unchecked Sendable {
 final class MailboxPort<T: Sendable>: InputPort<T>, @unchecked Sendable {
   let mailbox: Mailbox<T>
   init(_ mailbox: Mailbox<T>) { self.mailbox = mailbox }
-  override func send(_ element: StreamElement<T>, on channel: Int) async throws {
+  override func send(_ element: StreamElement<T>, on channel: Int) async throws -> Int64 {
     try await mailbox.send(element, on: channel)
   }
 }
@@ -32,7 +34,7 @@ final class ConvertingPort<T: Sendable, U: Sendable>: InputPort<T>, @unchecked S
     self.mailbox = mailbox
     self.convert = convert
   }
-  override func send(_ element: StreamElement<T>, on channel: Int) async throws {
+  override func send(_ element: StreamElement<T>, on channel: Int) async throws -> Int64 {
     let converted: StreamElement<U>
     switch element {
     case .records(let batch): converted = .records(batch.map(convert))
@@ -41,7 +43,7 @@ final class ConvertingPort<T: Sendable, U: Sendable>: InputPort<T>, @unchecked S
     case .barrier(let barrier): converted = .barrier(barrier)
     case .endOfInput: converted = .endOfInput
     }
-    try await mailbox.send(converted, on: channel)
+    return try await mailbox.send(converted, on: channel)
   }
 }
 

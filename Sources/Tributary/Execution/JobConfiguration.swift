@@ -1,3 +1,5 @@
+import Logging
+
 /// Settings of one job; every field has a default that suits a laptop.
 public struct JobConfiguration: Sendable {
   /// Default parallelism of every operator that does not set its own.
@@ -27,6 +29,18 @@ public struct JobConfiguration: Sendable {
   /// checkpoint intervals and timeouts, restart delays, statistics);
   /// a ``ManualRuntimeClock`` lets tests drive all of them.
   public var runtimeClock: any RuntimeClock = SystemRuntimeClock()
+
+  /// The job's name (in logs, metrics and the REST API).
+  public var jobName: String = "job"
+  /// Where the engine logs (restores, skipped checkpoints, savepoints,
+  /// restarts, failures), with metadata `job`, `operator`, `subtask` and
+  /// `checkpoint`; operators and connectors get it in their
+  /// ``OperatorContext``. By default the `tributary` logger of whatever
+  /// `LoggingSystem.bootstrap` installed.
+  public var logger = Logger(label: "tributary")
+  /// Watches the running job (counters, rates, checkpoints) and registers the
+  /// engine's metrics; `nil` (the default): nothing is counted.
+  public var monitor: JobMonitor?
 
   /// The defaults.
   public init() {}

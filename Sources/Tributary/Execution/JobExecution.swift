@@ -1,3 +1,4 @@
+import CoreMetrics
 import Synchronization
 
 /// What a finished job reports.
@@ -58,6 +59,19 @@ struct JobExecution: Sendable {
               try await runSubtask(
                 chain: c, subtask: subtask, mailboxes: mailboxes, ready: ready)
               remaining.finished()
+            }
+          }
+        }
+        if let monitor = config.monitor {
+          // Samples the monitor's counters about once a second (rates, history).
+          group.addTask {
+            var next = ContinuousClock.now
+            while remaining.count > 0 {
+              if ContinuousClock.now >= next {
+                monitor.sample()
+                next = next + .seconds(1)
+              }
+              try await Task.sleep(for: .milliseconds(50))
             }
           }
         }
@@ -138,13 +152,35 @@ struct JobExecution: Sendable {
         maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
         processingClock: config.processingClock, operatorID: node.operatorID,
         restoredState: checkpoints?.restoredState(of: node, subtask: subtask) ?? [],
-        sideOutputs: sideOutputs[node.id])
+        sideOutputs: sideOutputs[node.id], logger: config.logger,
+        metricsFactory: config.monitor?.metricsFactory ?? NOOPMetricsHandler.instance,
+        jobName: config.jobName)
     }
     let edges = plan.consumers[c].filter { $0.sideOutput == nil }.map(edge(to:))
     var next = try chain.tail.makeRouter(edges: edges, config: config, subtask: subtask)
     defer { next.close() }
-    for node in chain.nodes.reversed() where !node.isSource {
+    let meters = config.monitor.map { monitor in
+      chain.nodes.map { monitor.meter(node: $0.id, subtask: subtask) }
+    }
+    let taskMeter = config.monitor?.taskMeter(vertex: c, subtask: subtask)
+    // The task's first link books its event-time idleness.
+    let firstLink = chain.head.isSource ? 1 : 0
+    if let meters, !edges.isEmpty {
+      // The chain's output: the tail's records out, and its waits on full channels.
+      (next as? BackpressureReporting)?.backpressureMeter = taskMeter
+      next = chain.tail.meterOutput(
+        next: next, from: meters[meters.count - 1], fromIsSource: chain.tail.isSource,
+        task: chain.nodes.count == firstLink ? taskMeter : nil)
+    }
+    for (index, node) in chain.nodes.enumerated().reversed() where !node.isSource {
       next = try node.makeLink(context: context(node), next: next)
+      if let meters {
+        // What this operator receives is what the one before it emitted.
+        next = node.meterInput(
+          next: next, into: meters[index], from: index > 0 ? meters[index - 1] : nil,
+          fromIsSource: index > 0 && chain.nodes[index - 1].isSource,
+          task: index == firstLink ? taskMeter : nil)
+      }
     }
     let checkpointing = checkpoints.map {
       TaskCheckpointing(
@@ -153,10 +189,12 @@ struct JobExecution: Sendable {
         mode: $0.coordinator.configuration.settings.mode)
     }
     ready.taskReady()
+    taskMeter?.started()
+    defer { taskMeter?.ended() }
     try await chain.head.run(
       context: context(chain.head), head: next,
       mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask], config: config,
-      checkpointing: checkpointing)
+      checkpointing: checkpointing, meter: taskMeter)
   }
 }
 

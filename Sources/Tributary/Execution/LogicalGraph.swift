@@ -59,6 +59,17 @@ class LogicalNode: @unchecked Sendable {
   func makeLink(context: OperatorContext, next: DownstreamBase) throws -> DownstreamBase {
     fatalError("abstract")
   }
+  /// Counts what enters this node (`next` is its link, a `Downstream` of its
+  /// input type); `task` when this is the first link of its task.
+  func meterInput(
+    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, fromIsSource: Bool,
+    task: TaskMeter?
+  ) -> DownstreamBase { fatalError("abstract") }
+  /// Counts what leaves this node (`next` is a `Downstream` of its output
+  /// type); `task` when this is the first link of its task.
+  func meterOutput(
+    next: DownstreamBase, from: OperatorMeter?, fromIsSource: Bool, task: TaskMeter?
+  ) -> DownstreamBase { fatalError("abstract") }
   /// Makes this node's input router for `edges` (ports into this node's
   /// mailboxes) and registers it as a consumer of side output `tag` in `side`.
   func attachAsSideOutput(
@@ -67,7 +78,7 @@ class LogicalNode: @unchecked Sendable {
   ) { fatalError("abstract") }
   func run(
     context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
-    config: JobConfiguration, checkpointing: TaskCheckpointing?
+    config: JobConfiguration, checkpointing: TaskCheckpointing?, meter: TaskMeter?
   ) async throws { fatalError("abstract") }
   /// For transactional sinks: commits transactions of completed checkpoints
   /// and moves aside output of abandoned timelines.
@@ -169,6 +180,21 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
       subtask: subtask, clock: config.runtimeClock)
   }
 
+  override func meterInput(
+    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, fromIsSource: Bool,
+    task: TaskMeter?
+  ) -> DownstreamBase {
+    MeteringLink(
+      next: next as! Downstream<In>, into: into, from: from, fromIsSource: fromIsSource,
+      task: task)
+  }
+  override func meterOutput(
+    next: DownstreamBase, from: OperatorMeter?, fromIsSource: Bool, task: TaskMeter?
+  ) -> DownstreamBase {
+    MeteringLink(
+      next: next as! Downstream<Out>, into: nil, from: from, fromIsSource: fromIsSource,
+      task: task)
+  }
   override func makeLink(context: OperatorContext, next: DownstreamBase) throws
     -> DownstreamBase
   {
@@ -191,7 +217,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
 
   override func run(
     context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
-    config: JobConfiguration, checkpointing: TaskCheckpointing?
+    config: JobConfiguration, checkpointing: TaskCheckpointing?, meter: TaskMeter?
   ) async throws {
     switch role {
     case .source(let factory, let rate):
@@ -202,13 +228,13 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
         batchSize: config.batchSize,
         ratePerSecond: rate.map { $0 / Double(context.parallelism) },
         tickInterval: config.tickInterval, checkpointing: checkpointing,
-        clock: config.runtimeClock)
+        clock: config.runtimeClock, meter: meter)
       try await driver.run()
     case .transform, .sink:
       try await InputDriver(
         mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>,
         tickInterval: config.tickInterval, checkpointing: checkpointing,
-        clock: config.runtimeClock
+        clock: config.runtimeClock, meter: meter
       ).run()
     }
   }

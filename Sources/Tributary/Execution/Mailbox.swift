@@ -42,8 +42,12 @@ final class Mailbox<T: Sendable>: AnyMailbox {
   var peakBufferedRecords: Int { state.withLock { $0.peakBufferedRecords } }
 
   /// Enqueues `element` on `channel`, suspending while the channel is full.
+  /// Returns how long it waited for room, in nanoseconds (0 when the channel
+  /// had room: the clock is read only on the waiting path).
   /// - Throws: `CancellationError` once the mailbox is cancelled.
-  func send(_ element: StreamElement<T>, on channel: Int) async throws {
+  @discardableResult
+  func send(_ element: StreamElement<T>, on channel: Int) async throws -> Int64 {
+    var waitingSince: ContinuousClock.Instant?
     while true {
       let outcome: (sent: Bool, wake: CheckedContinuation<Void, Never>?) = try state.withLock {
         s in
@@ -60,8 +64,12 @@ final class Mailbox<T: Sendable>: AnyMailbox {
       }
       if outcome.sent {
         outcome.wake?.resume()
-        return
+        guard let waitingSince else { return 0 }
+        let waited = ContinuousClock.now - waitingSince
+        return waited.components.seconds * 1_000_000_000 + waited.components.attoseconds
+          / 1_000_000_000
       }
+      if waitingSince == nil { waitingSince = .now }
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let resumeNow = state.withLock { s in
           if s.cancelled || s.queues[channel].count < capacity { return true }

@@ -17,7 +17,9 @@ struct RouterEdge<T: Sendable> {
 /// has waited `flushTimeout`, when the task goes idle (``flush()``), and at
 /// end of input, which then sends end-of-input on every channel. `push`
 /// suspends while a target's channel is full (backpressure).
-final class Router<T: Sendable>: Downstream<T> {
+final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
+  /// Where the time spent waiting on full channels goes, when the job is monitored.
+  var backpressureMeter: TaskMeter?
   private var edges: [RouterEdge<T>]
   private var pending: [[[T]]]
   private var roundRobin: [Int]
@@ -99,7 +101,7 @@ final class Router<T: Sendable>: Downstream<T> {
   private func broadcast(_ element: StreamElement<T>) async throws {
     for edge in edges {
       for (target, port) in edge.targets.enumerated() {
-        try await port.send(element, on: edge.channels[target])
+        try await deliver(element, to: port, on: edge.channels[target])
       }
     }
   }
@@ -108,14 +110,15 @@ final class Router<T: Sendable>: Downstream<T> {
     try await flush()
     for edge in edges {
       for (target, port) in edge.targets.enumerated() {
-        try await port.send(.endOfInput, on: edge.channels[target])
+        try await deliver(.endOfInput, to: port, on: edge.channels[target])
       }
     }
   }
 
   private func append(_ batch: [T], edge e: Int, target: Int) async throws {
     if pending[e][target].isEmpty && batch.count * 2 >= batchSize {
-      try await edges[e].targets[target].send(.records(batch), on: edges[e].channels[target])
+      try await deliver(
+        .records(batch), to: edges[e].targets[target], on: edges[e].channels[target])
       return
     }
     pending[e][target].append(contentsOf: batch)
@@ -126,6 +129,15 @@ final class Router<T: Sendable>: Downstream<T> {
     let batch = pending[e][target]
     pending[e][target] = []
     pending[e][target].reserveCapacity(batchSize)
-    try await edges[e].targets[target].send(.records(batch), on: edges[e].channels[target])
+    try await deliver(.records(batch), to: edges[e].targets[target], on: edges[e].channels[target])
+  }
+
+  /// Sends `element`, booking any wait for room as backpressure.
+  @inline(__always)
+  private func deliver(_ element: StreamElement<T>, to port: InputPort<T>, on channel: Int)
+    async throws
+  {
+    let waited = try await port.send(element, on: channel)
+    backpressureMeter?.waitedForOutput(waited)
   }
 }

@@ -13,6 +13,8 @@ struct SourceDriver<Out: Sendable> {
   let checkpointing: TaskCheckpointing?
   /// The runtime clock (rate limit, back-off, ticks, snapshot durations).
   let clock: any RuntimeClock
+  /// Where time waiting for input (back-off, rate limit) is booked, when the job is monitored.
+  var meter: TaskMeter? = nil
 
   func run() async throws {
     let limit = ratePerSecond.map { max(1, min(batchSize, Int($0 / 200))) } ?? batchSize
@@ -68,7 +70,7 @@ struct SourceDriver<Out: Sendable> {
         try await next.tick()
         try await side { try await $0.tick() }
         lastTick = clock.now()
-        try await clock.sleep(for: idleBackoff)
+        try await idle { try await clock.sleep(for: idleBackoff) }
         idleBackoff = min(idleBackoff * 2, tickInterval)
         continue
       }
@@ -81,7 +83,7 @@ struct SourceDriver<Out: Sendable> {
           try await next.tick()
           try await side { try await $0.tick() }
           lastTick = clock.now()
-          try await clock.sleep(until: due)
+          try await idle { try await clock.sleep(until: due) }
         }
       } else if batches % 64 == 0 {
         await Task.yield()
@@ -97,6 +99,14 @@ struct SourceDriver<Out: Sendable> {
       try next.collectFinalState(into: builder)
       try checkpointing.finished(builder)
     }
+  }
+
+  /// Runs `wait` (a sleep while the source has nothing to emit), booking it as idle time.
+  private func idle(_ wait: () async throws -> Void) async throws {
+    guard let meter else { return try await wait() }
+    let start = MonitorClock.nanos()
+    defer { meter.waitedForInput(MonitorClock.since(start)) }
+    try await wait()
   }
 
   /// Forwards `body` to the source's side outputs (dead letters), if any.

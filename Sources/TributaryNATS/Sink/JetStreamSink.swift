@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Tributary
 
@@ -97,6 +98,7 @@ final class JetStreamSink<T: Sendable>: StreamSink {
   private let idPrefix: String
   private let format: @Sendable (T) -> [UInt8]
   private var subtask = 0
+  private var logger = Logger(label: "tributary.jetstream")
   private var current: [[UInt8]] = []
   private var pending: [JetStreamTransaction] = []
   private var direct: (NATSConnection, JetStream)?
@@ -116,6 +118,7 @@ final class JetStreamSink<T: Sendable>: StreamSink {
 
   func open(_ context: OperatorContext) throws {
     subtask = context.subtaskIndex
+    logger = context.logger
     if let restored = context.restoredState.first {
       lastBarrier = try JetStreamSinkState.decode(restored).lastBarrier
     }
@@ -173,10 +176,9 @@ final class JetStreamSink<T: Sendable>: StreamSink {
   func close() {
     if finished && !finalStateTaken && !pending.isEmpty {
       do { try publisher.publish(pending) } catch {
-        FileHandle.standardError.write(
-          Data(
-            "JetStream sink subtask \(subtask): publishing at the end of input failed: \(error)\n"
-              .utf8))
+        logger.error(
+          "JetStream sink: publishing at the end of input failed",
+          metadata: ["error": "\(error)", "subject": "\(options.subject)"])
       }
     }
     direct?.0.close()

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Tributary
 
 extension StreamEnvironment {
@@ -51,13 +52,27 @@ extension StreamEnvironment {
         throw error
       }
       let side = context.sideOutputs
+      let deadLetterCount = Counter(
+        label: "tributary_dead_letters_total", dimensions: context.metricDimensions,
+        factory: context.metricsFactory)
+      deadLetterCount.increment(by: 0)
+      let logger = context.logger
       return JetStreamSubjectSplit(
         subject: subject, connection: connection, jetStream: jetStream, options: options,
         after: after, bound: bound,
         decode: decode,
         deadLetters: { letter in
+          deadLetterCount.increment()
+          logger.warning(
+            "JetStream source: a message could not be decoded; it is a dead letter",
+            metadata: ["split": "\(subject)", "dead_letter": "\(letter)"])
           if let deadLetters { side?.emit(letter, to: deadLetters) }
-        })
+        },
+        lag: Gauge(
+          label: "tributary_jetstream_lag_messages",
+          dimensions: context.metricDimensions + [("split", subject)],
+          factory: context.metricsFactory),
+        logger: context.logger)
     }
   }
 }

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import Tributary
 
 /// One subject of a JetStream stream, read as a split: messages in stream
@@ -24,13 +26,19 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
   private var failingSince: ContinuousClock.Instant?
   private var retryAt: ContinuousClock.Instant?
   private var backoff: Duration = .milliseconds(50)
+  /// `tributary_jetstream_lag_messages` of this split: messages after the last one read.
+  private let lag: Gauge?
+  private let logger: Logger?
 
   init(
     subject: String, connection: NATSConnection, jetStream: JetStream,
     options: JetStreamSourceOptions, after sequence: UInt64,
     bound: UInt64?, decode: @escaping @Sendable (JetStreamMessage) throws -> Record,
-    deadLetters: @escaping (JetStreamDeadLetter) -> Void
+    deadLetters: @escaping (JetStreamDeadLetter) -> Void,
+    lag: Gauge? = nil, logger: Logger? = nil
   ) {
+    self.lag = lag
+    self.logger = logger
     self.subject = subject
     self.connection = connection
     self.jetStream = jetStream
@@ -57,8 +65,12 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
       var want = min(limit, options.fetchBatch)
       if let bound { want = Int(min(UInt64(want), bound - sequence)) }
       let messages = try reader!.fetch(max: max(1, want), timeout: options.fetchWait)
+      if failingSince != nil {
+        logger?.info("JetStream source reads again", metadata: ["split": "\(subject)"])
+      }
       failingSince = nil
       retryAt = nil
+      if let last = messages.last { lag?.record(Int64(clamping: last.pending)) }
       backoff = .milliseconds(50)
       for message in messages {
         if let bound, message.streamSequence > bound { break }
@@ -86,6 +98,14 @@ final class JetStreamSubjectSplit<Record: Sendable>: SourceSplit {
     reader = nil
     let now = clock.now
     let since = failingSince ?? now
+    if failingSince == nil {
+      logger?.warning(
+        "JetStream source cannot read; retrying with back-off",
+        metadata: [
+          "split": "\(subject)", "error": "\(failure)",
+          "gives_up_after": "\(options.connectionLossTimeout)",
+        ])
+    }
     failingSince = since
     if now - since >= options.connectionLossTimeout {
       throw JetStreamSourceError.serverUnreachable(

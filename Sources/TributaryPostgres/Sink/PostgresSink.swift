@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Tributary
 
 /// One subtask's PostgreSQL writer (see ``PostgresSinkMode`` for the
@@ -19,6 +20,7 @@ public final class PostgresSink<T: Sendable>: StreamSink {
   private let row: @Sendable (T) -> [String]
   private var connection: PostgresConnection?
   private var subtask = 0
+  private var logger = Logger(label: "tributary.postgres")
   private var inTransaction = false
   private var pending: [String] = []
   private var finished = false
@@ -35,6 +37,7 @@ public final class PostgresSink<T: Sendable>: StreamSink {
 
   public func open(_ context: OperatorContext) throws {
     subtask = context.subtaskIndex
+    logger = context.logger
     let connection = try PostgresConnection(url: options.url)
     self.connection = connection
     try Self.createTable(options, on: connection)
@@ -146,11 +149,12 @@ public final class PostgresSink<T: Sendable>: StreamSink {
       } catch {
         // close() cannot throw: say which prepared transactions are left, so
         // they can be committed by hand (COMMIT PREPARED '<name>').
-        FileHandle.standardError.write(
-          Data(
-            ("PostgreSQL sink subtask \(subtask): committing at the end of input failed: "
-              + "\(error); prepared and not committed: \(pending.joined(separator: ", "))\n")
-              .utf8))
+        logger.error(
+          """
+          PostgreSQL sink: committing at the end of input failed; commit the prepared \
+          transactions by hand (COMMIT PREPARED 'name')
+          """,
+          metadata: ["error": "\(error)", "prepared": "\(pending.joined(separator: ", "))"])
       }
       pending = []
     }

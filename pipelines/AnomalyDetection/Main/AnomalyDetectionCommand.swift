@@ -125,20 +125,17 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     let outputDir = output ?? scratch + "/alerts"
     try FileManager.default.createDirectory(
       atPath: outputDir, withIntermediateDirectories: true)
-    var config = pipeline.jobConfiguration
+    let logOutput: @Sendable (String) -> Void = { line in ProgressLine.shared.printAbove(line) }
+    var config = pipeline.makeEnvironment(logOutput: logOutput).configuration
     if pipeline.stateBackend == nil {
       config.stateBackend = .rocksdb(
         directory: pipeline.stateDir ?? scratch + "/state", cacheBytes: pipeline.stateCacheMb << 20)
     }
-    let log: @Sendable (String) -> Void = { message in
-      ProgressLine.shared.printAbove(message)
-    }
     config.checkpointing =
-      pipeline.checkpointingConfiguration(log: log)
+      pipeline.checkpointingConfiguration
       ?? CheckpointingConfiguration(
         directory: scratch + "/checkpoints",
-        settings: CheckpointSettings(intervalMillis: pipeline.checkpointIntervalMillis),
-        log: log)
+        settings: CheckpointSettings(intervalMillis: pipeline.checkpointIntervalMillis))
     let env = StreamEnvironment(configuration: config)
     let counter = ReadingCounter()
     let settings = DetectorSettings()
@@ -227,7 +224,7 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
     let started = ContinuousClock.now
     let progress = quiet ? nil : ProgressLine.shared.start(counter: counter, total: total)
     let report = Mutex<CheckpointReport?>(nil)
-    let finished = try await runUntilSignalled {
+    let finished = try await pipeline.run(env) {
       let result = try await env.execute()
       report.withLock { $0 = result.checkpoints }
     }

@@ -120,9 +120,11 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
     return due
   }
 
-  /// Counters, the latest completed checkpoint, and p50/max of duration,
-  /// sync pause, alignment and bytes over the last `statisticsWindow`
-  /// completed checkpoints and savepoints.
+  /// The statistics of the checkpoint or savepoint that completed last.
+  public var latestCompletedStatistics: CompletedCheckpointStats? { recent.last }
+
+  /// Counters and summaries of completed checkpoints: counts, and duration,
+  /// sync pause, alignment and bytes over the last `statisticsWindow`.
   public var statistics: CheckpointStatistics {
     CheckpointStatistics(
       completed: completedCount, failed: failedCount,

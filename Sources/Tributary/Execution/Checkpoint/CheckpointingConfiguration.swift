@@ -10,21 +10,17 @@ public struct CheckpointingConfiguration: Sendable {
   public var restorePath: String?
   /// Savepoint requests for the running job, if any.
   public var savepoints: SavepointControl?
-  /// Called with human-readable progress ("resuming from checkpoint 7", skipped checkpoints).
-  public var log: @Sendable (String) -> Void
 
   /// Checkpoints into `directory` with `settings`.
   public init(
     directory: String, settings: CheckpointSettings = CheckpointSettings(intervalMillis: 1_000),
-    fresh: Bool = false, restorePath: String? = nil, savepoints: SavepointControl? = nil,
-    log: @escaping @Sendable (String) -> Void = { _ in }
+    fresh: Bool = false, restorePath: String? = nil, savepoints: SavepointControl? = nil
   ) {
     self.savepoints = savepoints
     self.directory = directory
     self.settings = settings
     self.fresh = fresh
     self.restorePath = restorePath
-    self.log = log
   }
 }
 

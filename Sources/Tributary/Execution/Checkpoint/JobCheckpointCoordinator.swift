@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import Logging
 import Synchronization
 
 /// Runs the checkpoint protocol of one job: feeds the pure
@@ -22,8 +23,8 @@ final class JobCheckpointCoordinator: Sendable {
     var finalSnapshots: [TaskSnapshot] = []
     var failure: String?
     var incrementalBytes: [Int64] = []
-    /// Pending savepoints, and whether to stop the job after each.
-    var savepoints: [Int64: Bool] = [:]
+    /// Pending savepoints, and the request each serves (stop after it?, who waits).
+    var savepoints: [Int64: SavepointControl.Request] = [:]
     var stopRequested = false
     /// Set when the run ended: late acknowledgements of its tasks are ignored,
     /// so no checkpoint of a finished run completes behind a newer run's back.
@@ -39,6 +40,10 @@ final class JobCheckpointCoordinator: Sendable {
   let committers: [String: SinkTransactions]
   /// The runtime clock: the state machine's time (intervals, timeouts, durations).
   let clock: any RuntimeClock
+  /// Where checkpoint events are logged (savepoints, aborts, failures).
+  let logger: Logger
+  /// Told about every checkpoint's trigger, completion and abort.
+  let monitor: JobMonitor?
   private let state: Mutex<State>
   /// Held while actions are carried out: their I/O runs one at a time, in
   /// the order the machine returned them, outside `state`'s lock.
@@ -47,9 +52,12 @@ final class JobCheckpointCoordinator: Sendable {
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
     sources: Set<TaskID>, firstCheckpointID: Int64, maxParallelism: Int,
-    committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock()
+    committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock(),
+    logger: Logger = Logger(label: "tributary"), monitor: JobMonitor? = nil
   ) throws {
     self.clock = clock
+    self.logger = logger
+    self.monitor = monitor
     self.configuration = configuration
     self.storage = storage
     self.maxParallelism = maxParallelism
@@ -130,10 +138,10 @@ final class JobCheckpointCoordinator: Sendable {
   func tick() {
     state.withLock { s in
       guard !s.closed else { return }
-      if let stop = configuration.savepoints?.takeRequest() {
-        let actions = s.machine.savepointRequested(nowMillis: now())
-        for case .triggerSources(let id, true) in actions { s.savepoints[id] = stop }
-        s.queue.append(contentsOf: actions)
+      if let request = configuration.savepoints?.takeRequest() {
+        // The savepoint gets the next id, whether it is triggered or aborted at once.
+        s.savepoints[s.machine.nextCheckpointID] = request
+        s.queue.append(contentsOf: s.machine.savepointRequested(nowMillis: now()))
       }
       s.queue.append(contentsOf: s.machine.tick(nowMillis: now()))
     }
@@ -145,8 +153,18 @@ final class JobCheckpointCoordinator: Sendable {
   /// committed yet is committed by the next run's restore). When it returns,
   /// no I/O of this run is in progress.
   func close() {
-    state.withLock { $0.closed = true }
+    let pending = state.withLock { s in
+      s.closed = true
+      let pending = s.savepoints
+      s.savepoints = [:]
+      return pending
+    }
     io.withLock { _ in }
+    monitor?.checkpointRunEnded()
+    for (id, request) in pending {
+      configuration.savepoints?.failed(
+        id: id, reason: "the run ended before it completed", request: request)
+    }
   }
 
   /// Whether a stop-with-savepoint completed: the job should stop now.
@@ -179,7 +197,9 @@ final class JobCheckpointCoordinator: Sendable {
       guard let sink = committers[task.operatorID], let bytes = task.payload["state"] else {
         continue
       }
+      let started = ContinuousClock.now
       try sink.commit(bytes)
+      monitor?.sinkCommitted(operatorID: task.operatorID, duration: ContinuousClock.now - started)
     }
   }
 
@@ -200,12 +220,16 @@ final class JobCheckpointCoordinator: Sendable {
   private func carryOut(_ action: CheckpointAction) {
     switch action {
     case .triggerSources(let id, let isSavepoint):
+      monitor?.checkpointTriggered(id: id, isSavepoint: isSavepoint)
+      logger.debug(
+        "\(isSavepoint ? "savepoint" : "checkpoint") triggered", metadata: ["checkpoint": "\(id)"])
       state.withLock { s in
         for source in s.machine.sources where !s.machine.finishedTasks.contains(source) {
           s.pendingTriggers[source] = CheckpointBarrier(id: id, isSavepoint: isSavepoint)
         }
       }
-    case .commitMetadata(let id, _):
+    case .commitMetadata(let id, let acknowledgements):
+      monitor?.checkpointAcknowledged(id: id, acknowledgements: acknowledgements)
       let metadata = state.withLock { s in
         CheckpointMetadata(
           id: id, kind: s.savepoints[id] == nil ? .checkpoint : .savepoint,
@@ -230,10 +254,14 @@ final class JobCheckpointCoordinator: Sendable {
         }
       }
     case .notifyComplete(let id):
-      let (snapshots, stop) = state.withLock { s in
+      let (snapshots, request, stats, bytes) = state.withLock { s in
         let snapshots = s.snapshots.removeValue(forKey: id) ?? []
         for older in s.snapshots.keys where older < id { s.snapshots[older] = nil }
-        return (snapshots, s.savepoints.removeValue(forKey: id))
+        let stats = s.machine.latestCompletedStatistics
+        return (
+          snapshots, s.savepoints.removeValue(forKey: id), stats?.checkpoint == id ? stats : nil,
+          s.lastBytes
+        )
       }
       let metadata = CheckpointMetadata(
         id: id, creationTimeMillis: 0, maxParallelism: maxParallelism, tasks: snapshots)
@@ -241,27 +269,55 @@ final class JobCheckpointCoordinator: Sendable {
       do { try commitSinks(of: metadata) } catch {
         failure = "committing the sinks of checkpoint \(id) failed: \(error)"
       }
-      if let stop {
-        let path = (try? storage.privateDirectory(for: id, kind: .savepoint).path) ?? "?"
-        configuration.savepoints?.written(path)
-        configuration.log("savepoint \(id) written to \(path)")
-        if stop { state.withLock { $0.stopRequested = true } }
+      let path = request.map { _ in
+        (try? storage.privateDirectory(for: id, kind: .savepoint).path) ?? "?"
       }
-      if let failure { state.withLock { $0.failure = failure } }
-    case .abort(let id, _):
-      let wasSavepoint = state.withLock { s in
+      if let stats {
+        monitor?.checkpointCompleted(stats, sizeBytes: bytes, path: path)
+        logger.debug(
+          "checkpoint completed",
+          metadata: [
+            "checkpoint": "\(id)", "duration_ms": "\(stats.durationMillis)", "bytes": "\(bytes)",
+          ])
+      }
+      if let request, let path {
+        logger.info("savepoint written", metadata: ["checkpoint": "\(id)", "path": "\(path)"])
+        if request.stop {
+          monitor?.stopRequested()
+          state.withLock { $0.stopRequested = true }
+        }
+        configuration.savepoints?.written(path, id: id, request: request)
+      }
+      if let failure {
+        logger.error("\(failure)", metadata: ["checkpoint": "\(id)"])
+        state.withLock { $0.failure = failure }
+      }
+    case .abort(let id, let reason):
+      let request = state.withLock { s in
         s.snapshots[id] = nil
         for (task, barrier) in s.pendingTriggers where barrier.id == id {
           s.pendingTriggers[task] = nil
         }
-        return s.savepoints.removeValue(forKey: id) != nil
+        return s.savepoints.removeValue(forKey: id)
       }
-      if wasSavepoint {
-        configuration.log("savepoint \(id) failed")
+      monitor?.checkpointFailed(id: id, reason: "\(reason)")
+      if let request {
+        logger.warning(
+          "savepoint failed", metadata: ["checkpoint": "\(id)", "reason": "\(reason)"])
         try? storage.abort(id: id, kind: .savepoint)
+        configuration.savepoints?.failed(id: id, reason: "\(reason)", request: request)
+      } else if reason.countsAsFailure {
+        logger.warning(
+          "checkpoint failed", metadata: ["checkpoint": "\(id)", "reason": "\(reason)"])
+      } else {
+        logger.debug(
+          "checkpoint aborted", metadata: ["checkpoint": "\(id)", "reason": "\(reason)"])
       }
       try? storage.abort(id: id)
     case .failJob(let reason, let count):
+      logger.error(
+        "checkpointing failed too often: failing the job",
+        metadata: ["consecutive_failures": "\(count)", "reason": "\(reason)"])
       state.withLock {
         $0.failure = "checkpointing failed \(count) times in a row (last: \(reason))"
       }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Checkpointing of one run of a job: the coordinator, and the state restored
 /// from the checkpoint the run resumes from.
@@ -28,10 +29,14 @@ struct JobCheckpointSetup: @unchecked Sendable {
   ///   fit the pipeline.
   static func prepare(
     _ configuration: CheckpointingConfiguration, plan: PhysicalPlan, maxParallelism: Int,
-    clock: any RuntimeClock = SystemRuntimeClock()
+    clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger = Logger(label: "tributary"),
+    monitor: JobMonitor? = nil
   ) throws -> JobCheckpointSetup {
     let storage = try CheckpointStorage(directory: URL(fileURLWithPath: configuration.directory))
-    if let warning = storage.timelineWarning { configuration.log(warning) }
+    let directory = Logger.MetadataValue.string(configuration.directory)
+    if let warning = storage.timelineWarning {
+      logger.warning("\(warning)", metadata: ["directory": directory])
+    }
     var metadata: CheckpointMetadata?
     var base: CheckpointTimeline.Base?
     if let path = configuration.restorePath {
@@ -39,7 +44,9 @@ struct JobCheckpointSetup: @unchecked Sendable {
       metadata = loaded
       base = CheckpointTimeline.Base(
         id: loaded.id, path: CheckpointStorage.checkpointDirectory(of: URL(fileURLWithPath: path)))
-      configuration.log("restoring from \(path)")
+      logger.info(
+        "restoring from \(loaded.kind == .savepoint ? "savepoint" : "checkpoint")",
+        metadata: ["checkpoint": "\(loaded.id)", "path": "\(path)"])
     } else if !configuration.fresh {
       let found: CheckpointStorage.RestorePoint?
       do {
@@ -52,27 +59,33 @@ struct JobCheckpointSetup: @unchecked Sendable {
       }
       if let found {
         for skipped in found.skipped {
-          configuration.log("skipping checkpoint \(skipped.id): \(skipped.reason)")
+          logger.warning(
+            "skipping checkpoint",
+            metadata: [
+              "checkpoint": "\(skipped.id)", "reason": "\(skipped.reason)", "directory": directory,
+            ])
         }
         metadata = found.metadata
         base = CheckpointTimeline.Base(id: found.metadata.id, path: found.path)
-        configuration.log(
-          "resuming from \(found.metadata.kind == .savepoint ? "savepoint" : "checkpoint") "
-            + "\(found.metadata.id) in \(configuration.directory)")
+        logger.info(
+          "resuming from \(found.metadata.kind == .savepoint ? "savepoint" : "checkpoint")",
+          metadata: ["checkpoint": "\(found.metadata.id)", "directory": directory])
       }
     }
     for removed in try storage.removeIncompleteCheckpoints() {
-      configuration.log(
-        "removed \(removed) in \(configuration.directory): it never completed (a run stopped "
-          + "while taking it)")
+      logger.info(
+        "removed a checkpoint that never completed (a run stopped while taking it)",
+        metadata: ["removed": "\(removed)", "directory": directory])
     }
     let abandoned = try storage.beginTimeline(from: base)
     if !abandoned.isEmpty {
       let ids = abandoned.map(String.init).joined(separator: ", ")
-      configuration.log(
-        (abandoned.count == 1 ? "checkpoint \(ids) is" : "checkpoints \(ids) are")
-          + " newer than the one this run starts from: kept until retention removes them, "
-          + "never resumed from")
+      logger.warning(
+        """
+        newer checkpoints than the one this run starts from are kept until retention \
+        removes them, never resumed from
+        """,
+        metadata: ["abandoned": "\(ids)", "directory": directory])
     }
     var committers: [String: SinkTransactions] = [:]
     var tasks = Set<TaskID>()
@@ -127,13 +140,15 @@ struct JobCheckpointSetup: @unchecked Sendable {
     // abandoned timeline: move it aside, so the replay commits it once.
     let finished = metadata?.tasks.contains { $0.operatorID == "_job" } ?? false
     for sink in committers.values {
-      if let moved = try sink.supersede(metadata?.id ?? 0, finished) { configuration.log(moved) }
+      if let moved = try sink.supersede(metadata?.id ?? 0, finished) {
+        logger.warning("\(moved)", metadata: ["checkpoint": "\(metadata?.id ?? 0)"])
+      }
     }
     // One source of ids: after every id this directory ever used.
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
       firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
-      committers: committers, clock: clock)
+      committers: committers, clock: clock, logger: logger, monitor: monitor)
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(coordinator: coordinator, restored: restored)
   }

@@ -1,0 +1,58 @@
+import CoreMetrics
+import Synchronization
+
+/// The measurements of one subtask of one operator: records in and out and
+/// its current event time.
+///
+/// Written by the subtask's own task once per batch (never per record): a
+/// relaxed atomic add for the dashboard's sampler plus the swift-metrics
+/// handler's own update. Thread-safe: read by the sampler at any time.
+final class OperatorMeter: Sendable {
+  /// Records received (pushed into the operator).
+  let recordsIn = Atomic<Int64>(0)
+  /// Records emitted to the next operator or task.
+  let recordsOut = Atomic<Int64>(0)
+  /// The operator's current event time; `Int64.min` before its first watermark.
+  let watermark = Atomic<Int64>(Int64.min)
+
+  private let inCounter: Counter
+  private let outCounter: Counter
+  private let watermarkGauge: Gauge
+
+  /// Registers the operator's metrics with `factory`, labelled `dimensions`
+  /// (`job`, `operator`, `subtask`).
+  init(dimensions: [(String, String)], factory: any MetricsFactory) {
+    inCounter = Counter(
+      label: "tributary_records_in_total", dimensions: dimensions, factory: factory)
+    outCounter = Counter(
+      label: "tributary_records_out_total", dimensions: dimensions, factory: factory)
+    watermarkGauge = Gauge(
+      label: "tributary_watermark_milliseconds", dimensions: dimensions, factory: factory)
+  }
+
+  /// The operator received a batch of `count` records.
+  @inline(__always)
+  func received(_ count: Int) {
+    recordsIn.add(Int64(count), ordering: .relaxed)
+    inCounter.increment(by: count)
+  }
+
+  /// The operator emitted a batch of `count` records.
+  @inline(__always)
+  func emitted(_ count: Int) {
+    recordsOut.add(Int64(count), ordering: .relaxed)
+    outCounter.increment(by: count)
+  }
+
+  /// The operator's event time advanced to `watermark` (ms).
+  func watermarkAdvanced(_ watermark: Int64) {
+    self.watermark.store(watermark, ordering: .relaxed)
+    watermarkGauge.record(watermark)
+  }
+
+  /// The current event time, or `nil` before the first watermark.
+  var currentWatermark: Int64? {
+    let value = watermark.load(ordering: .relaxed)
+    return value == Int64.min ? nil : value
+  }
+}
