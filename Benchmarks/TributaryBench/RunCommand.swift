@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tributary
+import TributaryWeb
 
 /// `tributary-bench run`: one workload, one JSON line.
 struct RunCommand: AsyncParsableCommand {
@@ -45,7 +46,18 @@ struct RunCommand: AsyncParsableCommand {
       "W3: also report latency (source to keyed state, every 1000th event); W2 always reports it.")
   var latency = false
 
+  @Flag(help: "Count metrics (records, busy/idle/backpressure time, checkpoints) into a registry.")
+  var metrics = false
+
+  @Option(
+    help:
+      "Serve /metrics and the REST API on this port while the workload runs (implies --metrics).")
+  var webPort: Int?
+
   func validate() throws {
+    if let webPort, !(0...65_535).contains(webPort) {
+      throw ValidationError("--web-port must be between 0 and 65535, got \(webPort)")
+    }
     guard events > 0 else { throw ValidationError("--events must be positive") }
     guard (1...128).contains(parallelism) else {
       throw ValidationError("--parallelism must be in 1...128")
@@ -58,6 +70,24 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    guard metrics || webPort != nil else { return try await runWorkload() }
+    let registry = PrometheusMetrics()
+    let monitor = JobMonitor(metricsFactory: registry.factory)
+    var server: JobWebServer?
+    if let webPort {
+      server = JobWebServer(monitor: monitor, metrics: registry, port: webPort)
+      _ = try await server?.start()
+    }
+    do {
+      try await BenchMonitoring.$monitor.withValue(monitor) { try await runWorkload() }
+    } catch {
+      await server?.stop()
+      throw error
+    }
+    await server?.stop()
+  }
+
+  func runWorkload() async throws {
     let result: WorkloadResult
     var baseline: WorkloadResult?
     let backendKind = StateBackendConfiguration.Kind(rawValue: state)!
@@ -116,6 +146,7 @@ struct RunCommand: AsyncParsableCommand {
         ("workload", .string(workload)),
         ("events", .int(events)),
         ("parallelism", .int(parallelism)),
+        ("metrics", .string(metrics || webPort != nil ? "on" : "off")),
       ] + stateFields + [
         ("seconds", .double(result.seconds)),
         ("events_per_second", .double(Double(events) / result.seconds)),

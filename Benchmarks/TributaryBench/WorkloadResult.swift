@@ -43,5 +43,12 @@ func benchEnvironment(
   config.parallelism = parallelism
   config.stateBackend = backend
   config.checkpointing = checkpointing
+  config.monitor = BenchMonitoring.monitor
   return StreamEnvironment(configuration: config)
+}
+
+/// The monitor of the benchmark's job (`tributary-bench run --metrics`), if any.
+enum BenchMonitoring {
+  /// Set around a workload run; `benchEnvironment` attaches it to the job.
+  @TaskLocal static var monitor: JobMonitor?
 }

@@ -19,7 +19,7 @@ struct JobRoutes: Sendable {
   static let endpoints: [(path: String, method: HTTPRequest.Method)] = [
     ("/metrics", .get), ("/api/v1/job", .get), ("/api/v1/checkpoints", .get),
     ("/api/v1/checkpoints/{id}", .get), ("/api/v1/exceptions", .get), ("/api/v1/config", .get),
-    ("/api/v1/throughput", .get),
+    ("/api/v1/throughput", .get), ("/api/v1/openapi.json", .get),
     ("/api/v1/savepoints", .post), ("/api/v1/stop", .post),
   ]
 
@@ -38,6 +38,11 @@ struct JobRoutes: Sendable {
     }
     router.get("/api/v1/config") { _, _ in try configuration() }
     router.get("/api/v1/throughput") { _, _ in JSONResponse.make(monitor.throughput) }
+    router.get("/api/v1/openapi.json") { _, _ in
+      Response(
+        status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
     router.post("/api/v1/savepoints") { _, _ in try await savepoint(stop: false) }
     router.post("/api/v1/stop") { _, _ in try await savepoint(stop: true) }
     let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]

@@ -95,6 +95,8 @@ import TributaryWeb
       ("tributary_checkpoint_alignment_seconds_count", ["operator": "Count", "subtask": "1"]),
       ("tributary_last_completed_checkpoint_id", [:]),
       ("tributary_restarts_total", [:]),
+      ("tributary_state_entries", ["operator": "Count", "subtask": "0"]),
+      ("tributary_state_bytes", ["operator": "Count", "subtask": "1"]),
     ] {
       #expect(
         sample(samples, name, labels.merging(jobLabel) { a, _ in a }) != nil,
@@ -103,6 +105,10 @@ import TributaryWeb
     #expect(
       (sample(samples, "tributary_records_in_total", ["operator": "Count", "subtask": "0"]) ?? 0)
         > 0)
+    // Keyed state: the 100 keys' counts, spread over the two subtasks, as of the last checkpoint.
+    let stateEntries = samples.filter { $0.name == "tributary_state_entries" }
+      .reduce(0) { $0 + $1.value }
+    #expect(stateEntries == 100)
     // Counters grow between scrapes.
     let busyBefore = samples.filter { $0.name == "tributary_busy_seconds_total" }
       .reduce(0) { $0 + $1.value }

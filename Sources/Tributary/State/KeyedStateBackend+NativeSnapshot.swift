@@ -23,6 +23,12 @@ extension KeyedStateBackend {
       return { OperatorSnapshot(bytes: try encode().bytes) }
     }
     let snapshots = try openIncrementalSnapshots()
+    // RocksDB's own estimates plus what the write-back caches hold unflushed.
+    let estimatedKeys = (try? db.integerProperty("rocksdb.estimate-num-keys")) ?? nil
+    let liveBytes = (try? db.integerProperty("rocksdb.estimate-live-data-size")) ?? nil
+    sizeGauges.record(
+      entries: Int(clamping: estimatedKeys ?? 0),
+      bytes: Int(clamping: liveBytes ?? 0) + budget.usedBytes)
     let pending = pendingRestore.sorted { $0.key < $1.key }
     let declared = registered.sorted { $0.value.id < $1.value.id }
     var layout = declared.map {

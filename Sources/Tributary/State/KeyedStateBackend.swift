@@ -26,6 +26,8 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   let workingDirectory: String?
   /// Incremental native snapshots (RocksDB only), created at the first one.
   var incrementalSnapshots: IncrementalRocksDBSnapshots?
+  /// `tributary_state_entries` and `tributary_state_bytes`, set at every snapshot.
+  let sizeGauges: StateSizeGauges
 
   @usableFromInline
   struct Registered {
@@ -58,6 +60,7 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   /// - Throws: ``StateError/storage(state:underlying:)`` when RocksDB cannot be opened.
   public init(context: OperatorContext) throws {
     self.context = context
+    sizeGauges = StateSizeGauges(context: context)
     configuration = context.stateBackend
     clock = context.processingClock
     budget = StateCacheBudget(

@@ -52,13 +52,20 @@ extension KeyedStateBackend {
     }
     let pending = pendingRestore.sorted(by: { $0.key < $1.key })
     let frozen = UncheckedBox((states, pending))
-    return { try Self.encode(frozen.value.0, pending: frozen.value.1) }
+    let gauges = sizeGauges
+    return {
+      let (snapshot, entries) = try Self.encode(frozen.value.0, pending: frozen.value.1)
+      gauges.record(entries: entries, bytes: snapshot.bytes.count)
+      return snapshot
+    }
   }
 
+  /// The snapshot of `states` and `pending`, and how many entries it holds.
   private static func encode(
     _ states: [(name: String, kind: String, write: (inout BinaryWriter) throws -> Int)],
     pending: [(key: String, value: (kind: String, entries: [RestoredEntry]))]
-  ) throws -> KeyedStateSnapshot {
+  ) throws -> (KeyedStateSnapshot, entries: Int) {
+    var total = 0
     var writer = BinaryWriter(capacity: 4_096)
     writer.writeRaw(KeyedStateSnapshot.magic)
     writer.writeVarUInt(UInt64(states.count + pending.count))
@@ -67,6 +74,7 @@ extension KeyedStateBackend {
       state.kind.encode(to: &writer)
       var entries = BinaryWriter(capacity: 1_024)
       let count = try state.write(&entries)
+      total += count
       writer.writeVarUInt(UInt64(count))
       writer.writeRaw(entries.bytes)
     }
@@ -75,6 +83,7 @@ extension KeyedStateBackend {
       name.encode(to: &writer)
       pending.kind.encode(to: &writer)
       writer.writeVarUInt(UInt64(pending.entries.count))
+      total += pending.entries.count
       for entry in pending.entries {
         writer.writeFixed(UInt16(entry.keyGroup))
         writer.writeLengthPrefixed(entry.key)
@@ -82,7 +91,7 @@ extension KeyedStateBackend {
         writer.writeLengthPrefixed(entry.value)
       }
     }
-    return KeyedStateSnapshot(bytes: writer.bytes)
+    return (KeyedStateSnapshot(bytes: writer.bytes), total)
   }
 
   /// Restores the entries of `snapshots` whose key group this subtask owns
