@@ -141,7 +141,8 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
         log: log)
     let env = StreamEnvironment(configuration: config)
     let counter = ReadingCounter()
-    let settings = DetectorSettings()
+    var settings = DetectorSettings()
+    if !input.isEmpty { settings.detectors = .novelty }
 
     let source: Source
     if readsJetStream {

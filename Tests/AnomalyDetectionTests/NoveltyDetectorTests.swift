@@ -1,0 +1,90 @@
+import AnomalyDetectionCore
+import Foundation
+import Testing
+import Tributary
+
+/// The context-novelty detector of the `--input` path and its threshold rule,
+/// against expectations worked out by hand.
+@Suite struct NoveltyDetectorTests {
+  /// Alerts (index, exceeded threshold) of `rule` over `scores`.
+  static func alerts(_ rule: SurpriseThreshold, _ scores: [Double]) -> [(Int, Double)] {
+    var state = SurpriseState()
+    var out: [(Int, Double)] = []
+    for (i, score) in scores.enumerated() {
+      if let exceeded = rule.observe(score, state: &state) { out.append((i, exceeded)) }
+    }
+    return out
+  }
+
+  @Test func thresholdWarmsUpDecaysToItsFloorAndSuppressesRepeats() {
+    // decay 0.5, floor 0.1, warm-up 4 (scores raise the level from index 2), suppression 2.
+    // i=0,1: level 0.1 (floor), not raised.  i=2: raised to 0.2.  i=3: 0.1, raised to 0.2.
+    // i=4: 0.1 → 0.5 > 0.1: alert (threshold 0.1), quiet until 7, level 0.5.
+    // i=5: 0.25 → 0.6 suppressed, level 0.6.  i=6: 0.3 → 0.9 suppressed, level 0.9.
+    // i=7: 0.45.  i=8: 0.225 → 0.3 > 0.225: alert, quiet until 11, level 0.3.
+    // i=9: 0.15.  i=10: 0.1 (floor) → 0.8 suppressed.
+    let rule = SurpriseThreshold(decay: 0.5, floor: 0.1, warmUp: 4, suppression: 2)
+    let scores = [0.9, 0.3, 0.2, 0.2, 0.5, 0.6, 0.9, 0.05, 0.3, 0.05, 0.8]
+    let got = Self.alerts(rule, scores)
+    #expect(got.map(\.0) == [4, 8])
+    #expect(abs(got[0].1 - 0.1) < 1e-12 && abs(got[1].1 - 0.225) < 1e-12)
+  }
+
+  @Test func thresholdNeverAlertsOnAScoreEqualToItsLevel() {
+    // Without decay the level is the running maximum: a repeat of it is no alert.
+    let rule = SurpriseThreshold(decay: 1, floor: 0, warmUp: 2, suppression: 0)
+    #expect(Self.alerts(rule, [0.5, 0.5, 0.5, 0.5, 0.6, 0.6, 0.7]).map(\.0) == [4, 6])
+  }
+
+  @Test func quantisationUsesEqualBinsOfTheRangeSeen() {
+    let detector = NoveltyDetector(levels: 8)
+    #expect(detector.level(of: 0, low: 0, high: 8) == 0)
+    #expect(detector.level(of: 3.99, low: 0, high: 8) == 3)
+    #expect(detector.level(of: 4, low: 0, high: 8) == 4)
+    #expect(detector.level(of: 8, low: 0, high: 8) == 7)
+    #expect(detector.level(of: 5, low: 5, high: 5) == 0)
+  }
+
+  @Test func noveltyCountsContextsNeverSeen() throws {
+    let detector = NoveltyDetector(levels: 4, contextLength: 3, tableBits: 16, smoothing: 2)
+    var state = NoveltyState()
+    // Reading 1: only the context [x] exists, and it is new.
+    let first = try #require(detector.observe(7, state: &state))
+    #expect(first.novel == 1 && first.score == 1.0 / 3)
+    // Reading 2, the same value: [x] is known, [x x] is new; score (1 + 1) / (2 · 3).
+    let second = try #require(detector.observe(7, state: &state))
+    #expect(second.novel == 1 && abs(second.score - 2.0 / 6) < 1e-12)
+    // Reading 3, the same value: [x], [x x] known, [x x x] new.
+    #expect(detector.observe(7, state: &state)?.novel == 1)
+    // Reading 4: every context of a constant series is known now.
+    let fourth = try #require(detector.observe(7, state: &state))
+    #expect(fourth.novel == 0 && abs(fourth.score - 1.0 / 6) < 1e-12)
+    #expect(detector.observe(.nan, state: &state) == nil)
+  }
+
+  @Test func aRepeatingPatternBecomesKnownAndANewPatternAlertsOnce() {
+    // A saw-tooth of period 16 over 8 levels: after one period plus the context
+    // length every context is known and the score is 0.
+    let detector = NoveltyDetector()
+    var state = NoveltyState()
+    var alerts: [Int] = []
+    var scores: [Double] = []
+    for i in 0..<3_000 {
+      let value = i < 2_500 ? Double(i % 16) : Double((i * 7) % 16)  // a new order of the same values
+      if let step = detector.observe(value, state: &state) {
+        scores.append(step.score)
+        if step.alert != nil { alerts.append(i) }
+      }
+    }
+    #expect(scores[60..<2_500].allSatisfy { $0 == 0 })
+    #expect(alerts.count == 1)
+    #expect(alerts.first.map { $0 >= 2_500 && $0 < 2_510 } == true, "\(alerts)")
+  }
+
+  @Test func stateRoundTripsThroughTheCodec() throws {
+    let detector = NoveltyDetector()
+    var state = NoveltyState()
+    for i in 0..<700 { _ = detector.observe(sin(Double(i) / 10), state: &state) }
+    #expect(try NoveltyState.decode(state.encodedBytes()) == state)
+  }
+}
