@@ -47,7 +47,7 @@ public struct SurpriseState: BinaryCodable, Equatable {
 ///
 /// A pure value: the same scores in the same order give the same alerts.
 public struct SurpriseThreshold: Sendable {
-  /// Per-reading decay of the threshold (0...1; 0.9995 halves it in about 1,400 readings).
+  /// Per-reading decay of the threshold (0...1; 0.9997 halves it in about 2,300 readings).
   public var decay: Double
   /// The threshold never decays below this score.
   public var floor: Double
@@ -58,7 +58,7 @@ public struct SurpriseThreshold: Sendable {
 
   /// Creates a threshold rule; the defaults are the demo's fixed parameters.
   public init(
-    decay: Double = 0.9995, floor: Double = 0.1, warmUp: Int64 = 600, suppression: Int64 = 100
+    decay: Double = 0.9997, floor: Double = 0.1, warmUp: Int64 = 600, suppression: Int64 = 100
   ) {
     self.decay = decay
     self.floor = floor
@@ -91,9 +91,13 @@ public struct NoveltyState: BinaryCodable, Equatable {
   public var high: Double = .nan
   /// Readings seen.
   public var count: Int64 = 0
-  /// The last quantised values, newest in the lowest byte.
+  /// Lower edge of bin 0 once the grid is fixed.
+  public var gridOrigin: Double = 0
+  /// Width of a bin once the grid is fixed; 0 before.
+  public var gridWidth: Double = 0
+  /// The last quantised values (``NoveltyDetector/code(of:state:)``), newest in the lowest byte.
   public var recentLevels: UInt64 = 0
-  /// Novelty counts of the last readings, newest in the lowest byte.
+  /// Novelty counts of the last readings, 4 bits each, newest in the lowest bits.
   public var recentNovelty: UInt64 = 0
   /// Contexts seen: bit `h` is set when a context hashing to `h` occurred.
   public var seen: [UInt64] = []
@@ -108,6 +112,8 @@ public struct NoveltyState: BinaryCodable, Equatable {
     low.encode(to: &writer)
     high.encode(to: &writer)
     count.encode(to: &writer)
+    gridOrigin.encode(to: &writer)
+    gridWidth.encode(to: &writer)
     recentLevels.encode(to: &writer)
     recentNovelty.encode(to: &writer)
     seen.encode(to: &writer)
@@ -120,6 +126,8 @@ public struct NoveltyState: BinaryCodable, Equatable {
     state.low = try Double.decode(from: &reader)
     state.high = try Double.decode(from: &reader)
     state.count = try Int64.decode(from: &reader)
+    state.gridOrigin = try Double.decode(from: &reader)
+    state.gridWidth = try Double.decode(from: &reader)
     state.recentLevels = try UInt64.decode(from: &reader)
     state.recentNovelty = try UInt64.decode(from: &reader)
     state.seen = try [UInt64].decode(from: &reader)
@@ -134,7 +142,11 @@ public struct NoveltyState: BinaryCodable, Equatable {
 /// alerts when the sensor keeps producing sequences it has never produced.
 ///
 /// Per reading:
-/// 1. **Quantise** the value into ``levels`` equal bins of the range seen so far.
+/// 1. **Quantise** the value: for the first ``gridAfter`` readings into
+///    ``levels`` equal bins of the range seen so far; then the grid is fixed
+///    (origin and bin width of the range at that point), and values outside
+///    it fall into up to ``extraLevels`` further bins on either side. A fixed
+///    grid keeps the contexts learned so far valid when the range grows.
 /// 2. **Contexts**: the sequences of the last 1, 2, …, ``contextLength``
 ///    quantised values ending here. Each is hashed into a bitmap of
 ///    2^``tableBits`` bits; the **novelty** of the reading is how many of
@@ -144,40 +156,52 @@ public struct NoveltyState: BinaryCodable, Equatable {
 /// 4. **Alert** when the raw score exceeds the sensor's ``SurpriseThreshold``.
 ///
 /// Everything is per sensor, counted in readings (not time), and the state is
-/// a few kilobytes, fixed in size. A pure value: the same readings in the same
-/// order give the same alerts.
+/// fixed in size (2^``tableBits`` / 8 bytes plus 88). A pure value: the same
+/// readings in the same order give the same alerts.
 public struct NoveltyDetector: Sendable {
-  /// Quantisation bins of the value range (at most 255).
+  /// Quantisation bins of the grid.
   public var levels: Int
+  /// Bins beyond the grid on either side, once it is fixed.
+  public var extraLevels: Int
+  /// Readings after which the grid is fixed (once the range is not empty).
+  public var gridAfter: Int64
   /// Longest context, in readings (1...8).
   public var contextLength: Int
   /// The context bitmap has 2^tableBits bits (6...24).
   public var tableBits: Int
-  /// Readings whose novelty is averaged into the raw score (1...8).
+  /// Readings whose novelty is averaged into the raw score (1...16).
   public var smoothing: Int
   /// The alert rule over raw scores.
   public var threshold: SurpriseThreshold
 
   /// Creates a detector; the defaults are the demo's fixed parameters.
   public init(
-    levels: Int = 8, contextLength: Int = 7, tableBits: Int = 14, smoothing: Int = 8,
-    threshold: SurpriseThreshold = SurpriseThreshold()
+    levels: Int = 6, extraLevels: Int = 16, gridAfter: Int64 = 300, contextLength: Int = 8,
+    tableBits: Int = 16, smoothing: Int = 8, threshold: SurpriseThreshold = SurpriseThreshold()
   ) {
-    precondition(levels >= 1 && levels <= 255, "levels must be in 1...255")
+    precondition(levels >= 1 && extraLevels >= 0, "levels must be positive")
+    precondition(levels + 2 * extraLevels + 2 <= 256, "levels + 2 extraLevels must fit a byte")
     precondition(contextLength >= 1 && contextLength <= 8, "contextLength must be in 1...8")
     precondition(tableBits >= 6 && tableBits <= 24, "tableBits must be in 6...24")
-    precondition(smoothing >= 1 && smoothing <= 8, "smoothing must be in 1...8")
+    precondition(smoothing >= 1 && smoothing <= 16, "smoothing must be in 1...16")
     self.levels = levels
+    self.extraLevels = extraLevels
+    self.gridAfter = gridAfter
     self.contextLength = contextLength
     self.tableBits = tableBits
     self.smoothing = smoothing
     self.threshold = threshold
   }
 
-  /// The quantisation bin (0 ..< `levels`) of `value` in `low...high`.
-  public func level(of value: Double, low: Double, high: Double) -> Int {
-    let range = max(high - low, 1e-12)
-    let scaled = (value - low) / range * Double(levels)
+  /// The quantisation bin of `value`: `0 ..< levels` in the range seen while
+  /// the grid is not fixed, `-extraLevels - 1 ... levels + extraLevels` after.
+  public func level(of value: Double, state: NoveltyState) -> Int {
+    if state.gridWidth > 0 {
+      let bin = ((value - state.gridOrigin) / state.gridWidth).rounded(.down)
+      return Int(min(max(bin, Double(-extraLevels - 1)), Double(levels + extraLevels)))
+    }
+    let range = max(state.high - state.low, 1e-12)
+    let scaled = (value - state.low) / range * Double(levels)
     return min(max(Int(scaled), 0), levels - 1)
   }
 
@@ -208,8 +232,12 @@ public struct NoveltyDetector: Sendable {
     }
     state.low = state.count == 0 ? value : min(state.low, value)
     state.high = state.count == 0 ? value : max(state.high, value)
-    let bin = UInt64(level(of: value, low: state.low, high: state.high))
-    state.recentLevels = (state.recentLevels << 8) | bin
+    if state.gridWidth == 0 && state.count >= gridAfter && state.high > state.low {
+      state.gridOrigin = state.low
+      state.gridWidth = (state.high - state.low) / Double(levels)
+    }
+    let code = UInt64(level(of: value, state: state) + extraLevels + 1)
+    state.recentLevels = (state.recentLevels << 8) | code
     state.count += 1
     // Contexts of length 1...n ending here, hashed newest value first (FNV-1a).
     let available = Int(min(state.count, Int64(contextLength)))
@@ -225,10 +253,10 @@ public struct NoveltyDetector: Sendable {
         state.seen[s >> 6] |= mask
       }
     }
-    state.recentNovelty = (state.recentNovelty << 8) | UInt64(novel)
+    state.recentNovelty = (state.recentNovelty << 4) | UInt64(novel)
     let window = Int(min(state.count, Int64(smoothing)))
     var total = 0
-    for back in 0..<window { total += Int((state.recentNovelty >> UInt64(8 * back)) & 0xff) }
+    for back in 0..<window { total += Int((state.recentNovelty >> UInt64(4 * back)) & 0xf) }
     let score = Double(total) / Double(window * contextLength)
     let alert = threshold.observe(score, state: &state.surprise)
     return Step(novel: novel, score: score, alert: alert)

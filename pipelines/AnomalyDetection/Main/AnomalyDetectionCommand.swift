@@ -44,6 +44,10 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
   @Option(help: "Seconds between two readings of a generated sensor.")
   var intervalSeconds: Int = 30
 
+  @Option(
+    help: "Write one SVG per input file (or per injected kind of anomaly) into this directory.")
+  var plot: String?
+
   @Option(help: "Seed of the generator.")
   var seed: UInt64 = 7
 
@@ -257,6 +261,12 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
       source: source, outputDir: outputDir, labelsPath: labels, processed: counter.value,
       elapsed: elapsed, checkpoints: report.withLock { $0 }
     ).print()
+    if let plot {
+      let paths = try Plots.write(
+        source: source, alerts: Summary.committedAlerts(in: outputDir), labelsPath: labels,
+        to: plot)
+      print("  plots: \(paths.count) SVG files in \(plot)")
+    }
   }
 }
 
