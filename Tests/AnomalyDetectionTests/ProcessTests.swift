@@ -126,16 +126,16 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
     }
     let root = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: root) }
-    // 1,200 readings 5 minutes apart with a spike at line 1002, and three bad
-    // lines. The novelty detector of the --input path is warming up for 600 readings.
+    // 4,000 readings 5 minutes apart with a spike at line 3502, and three bad
+    // lines. The novelty detector of the --input path needs a long history.
     var lines = ["timestamp,value"]
     var stamps: [String] = []
-    for i in 0..<1_200 {
+    for i in 0..<4_000 {
       let minutes = i * 5
       let stamp = String(
         format: "2014-02-%02d %02d:%02d:00", 1 + minutes / 1_440, minutes / 60 % 24, minutes % 60)
       let value = 10 + sin(Double(i) / 30) + Double((i * 7_919) % 13) / 13
-      lines.append("\(stamp),\(i == 1_000 ? value + 40 : value)")
+      lines.append("\(stamp),\(i == 3_500 ? value + 40 : value)")
       stamps.append(stamp)
       if i == 100 { lines.append("2014-02-31 00:00:00,1") }
       if i == 200 { lines.append("garbage") }
@@ -149,7 +149,7 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
     #expect(result.output.contains("dead letters: 3"))
     let alerts = try committedAlertLines(output)
     // The raw score averages the last 8 readings, so the alert may come a few readings late.
-    let reported = stamps[1_000...1_008].contains { stamp in
+    let reported = stamps[3_500...3_508].contains { stamp in
       alerts.contains {
         $0.contains("\"key\":\"pump_7\"") && $0.contains("\"timestamp\":\"\(stamp)\"")
           && $0.contains("\"kind\":\"novelty\"")
@@ -157,6 +157,7 @@ func committedAlertLines(_ directory: URL) throws -> [String] {
       }
     }
     #expect(reported, "the spike is reported with the input's timestamp text: \(alerts)")
+    #expect(alerts.count == 1, "and nothing else is: \(alerts)")
     let dead = try String(
       contentsOf: output.appendingPathComponent("dead-letters.tsv"), encoding: .utf8
     ).split(separator: "\n")

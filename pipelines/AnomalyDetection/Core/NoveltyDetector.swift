@@ -64,8 +64,8 @@ public struct SurpriseThreshold: Sendable {
 
   /// Creates a threshold rule; the defaults are the demo's fixed parameters.
   public init(
-    halfLife: Double = 2_300, ageFactor: Double = 1, floor: Double = 0.1, warmUp: Int64 = 600,
-    suppression: Int64 = 100
+    halfLife: Double = 3_500, ageFactor: Double = 0, floor: Double = 0.1, warmUp: Int64 = 600,
+    suppression: Int64 = 250
   ) {
     self.halfLife = halfLife
     self.ageFactor = ageFactor
@@ -368,12 +368,15 @@ public struct NoveltyDetector: Sendable {
   /// The alert rule over raw scores.
   public var threshold: SurpriseThreshold
 
-  /// The demo's fixed scales: every reading (contexts of up to 6 readings,
-  /// novelty averaged over 8), and means of 12 readings (contexts of up to 6
-  /// blocks, novelty averaged over 2 blocks).
+  /// The demo's fixed scales (chosen on NAB's realAWSCloudwatch files, see
+  /// docs/anomaly-detection.md): every reading (8 levels, contexts of up to 6
+  /// readings, novelty averaged over 8), and means of 12 readings (8 levels,
+  /// contexts of up to 6 blocks, novelty averaged over 2 blocks).
   public static let defaultScales = [
-    NoveltyScale(blockSize: 1, smoothing: 8, model: ContextModel(gridAfter: 300)),
-    NoveltyScale(blockSize: 12, smoothing: 2, model: ContextModel(gridAfter: 25)),
+    NoveltyScale(
+      blockSize: 1, smoothing: 8, model: ContextModel(levels: 8, gridAfter: 300, contextLength: 6)),
+    NoveltyScale(
+      blockSize: 12, smoothing: 2, model: ContextModel(levels: 8, gridAfter: 25, contextLength: 6)),
   ]
 
   /// Creates a detector; the defaults are the demo's fixed parameters.
