@@ -144,3 +144,23 @@ import Tributary
     #expect(try NoveltyState.decode(state.encodedBytes()) == state)
   }
 }
+
+/// The `--plot` SVG: one band per window, one marker per alert, escaped text.
+@Suite struct SVGPlotTests {
+  @Test func plotHasTheSeriesWindowsAndAlerts() {
+    let points = (0..<5_000).map { (timeMs: Int64($0) * 60_000, value: sin(Double($0) / 50)) }
+    var plot = SVGPlot(title: "pump <7> & co", points: points)
+    plot.windows = [(600_000, 1_200_000), (90_000_000, 96_000_000)]
+    plot.alerts = [700_000, 91_000_000, 200_000_000]
+    plot.probationEndMs = 30_000_000
+    let svg = plot.svg()
+    #expect(svg.hasPrefix("<svg ") && svg.hasSuffix("</svg>\n"))
+    #expect(svg.components(separatedBy: "fill=\"#f8c8c8\"").count - 1 == 2 + 1, "2 bands, 1 legend")
+    #expect(
+      svg.components(separatedBy: "fill=\"#d62728\"").count - 1 == 3 + 1, "3 alerts, 1 legend")
+    #expect(svg.contains("pump &lt;7&gt; &amp; co") && svg.contains("probationary period"))
+    // 5,000 readings are drawn as at most two points per pixel column.
+    let polyline = svg.split(separator: "\n").first { $0.hasPrefix("<polyline") } ?? ""
+    #expect(polyline.split(separator: " ").count < 2 * plot.width)
+  }
+}

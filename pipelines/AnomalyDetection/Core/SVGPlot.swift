@@ -12,6 +12,8 @@ public struct SVGPlot: Sendable {
   public var points: [(timeMs: Int64, value: Double)]
   /// Labelled anomaly windows (UTC ms, inclusive).
   public var windows: [(startMs: Int64, endMs: Int64)] = []
+  /// What the windows are, for the legend.
+  public var windowLabel = "labelled anomaly window"
   /// Alert times (UTC ms).
   public var alerts: [Int64] = []
   /// End of the probationary period (UTC ms), if one is shaded.
@@ -115,11 +117,13 @@ public struct SVGPlot: Sendable {
     // Legend.
     let ly = Double(height) - 12
     out += rect(left, ly - 8, 18, 8, fill: "#f8c8c8")
-    out += text(left + 22, ly, "labelled anomaly window", anchor: "start")
+    out += text(left + 22, ly, windowLabel, anchor: "start")
     out += "<path d=\"M\(f(left + 190)),\(f(ly)) l-5,-9 h10 z\" fill=\"#d62728\"/>\n"
     out += text(left + 200, ly, "alert (\(alerts.count))", anchor: "start")
-    out += rect(left + 290, ly - 8, 18, 8, fill: "#eeeeee")
-    out += text(left + 312, ly, "probationary period (not scored)", anchor: "start")
+    if probationEndMs != nil {
+      out += rect(left + 290, ly - 8, 18, 8, fill: "#eeeeee")
+      out += text(left + 312, ly, "probationary period (not scored)", anchor: "start")
+    }
     out +=
       "<line x1=\"\(f(left + 510))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + 528))\" y2=\"\(f(ly - 4))\" "
       + "stroke=\"#1f5fa8\"/>\n"

@@ -48,6 +48,7 @@ enum Plots {
         let key = SensorGenerator.name(anomaly.sensor)
         var plot = SVGPlot(title: "\(key) (injected \(anomaly.kind))", points: points)
         plot.windows = [(anomaly.startMs, anomaly.endMs)]
+        plot.windowLabel = "injected anomaly"
         plot.alerts = alertTimes[key] ?? []
         plots.append(plot)
       }
