@@ -137,6 +137,15 @@ import Tributary
     #expect(alerts.first.map { $0 >= 2_500 && $0 < 2_510 } == true, "\(alerts)")
   }
 
+  @Test func extremeValuesDoNotStopTheDetector() {
+    let detector = NoveltyDetector()
+    var state = NoveltyState()
+    for i in 0..<2_000 {
+      let value = i % 3 == 0 ? 1.7e308 : i % 3 == 1 ? -1.7e308 : Double(i)
+      #expect(detector.observe(value, state: &state) != nil)
+    }
+  }
+
   @Test func stateRoundTripsThroughTheCodec() throws {
     let detector = NoveltyDetector()
     var state = NoveltyState()

@@ -185,13 +185,16 @@ public struct ContextModel: Sendable {
   /// The quantisation bin of `value`: `0 ..< levels` in the range seen while
   /// the grid is not fixed, `-extraLevels - 1 ... levels + extraLevels` after.
   public func level(of value: Double, state: ContextState) -> Int {
+    // Extreme values can make the ratios NaN (∞/∞): such a value goes to bin 0.
     if state.gridWidth > 0 {
       let bin = ((value - state.gridOrigin) / state.gridWidth).rounded(.down)
+      guard !bin.isNaN else { return 0 }
       return Int(min(max(bin, Double(-extraLevels - 1)), Double(levels + extraLevels)))
     }
     let range = max(state.high - state.low, 1e-12)
     let scaled = (value - state.low) / range * Double(levels)
-    return min(max(Int(scaled), 0), levels - 1)
+    guard !scaled.isNaN else { return 0 }
+    return Int(min(max(scaled, 0), Double(levels - 1)))
   }
 
   /// The bitmap slot of a context hash (a 64-bit mix of it, masked to `tableBits`).
@@ -305,6 +308,7 @@ public struct NoveltyScale: Sendable {
     let mean = blockSize == 1 ? state.blockSum : state.blockSum / Double(state.blockCount)
     state.blockSum = 0
     state.blockCount = 0
+    guard mean.isFinite else { return (state.score, nil) }  // a sum beyond Double's range
     let novel = model.observe(mean, state: &state.context)
     state.recentNovelty = (state.recentNovelty << 4) | UInt64(novel)
     let window = Int(min(state.context.count, Int64(smoothing)))
