@@ -126,7 +126,8 @@ import Tributary
     var alerts: [Int] = []
     var scores: [Double] = []
     for i in 0..<3_000 {
-      let value = i < 2_500 ? Double(i % 16) : Double((i * 7) % 16)  // a new order of the same values
+      // From reading 2,500 on: the same values in a new order.
+      let value = i < 2_500 ? Double(i % 16) : Double((i * 7) % 16)
       if let step = detector.observe(value, state: &state) {
         scores.append(step.score)
         if step.alert != nil { alerts.append(i) }
