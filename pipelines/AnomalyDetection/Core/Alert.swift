@@ -12,6 +12,9 @@ public enum AlertKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
   case stuck = 3
   /// No reading for longer than the silence threshold (event-time timer).
   case silent = 4
+  /// The sensor kept producing sequences of values it never produced before
+  /// (``NoveltyDetector``, the `--input` path).
+  case novelty = 5
 
   /// The name used in JSON and summaries (`spike`, `level_shift`, `drift`, `stuck`, `silent`).
   public var description: String {
@@ -21,6 +24,7 @@ public enum AlertKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case .drift: "drift"
     case .stuck: "stuck"
     case .silent: "silent"
+    case .novelty: "novelty"
     }
   }
 

@@ -7,6 +7,9 @@ import Tributary
 ///                        └─ keyBy(sensor) ─ sliding window (count, mean, min, max)      ├─ alerts
 ///                              ─ keyBy(sensor) ─ Shift (level shift, drift) ────────────┘
 /// ```
+///
+/// With ``DetectorSettings/Detectors/novelty`` (the `--input` path) it is one
+/// keyed stage instead: `readings ─ watermarks ─ keyBy(sensor) ─ Novelty ─ alerts`.
 public enum AnomalyPipeline {
   /// Adds the detectors to `readings` (event time from ``Reading/timestampMs``,
   /// watermarks `outOfOrderness` behind the largest timestamp) and returns the
@@ -19,6 +22,11 @@ public enum AnomalyPipeline {
     var timed = readings.assignTimestampsAndWatermarks(
       .boundedOutOfOrderness(outOfOrderness) { $0.timestampMs })
     if let sourceParallelism { timed = timed.parallelism(sourceParallelism) }
+    if settings.detectors == .novelty {
+      return timed.keyBy { Int64($0.sensor) }
+        .process(
+          name: "Novelty", NoveltyDetectorFunction(detector: settings.novelty, counter: counter))
+    }
     let perReading = timed.keyBy { Int64($0.sensor) }
       .process(name: "Detect", ReadingDetectorFunction(settings: settings, counter: counter))
     let (size, slide) = settings.windowing(intervalMs: intervalMs)

@@ -1,6 +1,20 @@
 /// All detector parameters of a run, fixed before it starts (the same for
 /// every sensor and every input file).
 public struct DetectorSettings: Sendable {
+  /// Which detectors a run uses.
+  public enum Detectors: Sendable {
+    /// Spike, stuck, silence, level shift and drift: made for the generator's
+    /// kinds of anomaly (the default).
+    case rules
+    /// The context-novelty detector alone: for real series of unknown shape
+    /// (the NAB files of `--input`).
+    case novelty
+  }
+
+  /// Which detectors run.
+  public var detectors = Detectors.rules
+  /// Context novelty (``Detectors/novelty``).
+  public var novelty = NoveltyDetector()
   /// EWMA z-score spikes.
   public var spike = SpikeDetector()
   /// Stuck sensors.

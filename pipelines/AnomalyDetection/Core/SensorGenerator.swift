@@ -85,6 +85,7 @@ public struct SensorGenerator: Sendable {
         case .drift: 3 + 5 * v
         case .stuck: 1 + 2 * v
         case .silent: (20 + 70 * v) / 60
+        case .novelty: 0  // never injected
         }
       let length = max(1, Int((hours * hour).rounded()))
       let onset = Int(Double(ticks) * (0.2 + 0.65 * Self.uniform(seed, UInt64(k), 103)))
@@ -178,6 +179,7 @@ public struct SensorGenerator: Sendable {
         case .drift: value += magnitudes[k] * sigma * Double(t - onset + 1) / Double(length)
         case .stuck: value = normalValue(sensor: k, tick: onset)
         case .silent: flag = .gap
+        case .novelty: break  // never injected
         }
       }
     }

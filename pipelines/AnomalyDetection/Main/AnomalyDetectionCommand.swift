@@ -44,6 +44,10 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
   @Option(help: "Seconds between two readings of a generated sensor.")
   var intervalSeconds: Int = 30
 
+  @Option(
+    help: "Write one SVG per input file (or per injected kind of anomaly) into this directory.")
+  var plot: String?
+
   @Option(help: "Seed of the generator.")
   var seed: UInt64 = 7
 
@@ -138,7 +142,8 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
         settings: CheckpointSettings(intervalMillis: pipeline.checkpointIntervalMillis))
     let env = StreamEnvironment(configuration: config)
     let counter = ReadingCounter()
-    let settings = DetectorSettings()
+    var settings = DetectorSettings()
+    if !input.isEmpty { settings.detectors = .novelty }
 
     let source: Source
     if readsJetStream {
@@ -253,6 +258,12 @@ struct AnomalyDetectionCommand: AsyncParsableCommand {
       source: source, outputDir: outputDir, labelsPath: labels, processed: counter.value,
       elapsed: elapsed, checkpoints: report.withLock { $0 }
     ).print()
+    if let plot {
+      let paths = try Plots.write(
+        source: source, alerts: Summary.committedAlerts(in: outputDir), labelsPath: labels,
+        to: plot)
+      print("  plots: \(paths.count) SVG files in \(plot)")
+    }
   }
 }
 

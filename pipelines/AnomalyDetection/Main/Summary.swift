@@ -57,7 +57,8 @@ struct Summary {
     }
     var byKind: [String: Int] = [:]
     for alert in alerts { byKind[alert.kind, default: 0] += 1 }
-    let kinds = AlertKind.allCases.map { "\($0): \(byKind[$0.description] ?? 0)" }
+    let kinds = AlertKind.allCases.filter { byKind[$0.description] != nil }
+      .map { "\($0): \(byKind[$0.description] ?? 0)" }
     Swift.print("  alerts committed: \(alerts.count) (\(kinds.joined(separator: ", ")))")
     Swift.print("  output: \(outputDir)/*.jsonl")
     switch source {
