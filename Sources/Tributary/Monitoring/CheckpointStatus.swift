@@ -3,7 +3,7 @@ public struct CheckpointsStatus: Sendable, Codable, Equatable {
   /// How many checkpoints completed, failed, and are in progress now.
   public var counts: CheckpointCounts
   /// The newest completed checkpoint or savepoint, if any.
-  public var latestCompleted: CheckpointEntry?
+  @NullEncodable public var latestCompleted: CheckpointEntry? = nil
   /// The last checkpoints (at most ``JobMonitor/historySize``), oldest first.
   public var history: [CheckpointEntry]
 
@@ -49,19 +49,19 @@ public struct CheckpointEntry: Sendable, Codable, Equatable {
   /// Wall-clock trigger time, as ISO 8601 (UTC).
   public var triggerTime: String
   /// Trigger to durable metadata, for completed checkpoints.
-  public var durationMs: Int64?
+  @NullEncodable public var durationMs: Int64? = nil
   /// Bytes the checkpoint references (its full size), for completed checkpoints.
-  public var sizeBytes: Int64?
+  @NullEncodable public var sizeBytes: Int64? = nil
   /// The longest barrier alignment of any subtask.
-  public var alignmentMsMax: Int64?
+  @NullEncodable public var alignmentMsMax: Int64? = nil
   /// The longest synchronous snapshot pause of any subtask.
-  public var syncMsMax: Int64?
+  @NullEncodable public var syncMsMax: Int64? = nil
   /// The longest asynchronous snapshot part (writing files) of any subtask.
-  public var asyncMsMax: Int64?
+  @NullEncodable public var asyncMsMax: Int64? = nil
   /// Why it failed, for failed checkpoints.
-  public var failure: String?
+  @NullEncodable public var failure: String? = nil
   /// The savepoint's directory, for completed savepoints.
-  public var path: String?
+  @NullEncodable public var path: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case id, status, path, failure

@@ -30,11 +30,11 @@ public struct JobStatus: Sendable, Codable, Equatable {
   /// Where the job is in its lifecycle.
   public var state: JobState
   /// Wall-clock time the job started, as ISO 8601 (UTC), or `nil` before it started.
-  public var startedAt: String?
+  @NullEncodable public var startedAt: String? = nil
   /// Milliseconds from the start until now, or until the job ended.
   public var durationMs: Int64
   /// Why the job failed (or the last failure it restarted after), if any.
-  public var error: String?
+  @NullEncodable public var error: String? = nil
   /// How many times the job restarted after a failure.
   public var restarts: Int
   /// Whether checkpointing is on (savepoints need it).
@@ -81,7 +81,7 @@ public struct VertexStatus: Sendable, Codable, Equatable {
   /// The lowest current event time over its subtasks that are not idle (the
   /// watermark its first operator has seen, for a source the one it emitted),
   /// or `nil` while any active subtask has none or every subtask is idle.
-  public var watermarkMs: Int64?
+  @NullEncodable public var watermarkMs: Int64? = nil
   /// Its subtasks, by index.
   public var subtasks: [SubtaskStatus]
   /// The chained operators, first to last.
@@ -119,7 +119,7 @@ public struct SubtaskStatus: Sendable, Codable, Equatable {
   /// Share of the last period spent waiting on full output channels.
   public var backpressureRatio: Double
   /// Its current event time (ms), or `nil` before its first watermark.
-  public var watermarkMs: Int64?
+  @NullEncodable public var watermarkMs: Int64? = nil
   /// Whether its input is idle in event time (then its watermark does not hold others back).
   public var idle: Bool
 
@@ -145,7 +145,7 @@ public struct OperatorStatus: Sendable, Codable, Equatable {
   /// Records it emitted to the next operator or task, over all subtasks.
   public var recordsOut: Int64
   /// Its lowest current event time over subtasks, or `nil` while any has none.
-  public var watermarkMs: Int64?
+  @NullEncodable public var watermarkMs: Int64? = nil
 
   enum CodingKeys: String, CodingKey {
     case name
@@ -164,7 +164,7 @@ public struct EdgeStatus: Sendable, Codable, Equatable {
   /// How records are split: FORWARD, REBALANCE, HASH or BROADCAST.
   public var partitioning: String
   /// The side output's tag, when the edge carries one.
-  public var sideOutput: String?
+  @NullEncodable public var sideOutput: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case from, to, partitioning
@@ -195,9 +195,9 @@ public struct ExceptionEntry: Sendable, Codable, Equatable {
   /// The innermost error, the one an operator or source threw.
   public var rootCause: String
   /// The failed operator, when one failed.
-  public var operatorName: String?
+  @NullEncodable public var operatorName: String? = nil
   /// The failed subtask, when one failed.
-  public var subtask: Int?
+  @NullEncodable public var subtask: Int? = nil
   /// The whole error as the job reported it.
   public var message: String
   /// Whether the job restarted after it (else it ended the job).
@@ -225,11 +225,11 @@ public struct JobConfigurationStatus: Sendable, Codable, Equatable {
   /// `heap` or `rocksdb`.
   public var stateBackend: String
   /// RocksDB's working directory, when set.
-  public var stateDirectory: String?
+  @NullEncodable public var stateDirectory: String? = nil
   /// The restart strategy, e.g. `none` or `fixed-delay(attempts: 3, delay: 1 seconds)`.
   public var restartStrategy: String
   /// Checkpointing, or `nil` when off.
-  public var checkpointing: CheckpointingStatus?
+  @NullEncodable public var checkpointing: CheckpointingStatus? = nil
 
   enum CodingKeys: String, CodingKey {
     case name, parallelism, checkpointing
@@ -247,7 +247,7 @@ public struct CheckpointingStatus: Sendable, Codable, Equatable {
   /// The checkpoint directory.
   public var directory: String
   /// Interval between checkpoints in ms, or `nil` when periodic checkpoints are off.
-  public var intervalMs: Int64?
+  @NullEncodable public var intervalMs: Int64? = nil
   /// `EXACTLY_ONCE` or `AT_LEAST_ONCE`.
   public var mode: String
   /// A checkpoint taking longer is aborted.
