@@ -217,6 +217,12 @@ final class JobCheckpointCoordinator: Sendable {
     }
   }
 
+  /// A completed checkpoint that took longer than this is logged as slow: the
+  /// interval (checkpoints then run back to back), or 10 s without one.
+  private var slowCheckpointMillis: Int64 {
+    max(configuration.settings.intervalMillis ?? 10_000, 1)
+  }
+
   private func carryOut(_ action: CheckpointAction) {
     switch action {
     case .triggerSources(let id, let isSavepoint):
@@ -274,11 +280,17 @@ final class JobCheckpointCoordinator: Sendable {
       }
       if let stats {
         monitor?.checkpointCompleted(stats, sizeBytes: bytes, path: path)
-        logger.debug(
-          "checkpoint completed",
-          metadata: [
-            "checkpoint": "\(id)", "duration_ms": "\(stats.durationMillis)", "bytes": "\(bytes)",
-          ])
+        let metadata: Logger.Metadata = [
+          "checkpoint": "\(id)", "duration_ms": "\(stats.durationMillis)", "bytes": "\(bytes)",
+          "sync_ms_max": "\(stats.maxSyncDurationMillis)",
+          "alignment_ms_max": "\(stats.maxAlignmentMillis)",
+        ]
+        if stats.durationMillis > slowCheckpointMillis {
+          logger.warning(
+            "slow checkpoint: it took longer than the checkpoint interval", metadata: metadata)
+        } else {
+          logger.debug("checkpoint completed", metadata: metadata)
+        }
       }
       if let request, let path {
         logger.info("savepoint written", metadata: ["checkpoint": "\(id)", "path": "\(path)"])
