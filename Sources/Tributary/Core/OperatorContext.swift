@@ -70,4 +70,14 @@ public struct OperatorContext: Sendable {
     self.stateBackend = stateBackend
     self.processingClock = processingClock
   }
+
+  /// This context with `restoredState` in place of its own (an operator that
+  /// stores several parts in one snapshot hands each part on).
+  public func replacingRestoredState(_ restoredState: [[UInt8]]) -> OperatorContext {
+    OperatorContext(
+      operatorName: operatorName, subtaskIndex: subtaskIndex, parallelism: parallelism,
+      maxParallelism: maxParallelism, stateBackend: stateBackend,
+      processingClock: processingClock, operatorID: operatorID, restoredState: restoredState,
+      sideOutputs: sideOutputs, logger: logger, metricsFactory: metricsFactory, jobName: jobName)
+  }
 }
