@@ -32,13 +32,13 @@ enum DashboardPage {
       <span class="state" id="job-state">LOADING</span>
       <span class="meta" id="job-meta"></span>
       <span class="spacer"></span>
-      <span id="control-result" role="status"></span>
       <button id="savepoint-button" type="button">Savepoint</button>
       <button id="stop-button" type="button" class="danger">Stop with savepoint</button>
     </header>
+    <div id="control-result" role="status"></div>
     <div id="banner"></div>
     <main>
-      <section class="wide" id="graph-panel">
+      <section class="full" id="graph-panel">
         <h2>Job graph</h2>
         <div id="graph"><p class="hint">Loading…</p></div>
         <div class="legend">
@@ -46,22 +46,17 @@ enum DashboardPage {
           <span><span class="swatch" style="background:hsl(105,70%,71%)"></span>half busy</span>
           <span><span class="swatch" style="background:hsl(0,70%,56%)"></span>busy</span>
           <span><span class="swatch" style="background:hsl(0,0%,30%)"></span>backpressured</span>
-          <span>Click a vertex for its subtasks.</span>
+          <span>(each vertex as its most loaded subtask) · Click a vertex for its subtasks.</span>
         </div>
+      </section>
+      <section class="wide" id="subtasks-panel">
+        <h2 id="subtasks-title">Vertices</h2>
+        <div id="subtasks"></div>
       </section>
       <section class="narrow" id="throughput-panel">
         <h2>Throughput (records per second, last 5 minutes)</h2>
         <div class="legend" id="throughput-legend"></div>
         <div id="throughput"></div>
-      </section>
-      <section class="wide" id="subtasks-panel">
-        <h2>Subtasks</h2>
-        <div id="subtasks"><p class="hint">Click a vertex in the job graph to see its subtasks:
-          rates, busy/idle/backpressure ratios and watermarks, so skew shows.</p></div>
-      </section>
-      <section class="narrow" id="watermarks-panel">
-        <h2>Watermarks</h2>
-        <div id="watermarks"></div>
       </section>
       <section class="wide" id="checkpoints-panel">
         <h2>Checkpoints</h2>
@@ -83,10 +78,16 @@ enum DashboardPage {
         <div id="checkpoint-detail"><p class="hint">Click a checkpoint (a bar or a row) to see
           every subtask's alignment, sync and async times.</p></div>
       </section>
-      <section class="narrow" id="exceptions-panel">
-        <h2>Exceptions</h2>
-        <div id="exceptions"></div>
-      </section>
+      <div class="narrow stack">
+        <section id="watermarks-panel">
+          <h2>Watermarks</h2>
+          <div id="watermarks"></div>
+        </section>
+        <section id="exceptions-panel">
+          <h2>Exceptions</h2>
+          <div id="exceptions"></div>
+        </section>
+      </div>
     </main>
 
     """#

@@ -85,7 +85,7 @@ enum DashboardScript {
   /// The job graph: vertices as coloured boxes in columns by depth, edges as
   /// SVG arrows labelled with their partitioning.
   private static let graph = #"""
-    const BOX_H = 92, COL_GAP = 84, ROW_GAP = 18, PAD = 8;
+    const BOX_H = 100, COL_GAP = 84, ROW_GAP = 18, PAD = 8;
     let BOX_W = 200;
     // Flink's colours: blue when idle, to red when busy; grey to black when backpressured.
     function vertexColour(v) {
@@ -112,21 +112,34 @@ enum DashboardScript {
       }
       const columns = [];
       for (const v of vertices) (columns[depth.get(v.id)] ||= []).push(v);
-      // As wide as fits the panel, between 150 and 220 pixels.
-      const room = ($("graph").clientWidth || 680) - 2 * PAD - (columns.length - 1) * COL_GAP;
+      // As wide as fits the panel, between 150 and 220 pixels, centred.
+      const panel = $("graph").clientWidth || 1200;
+      const room = panel - 2 * PAD - (columns.length - 1) * COL_GAP;
       BOX_W = Math.max(150, Math.min(220, Math.floor(room / columns.length)));
-      const tallest = Math.max(1, ...columns.map((c) => (c ? c.length : 0)));
-      const height = PAD * 2 + tallest * BOX_H + (tallest - 1) * ROW_GAP;
+      const width = columns.length * BOX_W + (columns.length - 1) * COL_GAP;
+      const left = Math.max(PAD, Math.floor((panel - width) / 2));
+      // Each box near the mean height of its inputs (fewer edges cross boxes),
+      // in that order down its column, without overlapping.
+      const inputs = new Map(vertices.map((v) => [v.id, []]));
+      for (const e of edges) if (inputs.has(e.to)) inputs.get(e.to).push(e.from);
       const boxes = new Map();
+      let height = 0;
       columns.forEach((column, c) => {
         if (!column) return;
-        const used = column.length * BOX_H + (column.length - 1) * ROW_GAP;
-        column.forEach((v, r) => boxes.set(v.id, {
-          x: PAD + c * (BOX_W + COL_GAP), y: (height - used) / 2 + r * (BOX_H + ROW_GAP),
-        }));
+        const wanted = column.map((v, r) => {
+          const ys = inputs.get(v.id).filter((id) => boxes.has(id)).map((id) => boxes.get(id).y);
+          return { v, y: ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length
+            : PAD + r * (BOX_H + ROW_GAP) };
+        }).sort((a, b) => a.y - b.y);
+        let next = PAD;
+        for (const { v, y } of wanted) {
+          const top = Math.max(next, y);
+          boxes.set(v.id, { x: left + c * (BOX_W + COL_GAP), y: top });
+          next = top + BOX_H + ROW_GAP;
+          height = Math.max(height, top + BOX_H + PAD);
+        }
       });
-      return { boxes, width: PAD * 2 + columns.length * BOX_W + (columns.length - 1) * COL_GAP,
-        height };
+      return { boxes, width: left + width + PAD, height };
     }
     function renderGraph() {
       const job = ui.job, el = $("graph");
@@ -233,7 +246,7 @@ enum DashboardScript {
     }
     function renderCheckpointChart(history) {
       const el = $("checkpoint-chart"), shown = history.slice(-60);
-      if (!shown.length) { el.innerHTML = '<p class="hint">No checkpoints yet.</p>'; return; }
+      if (!shown.length) { el.innerHTML = ""; return; }
       const W = Math.max(300, el.clientWidth || 600), rowH = 62, L = 64, T = 4;
       const slot = (W - L - 4) / 60, barW = Math.max(2, slot - 2);
       let svg = '<svg width="' + W + '" height="' + (T + rowH * 2 + 18) + '">';
@@ -311,28 +324,43 @@ enum DashboardScript {
         '%"></span><span class="bp" style="width:' + s.backpressure_ratio * 100 +
         '%"></span><span class="idle" style="width:' + s.idle_ratio * 100 + '%"></span></span>';
     }
-    function watermarkText(ms, idle) {
+    // A watermark as its UTC date and time (`short`: the time only), "idle"
+    // for idle subtasks, "none yet" before the first.
+    function watermarkText(ms, idle, short) {
       if (idle) return '<span class="badge idle-badge">idle</span>';
-      return ms == null ? '<span class="hint">none yet</span>' : esc(fmtDateTime(ms));
+      if (ms == null) return '<span class="hint">none yet</span>';
+      const text = fmtDateTime(ms).replace(" UTC", "");
+      return '<span title="' + esc(text) + " UTC (" + ms + ' ms)">' +
+        esc(short ? text.slice(11) : text) + "</span>";
     }
+    // Without a selection, every vertex (its most loaded subtask's ratios);
+    // with one, that vertex's subtasks, so skew shows.
     function renderSubtasks() {
       const job = ui.job, el = $("subtasks");
-      if (!job || ui.selectedVertex == null) return;
+      if (!job) return;
       const v = job.vertices.find((x) => x.id === ui.selectedVertex);
-      if (!v) { el.innerHTML = '<p class="hint">No vertex ' + ui.selectedVertex + ".</p>"; return; }
-      let html = "<h3>" + esc(v.name) + " · parallelism " + v.parallelism + "</h3>" +
-        '<table><thead><tr><th class="num">#</th><th class="num">Records in</th>' +
-        '<th class="num">In/s</th><th class="num">Records out</th><th class="num">Out/s</th>' +
+      const rows = v ? v.subtasks : job.vertices;
+      $("subtasks-title").textContent = v ? "Subtasks of " + v.name : "Vertices";
+      let html = v ? '<p><a href="#" id="all-vertices">← all vertices</a> · parallelism ' +
+        v.parallelism + "</p>" : '<p class="hint">Click a vertex (here or in the graph) for its ' +
+        "subtasks.</p>";
+      html += '<div class="table-wrap"><table><thead><tr>' + (v ? '<th class="num">Subtask</th>'
+        : '<th>Vertex</th><th class="num">Parallelism</th>') +
+        '<th class="num">In/s (total)</th><th class="num">Out/s (total)</th>' +
         "<th>Busy · backpressure · idle</th><th>Watermark</th></tr></thead><tbody>";
-      for (const s of v.subtasks) {
-        html += '<tr class="subtask"><td class="num">' + s.index + '</td><td class="num">' +
-          fmtCount(s.records_in) + '</td><td class="num">' + fmtRate(s.records_in_per_second) +
-          '</td><td class="num">' + fmtCount(s.records_out) + '</td><td class="num">' +
-          fmtRate(s.records_out_per_second) + "</td><td>" + ratioBar(s) + fmtPct(s.busy_ratio) +
-          " · " + fmtPct(s.backpressure_ratio) + " · " + fmtPct(s.idle_ratio) + "</td><td>" +
-          watermarkText(s.watermark_ms, s.idle) + "</td></tr>";
+      for (const r of rows) {
+        const idle = v ? r.idle : r.subtasks.length > 0 && r.subtasks.every((s) => s.idle);
+        html += (v ? '<tr class="subtask"><td class="num">' + r.index + "</td>"
+          : '<tr class="clickable" data-vertex="' + r.id + '"><td class="name">' + esc(r.name) +
+            '</td><td class="num">' + r.parallelism + "</td>") + '<td class="num">' +
+          fmtRate(r.records_in_per_second) + ' <span class="hint">(' + fmtCount(r.records_in) +
+          ')</span></td><td class="num">' + fmtRate(r.records_out_per_second) +
+          ' <span class="hint">(' + fmtCount(r.records_out) + ")</span></td><td>" + ratioBar(r) +
+          fmtPct(r.busy_ratio) +
+          " · " + fmtPct(r.backpressure_ratio) + " · " + fmtPct(r.idle_ratio) + "</td><td>" +
+          watermarkText(r.watermark_ms, idle, true) + "</td></tr>";
       }
-      el.innerHTML = html + "</tbody></table>" + '<div class="legend"><span><span class="swatch ' +
+      el.innerHTML = html + "</tbody></table></div>" + '<div class="legend"><span><span class="swatch ' +
         'busy"></span>busy</span><span><span class="swatch bp"></span>backpressured</span>' +
         '<span><span class="swatch idle"></span>idle (waiting for input)</span></div>';
     }
@@ -341,12 +369,13 @@ enum DashboardScript {
       if (!job) return;
       const now = Date.now();
       let html = "<table><thead><tr><th>Vertex</th><th>Watermark</th>" +
-        '<th class="num">Lag behind wall clock</th><th>Idle subtasks</th></tr></thead><tbody>';
+        '<th class="num" title="wall clock minus watermark">Lag</th><th>Idle subtasks</th>' +
+        "</tr></thead><tbody>";
       for (const v of job.vertices) {
         const idle = v.subtasks.filter((s) => s.idle).length, all = v.subtasks.length;
         const allIdle = all > 0 && idle === all;
         const lag = v.watermark_ms == null || allIdle ? "–" : fmtMs(now - v.watermark_ms);
-        html += '<tr data-vertex="' + v.id + '"><td class="wrap">' + esc(v.name) + "</td><td>" +
+        html += '<tr data-vertex="' + v.id + '"><td class="name">' + esc(v.name) + "</td><td>" +
           watermarkText(v.watermark_ms, allIdle) + '</td><td class="num">' + lag + "</td><td>" +
           (idle ? '<span class="badge idle-badge">' + idle + " of " + all + " idle</span>"
             : "none") + "</td></tr>";
@@ -546,17 +575,26 @@ enum DashboardScript {
     }
     $("savepoint-button").addEventListener("click", () => takeSavepoint(false));
     $("stop-button").addEventListener("click", armStop);
+    function selectVertex(id) {
+      ui.selectedVertex = id;
+      writeFragment();
+      renderGraph();
+      renderSubtasks();
+    }
     $("graph").addEventListener("click", (event) => {
       const box = event.target.closest("[data-vertex]");
       if (!box) return;
       const id = Number(box.dataset.vertex);
-      ui.selectedVertex = ui.selectedVertex === id ? null : id;
-      writeFragment();
-      if (ui.selectedVertex == null) {
-        $("subtasks").innerHTML = '<p class="hint">Click a vertex in the job graph to see its subtasks.</p>';
+      selectVertex(ui.selectedVertex === id ? null : id);
+    });
+    $("subtasks").addEventListener("click", (event) => {
+      if (event.target.id === "all-vertices") {
+        event.preventDefault();
+        selectVertex(null);
+        return;
       }
-      renderGraph();
-      renderSubtasks();
+      const row = event.target.closest("[data-vertex]");
+      if (row) selectVertex(Number(row.dataset.vertex));
     });
     for (const id of ["checkpoint-chart", "checkpoint-history"]) {
       $(id).addEventListener("click", (event) => {

@@ -35,10 +35,12 @@ enum DashboardStyle {
     button.danger { background: #9e2a26; border-color: #d98a87; }
     button.armed { background: var(--bad); outline: 2px solid #fff; }
     button:disabled { opacity: 0.45; cursor: not-allowed; }
-    #control-result { max-width: 520px; overflow-wrap: anywhere; font-size: 12px; }
-    #control-result.ok { color: #8ee0ae; }
-    #control-result.error { color: #ffb0ad; }
-    #control-result.pending { color: #c2cad6; }
+    #control-result { margin: 10px 16px 0; padding: 6px 12px; border-radius: 4px;
+      overflow-wrap: anywhere; font-weight: 600; }
+    #control-result:empty { display: none; }
+    #control-result.ok { background: #e2f5e9; color: #145c33; border: 1px solid #9fd6b3; }
+    #control-result.error { background: #fbe3e2; color: #8a1f1b; border: 1px solid #eba9a6; }
+    #control-result.pending { background: #e8ebf0; color: #3b4452; border: 1px solid #c4cad4; }
     .banner { margin: 10px 16px 0; padding: 8px 12px; border-radius: 4px; font-weight: 600; }
     .banner.failed { background: #fbe3e2; color: #8a1f1b; border: 1px solid #eba9a6; }
     .banner.restarted { background: #fff2d9; color: #7a4b00; border: 1px solid #efc677; }
@@ -56,7 +58,9 @@ enum DashboardStyle {
       font-size: 13px; margin: 0 0 6px; text-transform: uppercase; letter-spacing: 0.06em;
       color: var(--muted);
     }
+    .full { grid-column: 1 / -1; }
     .wide { grid-column: span 7; }
+    .stack { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
     .narrow { grid-column: span 5; }
     .hint { color: var(--muted); }
     #graph { position: relative; overflow: auto; min-height: 150px; }
@@ -86,7 +90,9 @@ enum DashboardStyle {
     tr.selected { background: #fff4cf; }
     tr.failed td { color: var(--bad); }
     td.wrap { white-space: normal; overflow-wrap: anywhere; }
-    .ratio { display: inline-flex; width: 90px; height: 10px; border-radius: 2px; overflow: hidden;
+    .table-wrap { overflow-x: auto; }
+    td.name { white-space: normal; overflow-wrap: break-word; min-width: 9em; }
+    .ratio { display: inline-flex; width: 64px; height: 10px; border-radius: 2px; overflow: hidden;
       vertical-align: -1px; background: #eceff3; margin-right: 6px; }
     .ratio span { display: block; height: 100%; }
     .busy { background: #d9534f; }

@@ -256,6 +256,13 @@ final class DevToolsPage: @unchecked Sendable {
         throw Failure(description: "Target.attachToTarget returned no session: \(attached)")
       }
       self.session = session
+      // The viewport the one-shot screenshots get from --window-size.
+      let size = windowSize.split(separator: ",").compactMap { Int($0) }
+      if size.count == 2 {
+        try await send(
+          "Emulation.setDeviceMetricsOverride",
+          ["width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": false])
+      }
     } catch {
       close()
       throw error

@@ -5,8 +5,8 @@ import TributaryWeb
 
 /// The dashboard at `GET /`, in a real browser: headless Chromium loads the
 /// page of a running job (see ``Chromium``). Each browser test saves a
-/// screenshot in its temporary directory; set `TRIBUTARY_DASHBOARD_SCREENSHOT`
-/// to a path to keep the running job's one.
+/// screenshot in its temporary directory; set `TRIBUTARY_DASHBOARD_SCREENSHOTS`
+/// to a directory to keep them there.
 @Suite(.serialized) struct DashboardBrowserTests {
   /// The text of the element with `id` in a dumped DOM, tags stripped.
   static func text(in dom: String, id: String) -> String? {
@@ -27,13 +27,13 @@ import TributaryWeb
       .replacingOccurrences(of: ">", with: "&gt;")
   }
 
-  /// Keeps `png` at the path `TRIBUTARY_DASHBOARD_SCREENSHOT` names, if set.
+  /// Keeps a copy of `png` in the directory `TRIBUTARY_DASHBOARD_SCREENSHOTS` names, if set.
   static func keep(_ png: URL) throws {
-    guard let keep = ProcessInfo.processInfo.environment["TRIBUTARY_DASHBOARD_SCREENSHOT"] else {
-      return
-    }
-    try? FileManager.default.removeItem(atPath: keep)
-    try FileManager.default.copyItem(atPath: png.path, toPath: keep)
+    guard let directory = ProcessInfo.processInfo.environment["TRIBUTARY_DASHBOARD_SCREENSHOTS"]
+    else { return }
+    let copy = URL(fileURLWithPath: directory).appendingPathComponent(png.lastPathComponent)
+    try? FileManager.default.removeItem(at: copy)
+    try FileManager.default.copyItem(at: png, to: copy)
   }
 
   static func isPNG(_ data: Data) -> Bool {
@@ -123,6 +123,10 @@ import TributaryWeb
     await #expect(throws: (any Error).self) { try await env.execute() }
     let url = "http://127.0.0.1:\(port)/"
     let dom = try await Chromium.dumpDOM(url, profile: root.appendingPathComponent("p1"))
+    let png = root.appendingPathComponent("dashboard-failed.png")
+    try await Chromium.screenshot(url, profile: root.appendingPathComponent("p2"), to: png)
+    #expect(Self.isPNG(try Data(contentsOf: png)), "a PNG screenshot")
+    try Self.keep(png)
     await server.stop()
     #expect(Self.text(in: dom, id: "job-state") == "FAILED")
     let banner = try #require(dom.range(of: "id=\"job-error\"").map { dom[$0.upperBound...] })
@@ -134,7 +138,9 @@ import TributaryWeb
       "no savepoints of a failed job")
   }
 
-  @Test("real clicks: a vertex shows its subtasks, a checkpoint its timings, Savepoint writes one")
+  @Test(
+    "real clicks: a vertex shows its subtasks, a checkpoint its timings, Savepoint and Stop write savepoints"
+  )
   func clicks() async throws {
     try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
     let root = try scratchDirectory("tributary-dashboard-clicks")
@@ -183,8 +189,25 @@ import TributaryWeb
     let png = root.appendingPathComponent("dashboard-clicks.png")
     try await page.screenshot().write(to: png)
     #expect(Self.isPNG(try Data(contentsOf: png)))
-    job.cancel()
-    _ = try? await job.value
+    try Self.keep(png)
+
+    // "Stop with savepoint" asks for a second click, then stops the job.
+    #expect(try await page.waitFor("!document.getElementById('stop-button').disabled") != nil)
+    try await page.click("#stop-button")
+    let armed = try await page.evaluate("document.getElementById('stop-button').textContent")
+    #expect(armed as? String == "Click again to stop the job")
+    #expect(monitor.status.state == .running, "one click does not stop the job")
+    try await page.click("#stop-button")
+    let stopPath = try await page.waitFor(
+      "document.getElementById('control-result').dataset.path || ''", seconds: 60)
+    let stopDirectory = try #require(stopPath as? String)
+    #expect(FileManager.default.fileExists(atPath: stopDirectory + "/_metadata"))
+    _ = try await job.value
+    let finished = try await page.waitFor(
+      "document.getElementById('job-state').textContent === 'FINISHED'")
+    #expect(finished != nil, "the page shows FINISHED after the stop")
+    let stopped = try await page.evaluate("document.getElementById('control-result').textContent")
+    #expect((stopped as? String)?.hasPrefix("Stopped with savepoint ") == true)
     await server.stop()
   }
 }
