@@ -61,10 +61,17 @@ enum DashboardScript {
       const d = new Date(t);
       return isNaN(d) ? String(t) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
     }
+    // A GET of the API; one that takes over 5 s counts as failed (a process
+    // that hangs or vanished behind a kept-alive connection).
     async function getJSON(path) {
-      const response = await fetch(path, { cache: "no-store" });
-      if (!response.ok) throw new Error(path + ": HTTP " + response.status);
-      return response.json();
+      const abort = new AbortController(), timer = setTimeout(() => abort.abort(), 5000);
+      try {
+        const response = await fetch(path, { cache: "no-store", signal: abort.signal });
+        if (!response.ok) throw new Error(path + ": HTTP " + response.status);
+        return await response.json();
+      } finally {
+        clearTimeout(timer);
+      }
     }
     function readFragment() {
       const params = new URLSearchParams(location.hash.slice(1));
@@ -315,8 +322,9 @@ enum DashboardScript {
         ? "savepoints need checkpointing (--checkpoint-dir)" : "";
       for (const id of ["savepoint-button", "stop-button"]) {
         const button = $(id);
-        button.disabled = ui.controlBusy || !!why || job.state !== "RUNNING";
-        button.title = why || (job.state !== "RUNNING" ? "the job is " + job.state : "");
+        button.disabled = ui.controlBusy || !!why || job.state !== "RUNNING" || !ui.connected;
+        button.title = why || (!ui.connected ? "the job process does not answer"
+          : job.state !== "RUNNING" ? "the job is " + job.state : "");
       }
     }
     function ratioBar(s) {

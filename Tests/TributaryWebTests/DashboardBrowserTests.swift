@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tributary
 import TributaryWeb
@@ -138,6 +139,68 @@ import TributaryWeb
       "no savepoints of a failed job")
   }
 
+  @Test("a job that restarted: RUNNING, the last failure shown, the exception marked restarted")
+  func restartedJob() async throws {
+    try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
+    let root = try scratchDirectory("tributary-dashboard-restarted")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let metrics = PrometheusMetrics()
+    let monitor = JobMonitor(metricsFactory: metrics.factory)
+    let (server, port) = try await startServer(monitor, metrics)
+    defer { Task { await server.stop() } }
+    let env = Self.failingOnceJob(root: root, monitor: monitor, failAt: 3_000)
+    let job = Task { try await env.execute() }
+    defer { job.cancel() }
+    #expect(
+      await eventually {
+        let status = monitor.status
+        return status.restarts == 1 && status.state == .running
+      })
+    let dom = try await Chromium.dumpDOM(
+      "http://127.0.0.1:\(port)/", profile: root.appendingPathComponent("p1"))
+    #expect(Self.text(in: dom, id: "job-state") == "RUNNING")
+    #expect(dom.contains("1 restart "), "the header counts the restart")
+    let banner = try #require(
+      dom.range(of: "class=\"banner restarted\"").map { dom[$0.upperBound...] })
+    #expect(banner.prefix(600).contains("injected failure at record 3000"))
+    let exception = try #require(
+      dom.range(of: "<li class=\"exception\">").map { dom[$0.upperBound...].prefix(1_000) })
+    #expect(
+      exception.hasPrefix("<div class=\"root\">injected failure at record 3000</div>"),
+      "the root cause comes first")
+    #expect(exception.contains("in Tag (subtask "))
+    #expect(exception.contains("the job restarted"))
+    job.cancel()
+    _ = try? await job.value
+    await server.stop()
+  }
+
+  /// A keyed count like ``countingJob`` whose "Tag" operator throws once, at
+  /// record `failAt`, under a restart strategy: the job restarts and goes on.
+  static func failingOnceJob(root: URL, monitor: JobMonitor, failAt: Int) -> StreamEnvironment {
+    let failed = FailOnce()
+    var config = JobConfiguration()
+    config.jobName = "counting"
+    config.parallelism = 2
+    config.monitor = monitor
+    config.restartStrategy = .fixedDelay(attempts: 3, delay: .milliseconds(100))
+    config.checkpointing = CheckpointingConfiguration(
+      directory: root.appendingPathComponent("checkpoints").path,
+      settings: CheckpointSettings(intervalMillis: 100))
+    let env = StreamEnvironment(configuration: config)
+    let counts = LatestCounts()
+    env.generate(count: 100_000_000, ratePerSecond: 20_000, name: "Numbers") { $0 }
+      .map(name: "Tag") { i -> KeyCount in
+        if i == failAt, failed.now() { throw InjectedFailure(at: i) }
+        return KeyCount(key: i % 100, count: 1)
+      }
+      .keyBy { $0.key }
+      .reduce(name: "Count") { KeyCount(key: $0.key, count: $0.count + $1.count) }
+      .sink(name: "Latest") { _ in LatestCountsSink(counts) }
+      .parallelism(1)
+    return env
+  }
+
   @Test(
     "real clicks: a vertex shows its subtasks, a checkpoint its timings, Savepoint and Stop write savepoints"
   )
@@ -208,6 +271,19 @@ import TributaryWeb
     #expect(finished != nil, "the page shows FINISHED after the stop")
     let stopped = try await page.evaluate("document.getElementById('control-result').textContent")
     #expect((stopped as? String)?.hasPrefix("Stopped with savepoint ") == true)
+
+    // The process gone (here: its server), the page says so and keeps the last state.
     await server.stop()
+    let offline = try await page.waitFor("document.querySelector('.banner.offline') !== null")
+    #expect(offline != nil, "the page notices that the job process does not answer")
+    let state = try await page.evaluate("document.getElementById('job-state').textContent")
+    #expect(state as? String == "FINISHED")
   }
+}
+
+/// True the first time it is asked, then false. Thread-safe.
+final class FailOnce: Sendable {
+  private let done = Atomic(false)
+
+  func now() -> Bool { !done.exchange(true, ordering: .relaxed) }
 }
