@@ -92,8 +92,8 @@ enum DashboardScript {
   /// The job graph: vertices as coloured boxes in columns by depth, edges as
   /// SVG arrows labelled with their partitioning.
   private static let graph = #"""
-    const BOX_H = 100, COL_GAP = 84, ROW_GAP = 18, PAD = 8;
-    let BOX_W = 200;
+    const BOX_H = 100, ROW_GAP = 18, PAD = 8;
+    let BOX_W = 200, COL_GAP = 84;
     // Flink's colours: blue when idle, to red when busy; grey to black when backpressured.
     function vertexColour(v) {
       const busy = v.busy_ratio || 0, bp = v.backpressure_ratio || 0;
@@ -121,8 +121,13 @@ enum DashboardScript {
       for (const v of vertices) (columns[depth.get(v.id)] ||= []).push(v);
       // As wide as fits the panel, between 150 and 220 pixels, centred.
       const panel = $("graph").clientWidth || 1200;
+      const gaps = Math.max(1, columns.length - 1);
+      COL_GAP = 84;
       const room = panel - 2 * PAD - (columns.length - 1) * COL_GAP;
       BOX_W = Math.max(150, Math.min(220, Math.floor(room / columns.length)));
+      // Wider gaps (room for edge labels) when the boxes leave space.
+      COL_GAP = Math.max(84, Math.min(130, Math.floor((panel - 2 * PAD -
+        columns.length * BOX_W) / gaps)));
       const width = columns.length * BOX_W + (columns.length - 1) * COL_GAP;
       const left = Math.max(PAD, Math.floor((panel - width) / 2));
       // Each box near the mean height of its inputs (fewer edges cross boxes),
@@ -169,12 +174,21 @@ enum DashboardScript {
         svg += '<path d="M' + x1 + "," + y1 + " C" + mx + "," + y1 + " " + mx + "," + y2 + " " +
           x2 + "," + y2 + '" fill="none" stroke="#5d6878" stroke-width="1.6" ' +
           'marker-end="url(#arrow)"/>';
-        const label = e.partitioning + (e.side_output ? " · " + e.side_output : "");
-        const w = 6 + label.length * 6.2;
-        svg += '<rect x="' + (mx - w / 2) + '" y="' + (my - 8) + '" width="' + w +
-          '" height="16" rx="3" fill="#fff" stroke="#c4cad4"/><text class="edge-label" x="' + mx +
-          '" y="' + (my + 4) + '" text-anchor="middle" style="font-size:10px">' + esc(label) +
-          "</text>";
+        // The partitioning, and a side output's tag on a second line.
+        const lines = [e.partitioning];
+        if (e.side_output) {
+          const tag = e.side_output;
+          lines.push(tag.length > 18 ? tag.slice(0, 17) + "…" : tag);
+        }
+        const w = 8 + Math.max(...lines.map((l) => l.length)) * 6.2, h = 4 + 12 * lines.length;
+        svg += '<g><title>' + esc(e.partitioning + (e.side_output ? ", side output " +
+          e.side_output : "")) + '</title><rect x="' + (mx - w / 2) + '" y="' + (my - h / 2) +
+          '" width="' + w + '" height="' + h + '" rx="3" fill="#fff" stroke="#c4cad4"/>';
+        lines.forEach((line, i) => {
+          svg += '<text class="edge-label" x="' + mx + '" y="' + (my - h / 2 + 12 + 12 * i) +
+            '" text-anchor="middle" style="font-size:10px">' + esc(line) + "</text>";
+        });
+        svg += "</g>";
       }
       svg += "</svg>";
       let html = svg;
@@ -366,11 +380,30 @@ enum DashboardScript {
           ' <span class="hint">(' + fmtCount(r.records_out) + ")</span></td><td>" + ratioBar(r) +
           fmtPct(r.busy_ratio) +
           " · " + fmtPct(r.backpressure_ratio) + " · " + fmtPct(r.idle_ratio) + "</td><td>" +
-          watermarkText(r.watermark_ms, idle, true) + "</td></tr>";
+          (v ? watermarkText(r.watermark_ms, idle, true) : vertexWatermarkText(r, idle, true)) +
+          "</td></tr>";
       }
       el.innerHTML = html + "</tbody></table></div>" + '<div class="legend"><span><span class="swatch ' +
         'busy"></span>busy</span><span><span class="swatch bp"></span>backpressured</span>' +
         '<span><span class="swatch idle"></span>idle (waiting for input)</span></div>';
+    }
+    // The watermark of a vertex: the API's (its input's), else the last one an
+    // operator of its chain reports (a source chain: what it emits).
+    function vertexWatermark(v) {
+      if (v.watermark_ms != null) return { mark: v.watermark_ms, from: "" };
+      const emitting = (v.operators || []).filter((o) => o.watermark_ms != null).pop();
+      return emitting ? { mark: emitting.watermark_ms, from: emitting.name } : { mark: null, from: "" };
+    }
+    function isSource(v) { return !ui.job.edges.some((e) => e.to === v.id); }
+    function vertexWatermarkText(v, allIdle, short) {
+      const { mark, from } = vertexWatermark(v);
+      const downstreamHas = ui.job.vertices.some((x) => x.watermark_ms != null);
+      if (mark == null && !allIdle && isSource(v) && downstreamHas) {
+        return '<span class="hint" title="The REST API reports no watermark for this source ' +
+          'chain; the vertices downstream show the watermarks it emits.">not reported</span>';
+      }
+      return watermarkText(mark, allIdle, short) + (from && !allIdle ? ' <span class="hint" ' +
+        'title="the watermark this operator of the chain emits">(' + esc(from) + ")</span>" : "");
     }
     function renderWatermarks() {
       const job = ui.job;
@@ -382,9 +415,16 @@ enum DashboardScript {
       for (const v of job.vertices) {
         const idle = v.subtasks.filter((s) => s.idle).length, all = v.subtasks.length;
         const allIdle = all > 0 && idle === all;
-        const lag = v.watermark_ms == null || allIdle ? "–" : fmtMs(now - v.watermark_ms);
+        const { mark } = vertexWatermark(v);
+        let lag = "–";
+        if (mark != null && !allIdle) {
+          // Event time that is not wall-clock time (before 2000) has no meaningful lag.
+          lag = mark < 946684800000
+            ? '<span class="hint" title="event time is not wall-clock time">n/a</span>'
+            : fmtMs(now - mark);
+        }
         html += '<tr data-vertex="' + v.id + '"><td class="name">' + esc(v.name) + "</td><td>" +
-          watermarkText(v.watermark_ms, allIdle) + '</td><td class="num">' + lag + "</td><td>" +
+          vertexWatermarkText(v, allIdle, false) + '</td><td class="num">' + lag + "</td><td>" +
           (idle ? '<span class="badge idle-badge">' + idle + " of " + all + " idle</span>"
             : "none") + "</td></tr>";
       }
