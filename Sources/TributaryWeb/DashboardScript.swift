@@ -63,6 +63,14 @@ enum DashboardScript {
     }
     // A GET of the API; one that takes over 5 s counts as failed (a process
     // that hangs or vanished behind a kept-alive connection).
+    // Replaces an element's content only when it changed, so that what the
+    // user opened or scrolled (a "Full error", a table) stays as it is.
+    const shownHTML = new WeakMap();
+    function setHTML(el, html) {
+      if (shownHTML.get(el) === html) return;
+      el.innerHTML = html;
+      shownHTML.set(el, html);
+    }
     async function getJSON(path) {
       const abort = new AbortController(), timer = setTimeout(() => abort.abort(), 5000);
       try {
@@ -157,7 +165,7 @@ enum DashboardScript {
       const job = ui.job, el = $("graph");
       if (!job) return;
       if (!job.vertices.length) {
-        el.innerHTML = '<p class="hint">The job has not started yet: no vertices.</p>';
+        setHTML(el, '<p class="hint">The job has not started yet: no vertices.</p>');
         el.style.height = "";
         return;
       }
@@ -203,7 +211,7 @@ enum DashboardScript {
           fmtRate(v.records_out_per_second) + "</div><div>busy " + fmtPct(v.busy_ratio) +
           " · backpressure " + fmtPct(v.backpressure_ratio) + "</div></div>";
       }
-      el.innerHTML = html;
+      setHTML(el, html);
       el.style.height = height + 4 + "px";
     }
 
@@ -258,7 +266,7 @@ enum DashboardScript {
         svg += '<text x="' + (L + w / 2) + '" y="' + (T + h / 2) +
           '" text-anchor="middle">Waiting for samples (one a second)…</text>';
       }
-      el.innerHTML = svg + "</svg>";
+      setHTML(el, svg + "</svg>");
     }
     function checkpointColour(c) {
       if (c.status === "FAILED") return "#d9534f";
@@ -267,7 +275,7 @@ enum DashboardScript {
     }
     function renderCheckpointChart(history) {
       const el = $("checkpoint-chart"), shown = history.slice(-60);
-      if (!shown.length) { el.innerHTML = ""; return; }
+      if (!shown.length) { setHTML(el, ""); return; }
       const W = Math.max(300, el.clientWidth || 600), rowH = 62, L = 64, T = 4;
       const slot = (W - L - 4) / 60, barW = Math.max(2, slot - 2);
       let svg = '<svg width="' + W + '" height="' + (T + rowH * 2 + 18) + '">';
@@ -297,7 +305,7 @@ enum DashboardScript {
       svg += '<text x="' + L + '" y="' + legendY + '">oldest</text><text x="' + (W - 4) + '" y="' +
         legendY + '" text-anchor="end">newest · blue completed · purple savepoint · ' +
         'red failed · grey in progress</text>';
-      el.innerHTML = svg + "</svg>";
+      setHTML(el, svg + "</svg>");
     }
 
     """#
@@ -330,7 +338,7 @@ enum DashboardScript {
         banner += '<div class="banner restarted" id="job-error">Last failure (the job ' +
           "restarted after it):<pre>" + esc(job.error) + "</pre></div>";
       }
-      $("banner").innerHTML = banner;
+      setHTML($("banner"), banner);
       const ended = ["FINISHED", "FAILED", "CANCELED"].includes(job.state);
       const why = ended ? "the job has ended" : !job.checkpointing
         ? "savepoints need checkpointing (--checkpoint-dir)" : "";
@@ -383,9 +391,9 @@ enum DashboardScript {
           (v ? watermarkText(r.watermark_ms, idle, true) : vertexWatermarkText(r, idle, true)) +
           "</td></tr>";
       }
-      el.innerHTML = html + "</tbody></table></div>" + '<div class="legend"><span><span class="swatch ' +
+      setHTML(el, html + "</tbody></table></div>" + '<div class="legend"><span><span class="swatch ' +
         'busy"></span>busy</span><span><span class="swatch bp"></span>backpressured</span>' +
-        '<span><span class="swatch idle"></span>idle (waiting for input)</span></div>';
+        '<span><span class="swatch idle"></span>idle (waiting for input)</span></div>');
     }
     // The watermark of a vertex: the API's (its input's), else the last one an
     // operator of its chain reports (a source chain: what it emits).
@@ -428,7 +436,7 @@ enum DashboardScript {
           (idle ? '<span class="badge idle-badge">' + idle + " of " + all + " idle</span>"
             : "none") + "</td></tr>";
       }
-      $("watermarks").innerHTML = html + "</tbody></table>";
+      setHTML($("watermarks"), html + "</tbody></table>");
     }
     function renderCheckpoints() {
       const cp = ui.checkpoints;
@@ -437,11 +445,11 @@ enum DashboardScript {
       $("checkpoints-failed").textContent = cp.counts.failed;
       $("checkpoints-in-progress").textContent = cp.counts.in_progress;
       const latest = cp.latest_completed;
-      $("checkpoint-latest").innerHTML = latest
+      setHTML($("checkpoint-latest"), latest
         ? "Latest completed: <b>#" + latest.id + "</b>" + (latest.is_savepoint ? " (savepoint)" : "") +
           " at " + esc(fmtClock(latest.trigger_time)) + " · " + fmtMs(latest.duration_ms) + " · " +
           fmtBytes(latest.size_bytes) + (latest.path ? " · " + esc(latest.path) : "")
-        : "No completed checkpoint yet.";
+        : "No completed checkpoint yet.");
       renderCheckpointChart(cp.history);
       let rows = "";
       for (const c of cp.history.slice().reverse()) {
@@ -457,16 +465,16 @@ enum DashboardScript {
           fmtMs(c.sync_ms_max) + '</td><td class="num">' + fmtMs(c.async_ms_max) +
           '</td><td class="wrap">' + esc(c.failure || c.path || "") + "</td></tr>";
       }
-      $("checkpoint-history").innerHTML = rows ||
-        '<tr><td colspan="10" class="hint">No checkpoints yet.</td></tr>';
+      setHTML($("checkpoint-history"), rows ||
+        '<tr><td colspan="10" class="hint">No checkpoints yet.</td></tr>');
     }
     function renderCheckpointDetail() {
       const el = $("checkpoint-detail");
       if (ui.selectedCheckpoint == null) return;
-      if (ui.detailError) { el.innerHTML = '<p class="hint">' + esc(ui.detailError) + "</p>"; return; }
+      if (ui.detailError) { setHTML(el, '<p class="hint">' + esc(ui.detailError) + "</p>"); return; }
       const d = ui.detail;
       if (!d || d.checkpoint.id !== ui.selectedCheckpoint) {
-        el.innerHTML = '<p class="hint">Loading checkpoint ' + ui.selectedCheckpoint + "…</p>";
+        setHTML(el, '<p class="hint">Loading checkpoint ' + ui.selectedCheckpoint + "…</p>");
         return;
       }
       const c = d.checkpoint;
@@ -492,12 +500,12 @@ enum DashboardScript {
         }
         html += "</tbody></table></div>";
       }
-      el.innerHTML = html;
+      setHTML(el, html);
     }
     function renderExceptions() {
       const list = ui.exceptions || [], el = $("exceptions");
       if (!list.length) {
-        el.innerHTML = '<p class="hint">No failures since the job started.</p>';
+        setHTML(el, '<p class="hint">No failures since the job started.</p>');
         return;
       }
       let html = '<ul class="exceptions">';
@@ -510,7 +518,7 @@ enum DashboardScript {
           (e.message !== e.root_cause ? "<details><summary>Full error</summary><pre>" +
             esc(e.message) + "</pre></details>" : "") + "</li>";
       }
-      el.innerHTML = html + "</ul>";
+      setHTML(el, html + "</ul>");
     }
     function render() {
       renderHeader();
@@ -554,8 +562,8 @@ enum DashboardScript {
       if (throughput.status === "fulfilled") ui.throughput = throughput.value;
       if (exceptions.status === "fulfilled") ui.exceptions = exceptions.value.exceptions;
       if (!ui.job && !ui.connected) {
-        $("banner").innerHTML = '<div class="banner offline">Cannot reach the job\'s REST API: ' +
-          esc(job.reason && job.reason.message) + "</div>";
+        setHTML($("banner"), '<div class="banner offline">Cannot reach the job\'s REST API: ' +
+          esc(job.reason && job.reason.message) + "</div>");
         return;
       }
       render();
@@ -567,7 +575,7 @@ enum DashboardScript {
       ui.detailError = null;
       writeFragment();
       if (ui.selectedCheckpoint == null) {
-        $("checkpoint-detail").innerHTML = '<p class="hint">Click a checkpoint to see its subtasks.</p>';
+        setHTML($("checkpoint-detail"), '<p class="hint">Click a checkpoint to see its subtasks.</p>');
       }
       renderCheckpoints();
       renderCheckpointDetail();
