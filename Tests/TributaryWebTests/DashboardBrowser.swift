@@ -23,6 +23,8 @@ enum Chromium {
       ? "chromium is not installed: run scripts/install-deps.sh (apt-get install chromium)" : nil
   }
 
+  /// Headless, no sandbox (tests run as root), no GPU, a throwaway profile,
+  /// and a `windowSize` window ("width,height").
   static func arguments(profile: URL, windowSize: String) -> [String] {
     [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -39,7 +41,7 @@ enum Chromium {
   ) async throws -> String {
     let browser = try BrowserProcess(
       arguments: arguments(profile: profile, windowSize: windowSize) + extra + [url],
-      captureOutput: true)
+      devTools: false)
     defer { browser.kill() }
     let output = await browser.output(timeout: timeout)
     defer { try? FileManager.default.removeItem(at: profile) }
@@ -62,67 +64,33 @@ enum Chromium {
   }
 }
 
-/// A Chromium process in its own process group, killed with its children.
-final class BrowserProcess: @unchecked Sendable {
-  private let process = Process()
-  private let pipe = Pipe()
-  private let exited = Atomic(false)
-
-  init(arguments: [String], captureOutput: Bool) throws {
-    process.executableURL = URL(fileURLWithPath: Chromium.executable ?? "/usr/bin/chromium")
-    process.arguments = arguments
-    process.standardOutput = captureOutput ? pipe : FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-  }
-
-  /// Its standard output once it exits, or what it wrote before `timeout`
-  /// seconds when it is killed then.
-  func output(timeout: Double) async -> String {
-    await withCheckedContinuation { continuation in
-      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
-        if !exited.load(ordering: .acquiring) { kill() }
-      }
-      DispatchQueue.global().async { [self] in
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        exited.store(true, ordering: .releasing)
-        continuation.resume(returning: String(decoding: data, as: UTF8.self))
-      }
-    }
-  }
-
-  /// Kills it and every process it started (its group), then reaps it.
-  func kill() {
-    let pid = process.processIdentifier
-    guard pid > 0 else { return }
-    if getpgid(pid) == pid { _ = Glibc.kill(-pid, SIGKILL) }
-    if process.isRunning { _ = Glibc.kill(pid, SIGKILL) }
-    process.waitUntilExit()
-  }
-}
-
-/// Chromium started with `--remote-debugging-pipe`: it reads DevTools
+/// A Chromium process, spawned in its own process group so that ``kill()``
+/// ends it and every process it started (zygote, renderers, GPU process).
+///
+/// With `devTools`, it runs with `--remote-debugging-pipe`: it reads DevTools
 /// commands on its descriptor 3 and writes answers and events on 4, each a
-/// JSON text ended by a NUL byte. (A pipe, not the WebSocket: Foundation's
-/// WebSocket client on Linux needs a libcurl built with WebSockets, which
-/// Debian's is not.) Spawned in its own process group, so that ``kill()``
-/// ends the browser and every process it started. One caller at a time.
-final class DevToolsPipe: @unchecked Sendable {
+/// JSON text ended by a NUL byte. (A pipe rather than the WebSocket:
+/// Foundation's WebSocket client on Linux needs a libcurl built with
+/// WebSockets, which Debian's is not.) Otherwise its standard output is
+/// captured for ``output(timeout:)``. One caller at a time.
+final class BrowserProcess: @unchecked Sendable {
   struct Failure: Error, CustomStringConvertible {
     let description: String
   }
 
   private let pid: pid_t
+  /// The read end of its standard output, or -1 (with `devTools`).
+  private let standardOutput: Int32
+  /// DevTools commands go here, answers come from there (-1 without `devTools`).
   private let commands: Int32
   private let answers: Int32
   private var buffer: [UInt8] = []
-  private var killed = false
+  private let ended = Mutex((killed: false, reaped: false))
 
-  init(arguments: [String]) throws {
-    // Both pipes close on exec (the originals live only a moment) except the two ends the child gets as 3 and 4;
-    // they start at 10 so that dup2 never maps a descriptor onto itself.
+  init(arguments: [String], devTools: Bool) throws {
+    // Every pipe closes on exec except the ends the child gets by dup2 (its
+    // 1, or 3 and 4); they are moved to 10 or above so that dup2 never maps
+    // a descriptor onto itself.
     func pipeAbove10() throws -> (read: Int32, write: Int32) {
       var fds: [Int32] = [0, 0]
       guard pipe(&fds) == 0 else { throw Failure(description: "pipe failed") }
@@ -132,41 +100,75 @@ final class DevToolsPipe: @unchecked Sendable {
       close(fds[1])
       return (read, write)
     }
-    let toBrowser = try pipeAbove10()
-    let fromBrowser = try pipeAbove10()
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, toBrowser.read, 3)
-    posix_spawn_file_actions_adddup2(&actions, fromBrowser.write, 4)
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var childEnds: [Int32] = []
+    var parentEnds: (output: Int32, commands: Int32, answers: Int32) = (-1, -1, -1)
+    if devTools {
+      let toBrowser = try pipeAbove10()
+      let fromBrowser = try pipeAbove10()
+      posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+      posix_spawn_file_actions_adddup2(&actions, toBrowser.read, 3)
+      posix_spawn_file_actions_adddup2(&actions, fromBrowser.write, 4)
+      childEnds = [toBrowser.read, fromBrowser.write]
+      parentEnds.commands = toBrowser.write
+      parentEnds.answers = fromBrowser.read
+    } else {
+      let output = try pipeAbove10()
+      posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+      childEnds = [output.write]
+      parentEnds.output = output.read
+    }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
     posix_spawnattr_setpgroup(&attributes, 0)
     let executable = Chromium.executable ?? "/usr/bin/chromium"
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let flags = devTools ? ["--remote-debugging-pipe"] : []
+    let argv = ([executable] + flags + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var child: pid_t = 0
     let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
-    close(toBrowser.read)
-    close(fromBrowser.write)
+    childEnds.forEach { close($0) }
     guard status == 0 else {
-      close(toBrowser.write)
-      close(fromBrowser.read)
+      [parentEnds.output, parentEnds.commands, parentEnds.answers].filter { $0 >= 0 }
+        .forEach { close($0) }
       throw Failure(description: "cannot start \(executable): error \(status)")
     }
     pid = child
-    commands = toBrowser.write
-    answers = fromBrowser.read
+    (standardOutput, commands, answers) = parentEnds
   }
 
-  /// Sends `message` and returns the first message for which `isAnswer`
-  /// holds (events in between are dropped), waiting until `deadline` at most.
-  /// Blocks the calling thread.
+  /// Its standard output once it exits, or what it wrote before it was
+  /// killed after `timeout` seconds.
+  func output(timeout: Double) async -> String {
+    await withCheckedContinuation { continuation in
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
+        if !ended.withLock({ $0.reaped }) { kill() }
+      }
+      DispatchQueue.global().async { [self] in
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+          let n = chunk.withUnsafeMutableBytes { read(standardOutput, $0.baseAddress, $0.count) }
+          if n < 0, errno == EINTR { continue }
+          guard n > 0 else { break }
+          data.append(contentsOf: chunk[..<n])
+        }
+        close(standardOutput)
+        reap()
+        continuation.resume(returning: String(decoding: data, as: UTF8.self))
+      }
+    }
+  }
+
+  /// Sends `message` on the DevTools pipe and returns the first message for
+  /// which `isAnswer` holds (events in between are dropped), waiting until
+  /// `deadline` at most. Blocks the calling thread.
   func exchange(
     _ message: Data, until deadline: ContinuousClock.Instant, isAnswer: (Data) -> Bool
   ) throws -> Data {
@@ -185,11 +187,10 @@ final class DevToolsPipe: @unchecked Sendable {
         if isAnswer(message) { return message }
       }
       let left = deadline - ContinuousClock.now
-      let millis = Int32(
-        max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
-      )
+      let millis = max(
+        0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
       var poller = pollfd(fd: answers, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, millis)
+      let ready = poll(&poller, 1, Int32(millis))
       if ready == 0 { throw Failure(description: "no DevTools answer before the deadline") }
       if ready < 0 {
         if errno == EINTR { continue } else { throw Failure(description: "poll failed") }
@@ -201,27 +202,42 @@ final class DevToolsPipe: @unchecked Sendable {
     }
   }
 
-  /// Kills the browser's process group and reaps it; closes the pipes.
+  /// Kills its process group (the browser and all it started) and reaps it;
+  /// closes the DevTools pipe. Safe to call more than once, from any thread.
   func kill() {
-    guard !killed else { return }
-    killed = true
+    let first = ended.withLock { state -> Bool in
+      defer { state.killed = true }
+      return !state.killed
+    }
+    guard first else { return }
     _ = Glibc.kill(-pid, SIGKILL)
+    reap()
+    if commands >= 0 { close(commands) }
+    if answers >= 0 { close(answers) }
+  }
+
+  /// Waits for the browser's main process to exit, once.
+  private func reap() {
+    guard
+      ended.withLock({ state -> Bool in
+        defer { state.reaped = true }
+        return !state.reaped
+      })
+    else { return }
     var status: Int32 = 0
-    _ = waitpid(pid, &status, 0)
-    close(commands)
-    close(answers)
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
   }
 }
 
 /// A page in headless Chromium driven over the DevTools protocol (see
-/// ``DevToolsPipe``), for real clicks: `Runtime.evaluate` reads the DOM and
+/// ``BrowserProcess``), for real clicks: `Runtime.evaluate` reads the DOM and
 /// `Input.dispatchMouseEvent` clicks like a user.
 final class DevToolsPage: @unchecked Sendable {
   struct Failure: Error, CustomStringConvertible {
     let description: String
   }
 
-  private let browser: DevToolsPipe
+  private let browser: BrowserProcess
   private let profile: URL
   private var nextID = 0
   /// The page's session, once attached (commands without one go to the browser).
@@ -233,10 +249,9 @@ final class DevToolsPage: @unchecked Sendable {
     async throws
   {
     try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
-    browser = try DevToolsPipe(
-      arguments: Chromium.arguments(profile: profile, windowSize: windowSize) + [
-        "--remote-debugging-pipe", url,
-      ])
+    browser = try BrowserProcess(
+      arguments: Chromium.arguments(profile: profile, windowSize: windowSize) + [url],
+      devTools: true)
     self.profile = profile
     do {
       let deadline = ContinuousClock.now + .seconds(timeout)

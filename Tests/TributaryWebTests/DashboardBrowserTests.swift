@@ -62,6 +62,20 @@ import TributaryWeb
     }
   }
 
+  @Test("a browser that does not end is killed at its time limit, with its processes")
+  func browserTimeLimit() async throws {
+    try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
+    let root = try scratchDirectory("tributary-dashboard-limit")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let profile = root.appendingPathComponent("p1")
+    let started = ContinuousClock.now
+    // With a DevTools port and nothing to dump, headless Chromium runs until killed.
+    _ = try await Chromium.run(
+      "about:blank", profile: profile, ["--remote-debugging-port=0"], timeout: 3)
+    #expect(ContinuousClock.now - started < .seconds(30))
+    #expect(!FileManager.default.fileExists(atPath: profile.path), "the profile is removed")
+  }
+
   @Test("a running job: every vertex shown, the completed-checkpoint count rises between loads")
   func runningJob() async throws {
     try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
