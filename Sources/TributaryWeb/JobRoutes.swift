@@ -3,8 +3,8 @@ import Hummingbird
 import Synchronization
 import Tributary
 
-/// The routes of the monitoring server: the Prometheus exposition and the
-/// REST API (see docs/operations.md).
+/// The routes of the monitoring server: the dashboard page, the Prometheus
+/// exposition and the REST API (see docs/operations.md).
 ///
 /// Reads go to the ``JobMonitor`` and never block the job; savepoint and
 /// stop requests wait until the savepoint is durable (or fails), however long
@@ -17,7 +17,7 @@ struct JobRoutes: Sendable {
 
   /// Paths and the one method each accepts (others get 405).
   static let endpoints: [(path: String, method: HTTPRequest.Method)] = [
-    ("/metrics", .get), ("/api/v1/job", .get), ("/api/v1/checkpoints", .get),
+    ("/", .get), ("/metrics", .get), ("/api/v1/job", .get), ("/api/v1/checkpoints", .get),
     ("/api/v1/checkpoints/{id}", .get), ("/api/v1/exceptions", .get), ("/api/v1/config", .get),
     ("/api/v1/throughput", .get), ("/api/v1/openapi.json", .get),
     ("/api/v1/savepoints", .post), ("/api/v1/stop", .post),
@@ -27,6 +27,7 @@ struct JobRoutes: Sendable {
   func router() -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: JSONErrorMiddleware())
+    router.get("/") { _, _ in dashboard() }
     router.get("/metrics") { _, _ in prometheus() }
     router.get("/api/v1/job") { _, _ in JSONResponse.make(monitor.status) }
     router.get("/api/v1/checkpoints") { _, _ in JSONResponse.make(monitor.checkpoints) }
@@ -66,6 +67,15 @@ struct JobRoutes: Sendable {
   /// The body of `GET /api/v1/exceptions`.
   struct ExceptionsBody: Encodable {
     let exceptions: [ExceptionEntry]
+  }
+
+  /// The dashboard page (``DashboardPage``), never cached so that a new
+  /// build's page replaces the old one.
+  private func dashboard() -> Response {
+    Response(
+      status: .ok,
+      headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+      body: .init(byteBuffer: DashboardPage.bytes))
   }
 
   private func prometheus() -> Response {

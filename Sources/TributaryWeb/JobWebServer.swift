@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import Tributary
 
-/// The monitoring web server of one job:
+/// The monitoring web server of one job: the dashboard at `GET /`,
 /// `GET /metrics` (Prometheus) and the REST API under `/api/v1`.
 ///
 /// It runs beside the job on its own tasks and event loop; it only reads the
@@ -74,8 +74,9 @@ public final class JobWebServer: Sendable {
         description: "cannot serve on \(host):\(port) (\(failure)); choose another --web-port")
     }
     running.withLock { $0 = Running(group: group, task: task) }
+    let base = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
     logger.info(
-      "serving the REST API and metrics at http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/",
+      "dashboard at \(base)/ (REST API at \(base)/api/v1, metrics at \(base)/metrics)",
       metadata: ["port": "\(port)"])
     return port
   }
