@@ -16,6 +16,24 @@ enum OpenAPIDocument {
         "description": "Served by every Tributary job process started with --web-port (see docs/operations.md). Every error answer is an Error object; unknown paths answer 404 and wrong methods 405."
       },
       "paths": {
+        "/": {
+          "get": {
+            "summary": "The dashboard: one HTML page that reads this API",
+            "operationId": "getDashboard",
+            "responses": {
+              "200": {
+                "description": "The page.",
+                "content": {
+                  "text/html": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
         "/metrics": {
           "get": {
             "summary": "Prometheus text exposition of every metric",
@@ -970,6 +988,5 @@ enum OpenAPIDocument {
         }
       }
     }
-
     """#
 }

@@ -96,6 +96,25 @@ import Testing
     #expect(MonitorClock.nanos() >= 0)
   }
 
+  @Test func aSourceChainReportsTheWatermarksItProduces() async throws {
+    let monitor = JobMonitor()
+    var config = JobConfiguration()
+    config.monitor = monitor
+    let env = StreamEnvironment(configuration: config)
+    env.generate(count: 10_000, name: "Numbers") { Int64($0) }
+      .assignTimestampsAndWatermarks(.monotonic { $0 })
+      .keyBy { $0 % 4 }
+      .reduce(name: "Sum") { $0 + $1 }
+      .sink(name: "Out") { _ in }
+    _ = try await env.execute()
+    let vertices = monitor.status.vertices
+    #expect(vertices.count == 2)
+    // The source chain (source and assigner) has no input watermark, but
+    // produced event time; the keyed vertex received it.
+    #expect(vertices[0].watermarkMs != nil && vertices[0].subtasks[0].watermarkMs != nil)
+    #expect(vertices[1].watermarkMs != nil)
+  }
+
   @Test func historyCountsEveryCheckpointAndKeepsTheLastOnes() throws {
     var history = CheckpointHistory(capacity: 2)
     history.triggered(id: 1, isSavepoint: false, wallMillis: 0)

@@ -143,7 +143,8 @@ public final class JobMonitor: Sendable {
         recordsInPerSecond: vertex.headIsSource ? 0 : rate.inPerSecond,
         recordsOutPerSecond: vertex.tailIsSink ? 0 : rate.outPerSecond,
         busyRatio: rate.busy, idleRatio: rate.idle, backpressureRatio: rate.backpressure,
-        watermarkMs: headMeter?.currentWatermark, idle: task?.isEventTimeIdle ?? false)
+        watermarkMs: Self.eventTime(of: vertex, subtask: index, in: s),
+        idle: task?.isEventTimeIdle ?? false)
     }
     let active = subtasks.filter { !$0.idle }
     let watermark =
@@ -159,6 +160,21 @@ public final class JobMonitor: Sendable {
       idleRatio: subtasks.map(\.idleRatio).min() ?? 0,
       backpressureRatio: subtasks.map(\.backpressureRatio).max() ?? 0,
       watermarkMs: watermark, subtasks: subtasks, operators: operators)
+  }
+
+  /// A subtask's event time: the watermark its first operator received, or,
+  /// for a chain that starts with a source (which receives none), the latest
+  /// watermark produced inside the chain (by the source or an assigner).
+  private static func eventTime(of vertex: Vertex, subtask: Int, in s: borrowing State) -> Int64? {
+    guard vertex.headIsSource else {
+      return vertex.nodes.first.flatMap { s.meters[MeterKey(node: $0.id, subtask: subtask)] }?
+        .currentWatermark
+    }
+    for node in vertex.nodes.reversed() {
+      guard let meter = s.meters[MeterKey(node: node.id, subtask: subtask)] else { continue }
+      if let watermark = meter.currentOutputWatermark ?? meter.currentWatermark { return watermark }
+    }
+    return nil
   }
 
   /// The job's checkpoints: counts and the last ``historySize``.

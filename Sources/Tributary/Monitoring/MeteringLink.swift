@@ -31,6 +31,7 @@ final class MeteringLink<T: Sendable>: Downstream<T> {
 
   override func pushWatermark(_ watermark: Int64) async throws {
     into?.watermarkAdvanced(watermark)
+    from?.watermarkEmitted(watermark)
     if fromIsSource { from?.watermarkAdvanced(watermark) }
     try await next.pushWatermark(watermark)
   }

@@ -12,8 +12,11 @@ final class OperatorMeter: Sendable {
   let recordsIn = Atomic<Int64>(0)
   /// Records emitted to the next operator or task.
   let recordsOut = Atomic<Int64>(0)
-  /// The operator's current event time; `Int64.min` before its first watermark.
+  /// The operator's current event time (the watermark it received); `Int64.min`
+  /// before its first watermark.
   let watermark = Atomic<Int64>(Int64.min)
+  /// The latest watermark it emitted; `Int64.min` before its first.
+  let outputWatermark = Atomic<Int64>(Int64.min)
 
   private let inCounter: Counter
   private let outCounter: Counter
@@ -48,6 +51,17 @@ final class OperatorMeter: Sendable {
   func watermarkAdvanced(_ watermark: Int64) {
     self.watermark.store(watermark, ordering: .relaxed)
     watermarkGauge.record(watermark)
+  }
+
+  /// The operator emitted `watermark` (ms) to the next operator or task.
+  func watermarkEmitted(_ watermark: Int64) {
+    outputWatermark.store(watermark, ordering: .relaxed)
+  }
+
+  /// The latest watermark it emitted, or `nil` before the first.
+  var currentOutputWatermark: Int64? {
+    let value = outputWatermark.load(ordering: .relaxed)
+    return value == Int64.min ? nil : value
   }
 
   /// The current event time, or `nil` before the first watermark.
