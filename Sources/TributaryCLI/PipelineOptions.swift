@@ -83,10 +83,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
   public var logLevel: String = "info"
 
-  /// Serve the REST API and /metrics on this port.
+  /// Serve the dashboard, the REST API and /metrics on this port.
   @Option(
     help: ArgumentHelp(
-      "Serve the REST API and Prometheus metrics on this port (0 picks a free one).",
+      "Serve the dashboard, REST API and Prometheus metrics on this port (0 picks a free one).",
       valueName: "port"))
   public var webPort: Int?
 
@@ -250,7 +250,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
 
   /// Runs the job of `environment` (made by ``makeEnvironment(logOutput:)``)
   /// until it ends or SIGINT/SIGTERM stops it, as ``runUntilSignalled(_:)``;
-  /// with `--web-port` the REST API and `/metrics` are served
+  /// with `--web-port` the dashboard, the REST API and `/metrics` are served
   /// while it runs (and, with `--web-keep-alive`, after it ended until a signal).
   /// - Returns: `true` when the job ended by itself, `false` when a signal stopped it.
   /// - Throws: the job's failure; ``JobWebServer/StartError`` when the port cannot be bound.
