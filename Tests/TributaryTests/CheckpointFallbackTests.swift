@@ -102,7 +102,7 @@ import Testing
     let report = try #require(result.checkpoints)
     // The run succeeded: a checkpoint id clashing with an existing one would
     // have been declined and failed the job (no failure is tolerated).
-    #expect(report.completed >= 5, "many checkpoints after the fallback")
+    #expect(report.completed >= 3, "several checkpoints after the fallback")
     expectSameElements(
       try Recovery.committedLines(root.appendingPathComponent("out")),
       Recovery.expectedWindowLines(events: events))
@@ -135,7 +135,7 @@ import Testing
     } else {
       let result = try await Self.run(
         root: root, events: events, failAt: nil, restorePath: path, log: log)
-      #expect((result.checkpoints?.completed ?? 0) >= 5, "many checkpoints after the restore")
+      #expect((result.checkpoints?.completed ?? 0) >= 3, "several checkpoints after the restore")
     }
     #expect(
       log.lines.contains { $0.hasPrefix("newer checkpoints") && $0.contains("never resumed from") })

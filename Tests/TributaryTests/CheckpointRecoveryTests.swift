@@ -114,7 +114,9 @@ import Testing
     _ = try await withTimeout(120) { try await env.execute() }
     #expect(injector.left == 0, "every injected failure happened")
     let log = messages.lines
-    #expect(log.filter { $0.hasPrefix("restart") }.count == failures.count)
+    // One restart per failed run: two subtasks may hit their failures in the same run.
+    let restarts = log.filter { $0.hasPrefix("restart") }.count
+    #expect((1...failures.count).contains(restarts))
     #expect(
       log.contains { $0.hasPrefix("resuming from checkpoint") }, "restarts resumed from checkpoints"
     )

@@ -84,7 +84,7 @@ import Testing
     var port: Int?
     let deadline = ContinuousClock.now + .seconds(60)
     while port == nil, ContinuousClock.now < deadline, process.isRunning {
-      port = logged().first { ($0["message"] as? String)?.hasPrefix("serving") == true }
+      port = logged().first { ($0["message"] as? String)?.hasPrefix("dashboard at") == true }
         .flatMap { ($0["port"] as? String).flatMap(Int.init) }
       if port == nil { try await Task.sleep(for: .milliseconds(50)) }
     }
