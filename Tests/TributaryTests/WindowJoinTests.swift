@@ -30,15 +30,15 @@ import Testing
   }
 
   /// Independent of the engine: the windows of every record, per key.
-  static func windows(_ kind: Kind, key: Int64, lefts: [Event], rights: [Event])
+  static func windows(_ kind: Kind, key: Int64, lefts: [Event], rights: [Event], size: Int64 = 20)
     -> [Window: (lefts: [Event], rights: [Event])]
   {
     var groups: [Window: (lefts: [Event], rights: [Event])] = [:]
     func windowsOf(_ t: Int64, sessions: [Window]) -> [Window] {
       switch kind {
       case .tumbling:
-        let start = t / 20 * 20
-        return [Window(start: start, end: start + 20)]
+        let start = t / size * size  // tumbling: 20 ms unless told
+        return [Window(start: start, end: start + size)]
       case .sliding:
         // Every window [s, s + 30) with s a multiple of 10 that holds t.
         return stride(from: t / 10 * 10, to: t - 30, by: -10).map {
@@ -72,7 +72,7 @@ import Testing
 
   /// The inner join (`leftID,rightID` per pair and window) and the full outer
   /// join (`key,start,end,leftID|-,rightID|-`) of `lefts` and `rights`.
-  static func expected(_ kind: Kind, _ lefts: [Event], _ rights: [Event]) -> (
+  static func expected(_ kind: Kind, _ lefts: [Event], _ rights: [Event], size: Int64 = 20) -> (
     inner: [String], outer: [String]
   ) {
     var inner: [String] = []
@@ -81,7 +81,7 @@ import Testing
     let rightsByKey = Dictionary(grouping: rights, by: \.key)
     for key in Set(leftsByKey.keys).union(rightsByKey.keys) {
       let groups = windows(
-        kind, key: key, lefts: leftsByKey[key] ?? [], rights: rightsByKey[key] ?? [])
+        kind, key: key, lefts: leftsByKey[key] ?? [], rights: rightsByKey[key] ?? [], size: size)
       for (window, group) in groups {
         let prefix = "\(key),\(window.start),\(window.end)"
         for l in group.lefts { for r in group.rights { inner.append("\(l.id),\(r.id)") } }
