@@ -21,6 +21,7 @@ let package = Package(
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
+    .executable(name: "stream-joins", targets: ["StreamJoins"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
     .executable(name: "anomaly-detection", targets: ["AnomalyDetection"]),
   ],
@@ -134,6 +135,11 @@ let package = Package(
       name: "OrderPayments",
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/OrderPayments"
+    ),
+    .executableTarget(
+      name: "StreamJoins",
+      dependencies: ["Tributary", "TributaryCLI"],
+      path: "pipelines/StreamJoins"
     ),
     .target(
       name: "AnomalyDetectionCore",

@@ -11,7 +11,8 @@ struct RunCommand: AsyncParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Workload: w1 (stateless filter/map), w2 (tumbling windows), w3 (per-event keyed state), "
-        + "w4 (two keyed inputs into a KeyedCoProcessFunction)."))
+        + "w4 (two keyed inputs into a KeyedCoProcessFunction), "
+        + "w5 (interval join of two keyed inputs, checked against a plain Swift hash join)."))
   var workload: String
 
   @Option(help: "Number of canonical events.")
@@ -62,8 +63,8 @@ struct RunCommand: AsyncParsableCommand {
     guard (1...128).contains(parallelism) else {
       throw ValidationError("--parallelism must be in 1...128")
     }
-    guard ["w1", "w2", "w3", "w4"].contains(workload) else {
-      throw ValidationError("unknown --workload '\(workload)'; use w1, w2, w3 or w4")
+    guard ["w1", "w2", "w3", "w4", "w5"].contains(workload) else {
+      throw ValidationError("unknown --workload '\(workload)'; use w1, w2, w3, w4 or w5")
     }
     try validateStateAndCheckpointOptions(
       state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
@@ -136,6 +137,13 @@ struct RunCommand: AsyncParsableCommand {
       result = try await runW4(
         events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
       if !noBaseline { baseline = runW4PlainDictionary(events: events) }
+    case "w5":
+      stateFields = [("state", .string(state))]
+      if backendKind == .rocksdb { stateFields.append(("state_cache_mb", .int(stateCacheMb))) }
+      result = try await runW5(
+        events: events, parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+      // The reference the output is checked against: computed even with --no-baseline.
+      baseline = runW5PlainHashJoin(events: events)
     default:
       result = try await runW1(
         events: events, parallelism: parallelism, checkpointing: checkpointing)
@@ -162,11 +170,21 @@ struct RunCommand: AsyncParsableCommand {
       if baseline.outputRecords != result.outputRecords || baseline.outputSum != result.outputSum {
         fields.append(("baseline_mismatch", .string("engine and plain loop disagree")))
       }
+      if let peak = baseline.extra["peak_state_entries"] {
+        fields.append(("baseline_peak_state_entries", peak))
+      }
     }
     if json {
       print(jsonLine(fields))
     } else {
       for (key, value) in fields { print("\(key): \(value.text)") }
+    }
+    if workload == "w5", let baseline,
+      baseline.outputRecords != result.outputRecords || baseline.outputSum != result.outputSum
+    {
+      FileHandle.standardError.write(
+        Data("w5: the join's output differs from the plain Swift reference\n".utf8))
+      throw ExitCode.failure
     }
   }
 }

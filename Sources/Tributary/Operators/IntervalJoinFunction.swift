@@ -13,6 +13,15 @@ public struct IntervalJoinContext<Key: Sendable>: Sendable {
   /// The operator's event time (its last watermark) when the pair was found.
   public let currentWatermark: Int64
 
+  /// A pair's context.
+  @inlinable
+  public init(leftTimestamp: Int64, rightTimestamp: Int64, key: Key, currentWatermark: Int64) {
+    self.leftTimestamp = leftTimestamp
+    self.rightTimestamp = rightTimestamp
+    self.key = key
+    self.currentWatermark = currentWatermark
+  }
+
   /// The pair's timestamp: the larger of both (as in Flink).
   @inlinable public var timestamp: Int64 { max(leftTimestamp, rightTimestamp) }
 }
@@ -56,17 +65,19 @@ public final class IntervalJoinStateMeter: Sendable {
   }
 }
 
-/// The keyed two-input function behind ``IntervalJoin``: run by
+/// The keyed two-input function behind ``IntervalJoined``: run by
 /// ``KeyedCoProcessOperator`` like any ``KeyedCoProcessFunction``.
 ///
-/// Per key, each side's accepted records sit in a ``MapState`` from event
-/// timestamp to the records of that timestamp. A record joins the other
-/// side's buffered records within the bounds, then is buffered itself with an
-/// event-time clean-up timer at its ``IntervalJoinBounds`` clean-up time; one
-/// timer time serves both sides (each side's clean-up time is its timestamp
-/// plus a constant). Late records go to the late-data tags or are dropped.
-/// Everything lives in keyed state and timers, so it is checkpointed and
-/// restored (at any parallelism) by the keyed state backend.
+/// Per key, both sides' accepted records sit in one ``ValueState`` holding an
+/// ``IntervalJoinBuffer`` (per side, event timestamp → the records of that
+/// timestamp), so a record is joined and buffered with one state access. A
+/// record joins the other side's buffered records within the bounds, then is
+/// buffered itself; a new timestamp gets an event-time clean-up timer at its
+/// ``IntervalJoinBounds`` clean-up time. One timer time serves both sides
+/// (each side's clean-up time is its timestamp plus a constant). Late records
+/// go to the late-data tags or are dropped. Everything lives in keyed state
+/// and timers, so it is checkpointed and restored (at any parallelism) by the
+/// keyed state backend.
 public struct IntervalJoinFunction<
   Key: BinaryCodable & Hashable & Sendable, Left: BinaryCodable & Sendable,
   Right: BinaryCodable & Sendable, Output: Sendable
@@ -80,12 +91,12 @@ public struct IntervalJoinFunction<
   @usableFromInline let leftLate: OutputTag<Left>?
   @usableFromInline let rightLate: OutputTag<Right>?
   @usableFromInline let meter: IntervalJoinStateMeter?
-  @usableFromInline var leftBuffer: MapState<Int64, [Left]>?
-  @usableFromInline var rightBuffer: MapState<Int64, [Right]>?
+  @usableFromInline var buffers: ValueState<IntervalJoinBuffer<Left, Right>>?
 
   /// A join of pairs within `bounds`, emitting `body`'s outputs; late records
   /// to `leftLate`/`rightLate` when given (else dropped); buffered records
   /// counted by `meter` when given.
+  @inlinable
   public init(
     bounds: IntervalJoinBounds, leftLate: OutputTag<Left>?, rightLate: OutputTag<Right>?,
     meter: IntervalJoinStateMeter?, body: @escaping Body
@@ -97,13 +108,15 @@ public struct IntervalJoinFunction<
     self.body = body
   }
 
-  /// Declares the two buffers.
+  /// Declares the buffers' state.
+  @inlinable
   public mutating func open(_ context: KeyedContext<Key>) throws {
-    leftBuffer = try context.state(MapStateDescriptor<Int64, [Left]>("interval-join-left"))
-    rightBuffer = try context.state(MapStateDescriptor<Int64, [Right]>("interval-join-right"))
+    buffers = try context.state(
+      ValueStateDescriptor<IntervalJoinBuffer<Left, Right>>("interval-join-buffers"))
   }
 
   /// Joins a left record with the buffered right records, then buffers it.
+  @inlinable
   public func processElement1(
     _ value: Left, context: KeyedContext<Key>, out: inout Collector<Output>
   ) throws {
@@ -116,17 +129,23 @@ public struct IntervalJoinFunction<
       return
     }
     let key = context.key
-    for (rightTime, rights) in try rightBuffer!.entries()
-    where bounds.joins(left: time, right: rightTime) {
-      let pair = IntervalJoinContext(
-        leftTimestamp: time, rightTimestamp: rightTime, key: key, currentWatermark: watermark)
-      for right in rights { try body(value, right, pair, &out) }
+    var isNewTime = false
+    try buffers!.access.modify { stored in
+      var buffer = stored.take() ?? IntervalJoinBuffer()
+      defer { stored = buffer }
+      for (rightTime, rights) in buffer.rights where bounds.joins(left: time, right: rightTime) {
+        let pair = IntervalJoinContext(
+          leftTimestamp: time, rightTimestamp: rightTime, key: key, currentWatermark: watermark)
+        for right in rights { try body(value, right, pair, &out) }
+      }
+      isNewTime = buffer.appendLeft(value, at: time)
     }
-    try buffer(value, at: time, in: leftBuffer!)
-    try context.registerEventTimeTimer(bounds.leftCleanupTime(time))
+    meter?.add(1)
+    if isNewTime { try context.registerEventTimeTimer(bounds.leftCleanupTime(time)) }
   }
 
   /// Joins a right record with the buffered left records, then buffers it.
+  @inlinable
   public func processElement2(
     _ value: Right, context: KeyedContext<Key>, out: inout Collector<Output>
   ) throws {
@@ -139,42 +158,38 @@ public struct IntervalJoinFunction<
       return
     }
     let key = context.key
-    for (leftTime, lefts) in try leftBuffer!.entries()
-    where bounds.joins(left: leftTime, right: time) {
-      let pair = IntervalJoinContext(
-        leftTimestamp: leftTime, rightTimestamp: time, key: key, currentWatermark: watermark)
-      for left in lefts { try body(left, value, pair, &out) }
+    var isNewTime = false
+    try buffers!.access.modify { stored in
+      var buffer = stored.take() ?? IntervalJoinBuffer()
+      defer { stored = buffer }
+      for (leftTime, lefts) in buffer.lefts where bounds.joins(left: leftTime, right: time) {
+        let pair = IntervalJoinContext(
+          leftTimestamp: leftTime, rightTimestamp: time, key: key, currentWatermark: watermark)
+        for left in lefts { try body(left, value, pair, &out) }
+      }
+      isNewTime = buffer.appendRight(value, at: time)
     }
-    try buffer(value, at: time, in: rightBuffer!)
-    try context.registerEventTimeTimer(bounds.rightCleanupTime(time))
+    meter?.add(1)
+    if isNewTime { try context.registerEventTimeTimer(bounds.rightCleanupTime(time)) }
   }
 
-  /// Removes the records whose clean-up time is `timestamp` from both buffers.
+  /// Removes the records whose clean-up time is `timestamp` from both sides
+  /// (one state access); an emptied buffer is removed.
+  @inlinable
   public func onTimer(
     _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Key>,
     out: inout Collector<Output>
   ) throws {
-    try evict(timestamp - bounds.leftRetention, from: leftBuffer!)
-    try evict(timestamp - bounds.rightRetention, from: rightBuffer!)
-  }
-
-  @inlinable
-  func buffer<R>(_ value: R, at time: Int64, in state: MapState<Int64, [R]>) throws {
-    if var records = try state.get(time) {
-      records.append(value)
-      try state.put(time, records)
-    } else {
-      try state.put(time, [value])
+    let leftTime = timestamp - bounds.leftRetention
+    let rightTime = timestamp - bounds.rightRetention
+    let meter = self.meter
+    try buffers!.access.modify { stored in
+      guard var buffer = stored.take() else { return }
+      let removed =
+        (buffer.lefts.removeValue(forKey: leftTime)?.count ?? 0)
+        + (buffer.rights.removeValue(forKey: rightTime)?.count ?? 0)
+      meter?.add(-removed)
+      stored = buffer.lefts.isEmpty && buffer.rights.isEmpty ? nil : buffer
     }
-    meter?.add(1)
-  }
-
-  @inlinable
-  func evict<R>(_ time: Int64, from state: MapState<Int64, [R]>) throws {
-    if let meter {
-      guard let records = try state.get(time) else { return }
-      meter.add(-records.count)
-    }
-    try state.remove(time)
   }
 }
