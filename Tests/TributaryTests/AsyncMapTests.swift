@@ -79,14 +79,34 @@ import Testing
     #expect(probe.peak >= 2, "calls did run concurrently (peak \(probe.peak))")
   }
 
-  @Test func aTimeoutFailsTheJobNamingTheOperatorAndTheTimeout() async throws {
+  /// Waits `seconds` without reacting to cancellation (a badly behaved client).
+  static func uncancellableWait(seconds: Double) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
+    }
+  }
+
+  @Test(arguments: [true, false])
+  func aTimeoutFailsTheJobNamingTheOperatorAndTheTimeout(callIgnoresCancellation: Bool)
+    async throws
+  {
     let env = StreamEnvironment(configuration: JobConfiguration())
     _ = env.generate(count: 100) { $0 }
       .asyncMap(name: "SlowLookup", capacity: 4, timeout: .milliseconds(50)) { i in
-        if i == 42 { try await Task.sleep(for: .seconds(60)) }
+        if i == 42 {
+          if callIgnoresCancellation {
+            await Self.uncancellableWait(seconds: 20)
+          } else {
+            try await Task.sleep(for: .seconds(60))
+          }
+        }
         return i
       }
       .collect()
+    let started = ContinuousClock.now
+    defer {
+      #expect(ContinuousClock.now - started < .seconds(10), "the timeout did not wait for the call")
+    }
     do {
       _ = try await withTimeout(60) { try await env.execute() }
       Issue.record("the job should have failed")
@@ -171,7 +191,7 @@ import Testing
     let sums = windows.collect()
     let lateRecords = windows.lateRecords(late).collect()
     _ = try await withTimeout(120) { try await env.execute() }
-    #expect(lateRecords.values.isEmpty, "\(lateRecords.values.count) results overtook a watermark")
+    #expect(lateRecords.values.count == 0, "results overtook a watermark")
     #expect(sums.values.reduce(0, +) == (0..<count).reduce(0, +))
   }
 

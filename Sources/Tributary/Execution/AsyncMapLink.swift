@@ -125,7 +125,7 @@ final class AsyncMapLink<In: Sendable, Out: Sendable>: Downstream<In> {
   private var nextSequence = 0
   /// Every record whose result is not emitted yet, by sequence number.
   private var inputs: [Int: In] = [:]
-  private var tasks: [Int: Task<Void, Never>] = [:]
+  private var tasks: [Int: AsyncCall] = [:]
   /// Restored inputs not started yet.
   private var backlog: Deque<In> = []
   // Ordered mode.
@@ -354,31 +354,76 @@ final class AsyncMapLink<In: Sendable, Out: Sendable>: Downstream<In> {
   }
 }
 
-/// Starts `function(record)` in a task of its own that delivers its outcome
-/// to `completions` under `sequence`.
-private func startCall<In: Sendable, Out: Sendable>(
-  _ function: @escaping @Sendable (In) async throws -> Out, _ record: In, timeout: Duration,
-  sequence: Int, into completions: AsyncCompletions<Out>
-) -> Task<Void, Never> {
-  Task {
-    completions.deliver(sequence, await call(function, record, timeout: timeout))
+/// One call in flight: its task, the timer that cancels it, and whether its
+/// outcome was delivered (the first of result and timeout wins).
+final class AsyncCall: Sendable {
+  private struct State: Sendable {
+    var delivered = false
+    var call: Task<Void, Never>?
+    var timer: Task<Void, Never>?
+  }
+  private let state = Mutex(State())
+
+  /// Whether the caller is the first to deliver an outcome.
+  func claim() -> Bool {
+    state.withLock { state in
+      if state.delivered { return false }
+      state.delivered = true
+      return true
+    }
+  }
+
+  func set(call: Task<Void, Never>, timer: Task<Void, Never>) {
+    let finished = state.withLock { state in
+      state.call = call
+      state.timer = timer
+      return state.delivered
+    }
+    if finished { timer.cancel() }
+  }
+
+  /// The call completed: its timer is no longer needed.
+  func cancelTimer() { state.withLock { $0.timer }?.cancel() }
+  /// The timeout fired: the call is no longer awaited.
+  func cancelCall() { state.withLock { $0.call }?.cancel() }
+
+  /// Cancels the call and its timer (the job stops).
+  func cancel() {
+    let (call, timer) = state.withLock { ($0.call, $0.timer) }
+    call?.cancel()
+    timer?.cancel()
   }
 }
 
-/// `function(record)`, or `.timedOut` when it takes longer than `timeout`
-/// (the call is then cancelled).
-private func call<In: Sendable, Out: Sendable>(
-  _ function: @escaping @Sendable (In) async throws -> Out, _ record: In, timeout: Duration
-) async -> AsyncOutcome<Out> {
-  await withTaskGroup(of: AsyncOutcome<Out>.self) { group in
-    group.addTask {
-      do { return .value(try await function(record)) } catch { return .failed(error) }
+/// Starts `function(record)` in a task of its own, and a timer; whichever
+/// ends first delivers its outcome to `completions` under `sequence` and
+/// cancels the other. A call that ignores cancellation after its timeout
+/// finishes in the background; its result is dropped.
+private func startCall<In: Sendable, Out: Sendable>(
+  _ function: @escaping @Sendable (In) async throws -> Out, _ record: In, timeout: Duration,
+  sequence: Int, into completions: AsyncCompletions<Out>
+) -> AsyncCall {
+  let handle = AsyncCall()
+  let call = Task {
+    let outcome = await invoke(function, record)
+    if handle.claim() {
+      handle.cancelTimer()
+      completions.deliver(sequence, outcome)
     }
-    group.addTask {
-      do { try await Task.sleep(for: timeout) } catch { return .failed(error) }
-      return .timedOut
-    }
-    defer { group.cancelAll() }
-    return await group.next() ?? .timedOut
   }
+  let timer = Task {
+    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+    if handle.claim() {
+      handle.cancelCall()
+      completions.deliver(sequence, .timedOut)
+    }
+  }
+  handle.set(call: call, timer: timer)
+  return handle
+}
+
+private func invoke<In: Sendable, Out: Sendable>(
+  _ function: @escaping @Sendable (In) async throws -> Out, _ record: In
+) async -> AsyncOutcome<Out> {
+  do { return .value(try await function(record)) } catch { return .failed(error) }
 }
