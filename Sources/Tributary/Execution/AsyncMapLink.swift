@@ -276,9 +276,12 @@ final class AsyncMapLink<In: Sendable, Out: Sendable>: Downstream<In> {
         try guarded { replacement = try onTimeout(input) }
         result = replacement
       case .failed(let error):
-        if error is CancellationError { throw CancellationError() }
-        try guarded { throw error }
-        result = nil
+        // Calls are cancelled only by `close` and by their timer (whose
+        // outcome wins), so any error here, even a CancellationError, is the
+        // call's own failure.
+        if let error = error as? JobError { throw error }
+        throw JobError.operatorFailed(
+          operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
       }
       if spec.ordered {
         results[sequence] = .some(result)
