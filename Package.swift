@@ -179,7 +179,10 @@ let package = Package(
     ),
     .testTarget(
       name: "TributaryWebTests",
-      dependencies: ["TributaryWeb", "Tributary", "TestServers"],
+      dependencies: [
+        "TributaryWeb", "Tributary", "TestServers",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
       path: "Tests/TributaryWebTests"
     ),
     .testTarget(

@@ -117,6 +117,10 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   /// For nodes whose inputs have other record types than `In` (two-input
   /// operators): per input, makes its `InputPort` from this node's mailbox.
   let portMakers: [@Sendable (any AnyMailbox) -> AnyInputPort]?
+  /// Makes this node's link in place of a `ChainLink` over its role's kernel
+  /// (operators that need an asynchronous link, such as `asyncMap`); `next`
+  /// is a `Downstream<Out>`, the result a `Downstream<In>`.
+  var linkMaker: ((OperatorContext, DownstreamBase) throws -> DownstreamBase)?
 
   @usableFromInline
   init(
@@ -198,6 +202,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   override func makeLink(context: OperatorContext, next: DownstreamBase) throws
     -> DownstreamBase
   {
+    if let linkMaker { return try linkMaker(context, next) }
     switch role {
     case .transform(let factory):
       let kernel = try wrap(context) { try factory(context) }
