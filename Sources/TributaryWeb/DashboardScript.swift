@@ -284,10 +284,11 @@ enum DashboardScript {
         ["Size", (c) => c.size_bytes, fmtBytes],
       ];
       rows.forEach(([title, value, format], r) => {
-        const top = niceMax(Math.max(0, ...shown.map((c) => value(c) || 0)));
+        const peak = Math.max(0, ...shown.map((c) => value(c) || 0)), top = niceMax(peak);
         const y0 = T + r * rowH, h = rowH - 14;
         svg += '<text x="0" y="' + (y0 + 12) + '">' + title + '</text><text x="0" y="' +
-          (y0 + 26) + '">max ' + format(top) + '</text><line x1="' + L + '" x2="' + (W - 4) +
+          (y0 + 26) + '">max ' + (peak ? format(peak) : "–") + '</text><line x1="' + L +
+          '" x2="' + (W - 4) +
           '" y1="' + (y0 + h) + '" y2="' + (y0 + h) + '" stroke="#c4cad4"/>';
         shown.forEach((c, i) => {
           const failed = c.status === "FAILED";
@@ -335,8 +336,9 @@ enum DashboardScript {
         banner += '<div class="banner failed" id="job-error">The job failed:<pre>' +
           esc(job.error || "no error recorded") + "</pre></div>";
       } else if (job.error) {
-        banner += '<div class="banner restarted" id="job-error">Last failure (the job ' +
-          "restarted after it):<pre>" + esc(job.error) + "</pre></div>";
+        banner += '<div class="banner restarted" id="job-error">' + (job.state === "RESTARTING"
+          ? "Restarting after a failure:" : "Last failure (the job restarted after it):") +
+          "<pre>" + esc(job.error) + "</pre></div>";
       }
       setHTML($("banner"), banner);
       const ended = ["FINISHED", "FAILED", "CANCELED"].includes(job.state);
@@ -463,7 +465,8 @@ enum DashboardScript {
           fmtMs(c.duration_ms) + '</td><td class="num">' + fmtBytes(c.size_bytes) +
           '</td><td class="num">' + fmtMs(c.alignment_ms_max) + '</td><td class="num">' +
           fmtMs(c.sync_ms_max) + '</td><td class="num">' + fmtMs(c.async_ms_max) +
-          '</td><td class="wrap">' + esc(c.failure || c.path || "") + "</td></tr>";
+          '</td><td class="reason" title="' + esc(c.failure || c.path || "") + '">' +
+          esc(c.failure || c.path || "") + "</td></tr>";
       }
       setHTML($("checkpoint-history"), rows ||
         '<tr><td colspan="10" class="hint">No checkpoints yet.</td></tr>');
