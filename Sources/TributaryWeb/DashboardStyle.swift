@@ -91,6 +91,7 @@ enum DashboardStyle {
     tr.failed td { color: var(--bad); }
     td.wrap { white-space: normal; overflow-wrap: anywhere; }
     .table-wrap { overflow-x: auto; }
+    td.reason { max-width: 240px; overflow: hidden; text-overflow: ellipsis; }
     td.name { white-space: normal; overflow-wrap: break-word; min-width: 9em; }
     .ratio { display: inline-flex; width: 64px; height: 10px; border-radius: 2px; overflow: hidden;
       vertical-align: -1px; background: #eceff3; margin-right: 6px; }

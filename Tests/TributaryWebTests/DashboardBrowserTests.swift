@@ -162,7 +162,7 @@ import TributaryWeb
     let monitor = JobMonitor(metricsFactory: metrics.factory)
     let (server, port) = try await startServer(monitor, metrics)
     defer { Task { await server.stop() } }
-    let env = Self.failingOnceJob(root: root, monitor: monitor, failAt: 3_000)
+    let env = Self.keyedCountJob(root: root, monitor: monitor, failOnceAt: 3_000)
     let job = Task { try await env.execute() }
     defer { job.cancel() }
     #expect(
@@ -189,9 +189,14 @@ import TributaryWeb
     await server.stop()
   }
 
-  /// A keyed count like ``countingJob`` whose "Tag" operator throws once, at
-  /// record `failAt`, under a restart strategy: the job restarts and goes on.
-  static func failingOnceJob(root: URL, monitor: JobMonitor, failAt: Int) -> StreamEnvironment {
+  /// A keyed count like ``countingJob``, under a restart strategy, checkpointed
+  /// with `settings`; its "Tag" operator throws once at record `failOnceAt`
+  /// (then the job restarts and goes on), its sink's snapshots take
+  /// `slowSnapshotMillis`.
+  static func keyedCountJob(
+    root: URL, monitor: JobMonitor, failOnceAt: Int? = nil, slowSnapshotMillis: Int = 0,
+    settings: CheckpointSettings = CheckpointSettings(intervalMillis: 100)
+  ) -> StreamEnvironment {
     let failed = FailOnce()
     var config = JobConfiguration()
     config.jobName = "counting"
@@ -200,19 +205,57 @@ import TributaryWeb
     config.restartStrategy = .fixedDelay(attempts: 3, delay: .milliseconds(100))
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 100))
+      settings: settings)
     let env = StreamEnvironment(configuration: config)
     let counts = LatestCounts()
     env.generate(count: 100_000_000, ratePerSecond: 20_000, name: "Numbers") { $0 }
       .map(name: "Tag") { i -> KeyCount in
-        if i == failAt, failed.now() { throw InjectedFailure(at: i) }
+        if i == failOnceAt, failed.now() { throw InjectedFailure(at: i) }
         return KeyCount(key: i % 100, count: 1)
       }
       .keyBy { $0.key }
       .reduce(name: "Count") { KeyCount(key: $0.key, count: $0.count + $1.count) }
-      .sink(name: "Latest") { _ in LatestCountsSink(counts) }
+      .sink(name: "Latest") { _ in SlowSnapshotSink(counts, millis: slowSnapshotMillis) }
       .parallelism(1)
     return env
+  }
+
+  @Test("failed checkpoints: counted, drawn red, listed with their reason")
+  func failedCheckpoints() async throws {
+    try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
+    let root = try scratchDirectory("tributary-dashboard-timeouts")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let metrics = PrometheusMetrics()
+    let monitor = JobMonitor(metricsFactory: metrics.factory)
+    let (server, port) = try await startServer(monitor, metrics)
+    defer { Task { await server.stop() } }
+    // The sink's snapshot takes 30 ms, checkpoints time out after 10: they
+    // fail, and the job tolerates that.
+    let env = Self.keyedCountJob(
+      root: root, monitor: monitor, slowSnapshotMillis: 30,
+      settings: CheckpointSettings(
+        intervalMillis: 50, timeoutMillis: 10, tolerableConsecutiveFailures: 1_000_000))
+    let job = Task { try await env.execute() }
+    defer { job.cancel() }
+    #expect(await eventually { monitor.checkpoints.counts.failed >= 2 })
+    let dom = try await Chromium.dumpDOM(
+      "http://127.0.0.1:\(port)/", profile: root.appendingPathComponent("p1"))
+    let png = root.appendingPathComponent("dashboard-failed-checkpoints.png")
+    try await Chromium.screenshot(
+      "http://127.0.0.1:\(port)/", profile: root.appendingPathComponent("p2"), to: png,
+      windowSize: "1280,1200")
+    #expect(Self.isPNG(try Data(contentsOf: png)), "a PNG screenshot")
+    try Self.keep(png)
+    job.cancel()
+    _ = try? await job.value
+    await server.stop()
+    #expect((Self.number(in: dom, id: "checkpoints-failed") ?? 0) >= 2)
+    let reason = try #require(monitor.checkpoints.history.first { $0.status == .failed }?.failure)
+    let row = try #require(
+      dom.range(of: "<tr class=\"clickable failed\"").map { dom[$0.lowerBound...].prefix(2_000) })
+    #expect(row.contains("FAILED"))
+    #expect(dom.contains(Self.escaped(reason)), "the reason is shown: \(reason)")
+    #expect(dom.contains("fill=\"#d9534f\""), "a red bar")
   }
 
   @Test(
@@ -300,4 +343,23 @@ final class FailOnce: Sendable {
   private let done = Atomic(false)
 
   func now() -> Bool { !done.exchange(true, ordering: .relaxed) }
+}
+
+/// Like ``LatestCountsSink``, but its snapshots take `millis` (a slow sink).
+final class SlowSnapshotSink: StreamSink {
+  typealias Input = KeyCount
+  let counts: LatestCounts
+  let millis: Int
+
+  init(_ counts: LatestCounts, millis: Int) {
+    self.counts = counts
+    self.millis = millis
+  }
+
+  func write(_ batch: [KeyCount]) throws { counts.add(batch) }
+
+  func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
+    if millis > 0 { Thread.sleep(forTimeInterval: Double(millis) / 1_000) }
+    return nil
+  }
 }
