@@ -68,7 +68,8 @@ import Testing
     let root = try temporaryDirectory("tributary-interval-join-recovery")
     defer { try? FileManager.default.removeItem(at: root) }
     var rng = SplitMix64(seed: backend == .heap ? 21 : 22)
-    let failures = Set((0..<3).map { _ in Int64(2_000 + Int(rng.next() % 16_000)) })
+    // Far apart, so that each fails its own attempt (two subtasks read the left input).
+    let failures = Set((0..<3).map { Int64(3_000 + $0 * 6_000 + Int(rng.next() % 1_000)) })
     let injector = FailureInjector(failures)
     let output = root.appendingPathComponent("out")
     let logs = LogLines()

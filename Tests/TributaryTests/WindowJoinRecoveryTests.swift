@@ -20,7 +20,8 @@ import Testing
     let lefts = IntervalJoinTests.events(count: count, keys: 13, firstID: 0, seed: 31)
     let rights = IntervalJoinTests.events(count: count, keys: 17, firstID: 1_000_000, seed: 32)
     var rng = SplitMix64(seed: backend == .heap ? 41 : 42)
-    let failures = Set((0..<3).map { _ in Int64(1_000 + Int(rng.next() % 10_000)) })
+    // Far apart, so that each fails its own attempt (two subtasks read the left input).
+    let failures = Set((0..<3).map { Int64(1_500 + $0 * 4_000 + Int(rng.next() % 800)) })
     let injector = FailureInjector(failures)
     let logs = LogLines()
     var config = IntervalJoinRecoveryTests.configuration(backend, root: root, logs: logs)
