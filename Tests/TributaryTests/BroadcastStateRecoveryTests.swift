@@ -56,20 +56,6 @@ import Testing
     ) { $0 }
   }
 
-  static func configuration(_ backend: StateBackendConfiguration.Kind, root: URL, logs: LogLines)
-    -> JobConfiguration
-  {
-    var config = JobConfiguration()
-    config.batchSize = 128
-    config.stateBackend = StateBackendConfiguration(
-      kind: backend, directory: root.appendingPathComponent("state").path, cacheBytes: 4_096)
-    config.checkpointing = CheckpointingConfiguration(
-      directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 10))
-    config.logger = logs.logger
-    return config
-  }
-
   @Test(arguments: [StateBackendConfiguration.Kind.heap, .rocksdb])
   func injectedFailuresWithRestartGiveExactlyTheUndisturbedOutput(
     backend: StateBackendConfiguration.Kind
@@ -81,7 +67,7 @@ import Testing
     let injector = FailureInjector(failures)
     let output = root.appendingPathComponent("out")
     let logs = LogLines()
-    var config = Self.configuration(backend, root: root, logs: logs)
+    var config = IntervalJoinRecoveryTests.configuration(backend, root: root, logs: logs)
     config.parallelism = 2
     config.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
     let env = StreamEnvironment(configuration: config)
@@ -100,7 +86,8 @@ import Testing
     let output = root.appendingPathComponent("out")
     let logs = LogLines()
     func run(parallelism: Int, failAt: Int64?) async throws {
-      let env = StreamEnvironment(configuration: Self.configuration(.heap, root: root, logs: logs))
+      let env = StreamEnvironment(
+        configuration: IntervalJoinRecoveryTests.configuration(.heap, root: root, logs: logs))
       Self.addPipeline(
         to: env, injector: FailureInjector(failAt.map { [$0] } ?? []), output: output,
         parallelism: parallelism)

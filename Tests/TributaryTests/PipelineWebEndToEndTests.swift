@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TestServers
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,36 +11,12 @@ import Testing
 /// /api/v1/stop` ending it with exit status 0 and a savepoint that a second
 /// run resumes from, committing exactly the output of an undisturbed run.
 @Suite(.serialized) struct PipelineWebEndToEndTests {
-  /// The lines a process writes to standard output, collected as they come.
-  final class OutputLines: Sendable {
-    private let state = Mutex<(lines: [String], partial: String)>(([], ""))
-    var lines: [String] { state.withLock { $0.lines } }
-    func append(_ data: Data) {
-      state.withLock { s in
-        s.partial += String(decoding: data, as: UTF8.self)
-        while let newline = s.partial.firstIndex(of: "\n") {
-          s.lines.append(String(s.partial[..<newline]))
-          s.partial = String(s.partial[s.partial.index(after: newline)...])
-        }
-      }
-    }
-  }
-
   func http(_ method: String, _ url: String) async throws -> (status: Int, body: Data) {
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = method
     request.timeoutInterval = 60
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as! HTTPURLResponse).statusCode, data)
-  }
-
-  func committedLines(in directory: URL) throws -> [String] {
-    try FileManager.default.contentsOfDirectory(atPath: directory.path)
-      .filter { $0.hasSuffix(".csv") }
-      .flatMap { file in
-        try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-          .split(separator: "\n").map(String.init)
-      }
   }
 
   @Test func stopByPostExitsZeroWithARestorableSavepoint() async throws {
@@ -65,22 +41,17 @@ import Testing
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = common + ["--rate", "300000", "--web-port", "0", "--log-format", "json"]
-    let pipe = Pipe()
-    let lines = OutputLines()
-    pipe.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
+    let lines = ProcessOutputLines()
+    let pipe = lines.collecting()
     process.standardOutput = pipe
     try process.run()
     defer {
       if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      pipe.fileHandleForReading.readabilityHandler = nil
+      lines.stop(pipe)
     }
 
     // The port, from the JSON log line that announces the server.
-    func logged() -> [[String: Any]] {
-      lines.lines.filter { $0.hasPrefix("{") }.compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-      }
-    }
+    func logged() -> [[String: Any]] { lines.jsonObjects }
     var port: Int?
     let deadline = ContinuousClock.now + .seconds(60)
     while port == nil, ContinuousClock.now < deadline, process.isRunning {
@@ -137,6 +108,8 @@ import Testing
     let resumed = try runProcess(binary, common + ["--restore-from", savepoint])
     #expect(resumed.status == 0)
     #expect(resumed.output.contains("restoring from savepoint"))
-    expectSameElements(try committedLines(in: output), try committedLines(in: undisturbed))
+    expectSameElements(
+      try CheckpointRecoveryTests.committedLines(output),
+      try CheckpointRecoveryTests.committedLines(undisturbed))
   }
 }

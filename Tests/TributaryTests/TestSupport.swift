@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import Testing
 
 @testable import Tributary
@@ -37,16 +38,7 @@ let packageRoot = URL(fileURLWithPath: #filePath)
 /// The path of a built executable product of this package: first next to the running test
 /// bundle (so a `--scratch-path` build finds its own products), then in `.build/debug` and
 /// `.build/release`.
-func builtExecutable(_ name: String) -> String? {
-  let besideTests = URL(fileURLWithPath: CommandLine.arguments[0])
-    .deletingLastPathComponent().appendingPathComponent(name).path
-  if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-  for config in ["debug", "release"] {
-    let path = packageRoot.appendingPathComponent(".build/\(config)/\(name)").path
-    if FileManager.default.isExecutableFile(atPath: path) { return path }
-  }
-  return nil
-}
+func builtExecutable(_ name: String) -> String? { BuiltExecutables.path(name) }
 
 /// Runs a process to completion and returns its standard output (with its
 /// standard error too when `mergingStandardError`).

@@ -169,7 +169,7 @@ struct JobExecution: Sendable {
       // The chain's output: the tail's records out, and its waits on full channels.
       (next as? BackpressureReporting)?.backpressureMeter = taskMeter
       next = chain.tail.meterOutput(
-        next: next, from: meters[meters.count - 1], fromIsSource: chain.tail.isSource,
+        next: next, from: meters[meters.count - 1],
         task: chain.nodes.count == firstLink ? taskMeter : nil)
     }
     for (index, node) in chain.nodes.enumerated().reversed() where !node.isSource {
@@ -178,7 +178,6 @@ struct JobExecution: Sendable {
         // What this operator receives is what the one before it emitted.
         next = node.meterInput(
           next: next, into: meters[index], from: index > 0 ? meters[index - 1] : nil,
-          fromIsSource: index > 0 && chain.nodes[index - 1].isSource,
           task: index == firstLink ? taskMeter : nil)
       }
     }

@@ -62,13 +62,12 @@ class LogicalNode: @unchecked Sendable {
   /// Counts what enters this node (`next` is its link, a `Downstream` of its
   /// input type); `task` when this is the first link of its task.
   func meterInput(
-    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, fromIsSource: Bool,
-    task: TaskMeter?
+    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, task: TaskMeter?
   ) -> DownstreamBase { fatalError("abstract") }
   /// Counts what leaves this node (`next` is a `Downstream` of its output
   /// type); `task` when this is the first link of its task.
   func meterOutput(
-    next: DownstreamBase, from: OperatorMeter?, fromIsSource: Bool, task: TaskMeter?
+    next: DownstreamBase, from: OperatorMeter?, task: TaskMeter?
   ) -> DownstreamBase { fatalError("abstract") }
   /// Makes this node's input router for `edges` (ports into this node's
   /// mailboxes) and registers it as a consumer of side output `tag` in `side`.
@@ -185,18 +184,17 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
   }
 
   override func meterInput(
-    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, fromIsSource: Bool,
-    task: TaskMeter?
+    next: DownstreamBase, into: OperatorMeter?, from: OperatorMeter?, task: TaskMeter?
   ) -> DownstreamBase {
     MeteringLink(
-      next: next as! Downstream<In>, into: into, from: from, fromIsSource: fromIsSource,
+      next: next as! Downstream<In>, into: into, from: from,
       task: task)
   }
   override func meterOutput(
-    next: DownstreamBase, from: OperatorMeter?, fromIsSource: Bool, task: TaskMeter?
+    next: DownstreamBase, from: OperatorMeter?, task: TaskMeter?
   ) -> DownstreamBase {
     MeteringLink(
-      next: next as! Downstream<Out>, into: nil, from: from, fromIsSource: fromIsSource,
+      next: next as! Downstream<Out>, into: nil, from: from,
       task: task)
   }
   override func makeLink(context: OperatorContext, next: DownstreamBase) throws

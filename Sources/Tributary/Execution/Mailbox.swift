@@ -65,9 +65,7 @@ final class Mailbox<T: Sendable>: AnyMailbox {
       if outcome.sent {
         outcome.wake?.resume()
         guard let waitingSince else { return 0 }
-        let waited = ContinuousClock.now - waitingSince
-        return waited.components.seconds * 1_000_000_000 + waited.components.attoseconds
-          / 1_000_000_000
+        return (ContinuousClock.now - waitingSince).nanoseconds
       }
       if waitingSince == nil { waitingSince = .now }
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

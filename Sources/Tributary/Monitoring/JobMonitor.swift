@@ -348,7 +348,8 @@ public final class JobMonitor: Sendable {
         dimensions: [
           ("job", s.name), ("operator", s.labels[node] ?? "operator\(node)"),
           ("subtask", String(subtask)),
-        ], factory: factory)
+        ], isSource: s.vertices.contains { $0.headIsSource && $0.nodes.first?.id == node },
+        factory: factory)
       s.meters[key] = meter
       return meter
     }
@@ -505,8 +506,7 @@ public final class JobMonitor: Sendable {
       s.sinkCommits[operatorID] = recorder
       return recorder
     }
-    let parts = duration.components
-    recorder.record(Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+    recorder.record(Double(duration.nanoseconds) / 1e9)
   }
 
   // MARK: - Helpers

@@ -1,26 +1,24 @@
 /// Counts what passes between two links of a chain, once per batch: the
 /// records the next operator receives (`into`) are the records the previous
-/// one emitted (`from`). Watermarks set `into`'s event time, and a source's
-/// (`from`) when the previous link is a source; the first link of a task
-/// also books event-time idleness on the task's meter. Everything is
+/// one emitted (`from`). Watermarks set `into`'s event time and `from`'s
+/// output watermark; the first link of a task also books event-time
+/// idleness on the task's meter. Everything is
 /// forwarded unchanged and in order. Not thread-safe: owned by one task,
 /// like any link.
 final class MeteringLink<T: Sendable>: Downstream<T> {
   private let next: Downstream<T>
   private let into: OperatorMeter?
   private let from: OperatorMeter?
-  private let fromIsSource: Bool
   private let task: TaskMeter?
 
   init(
-    next: Downstream<T>, into: OperatorMeter?, from: OperatorMeter?, fromIsSource: Bool,
+    next: Downstream<T>, into: OperatorMeter?, from: OperatorMeter?,
     task: TaskMeter? = nil
   ) {
     self.next = next
     self.task = task
     self.into = into
     self.from = from
-    self.fromIsSource = fromIsSource
   }
 
   override func push(_ batch: [T]) async throws {
@@ -32,7 +30,6 @@ final class MeteringLink<T: Sendable>: Downstream<T> {
   override func pushWatermark(_ watermark: Int64) async throws {
     into?.watermarkAdvanced(watermark)
     from?.watermarkEmitted(watermark)
-    if fromIsSource { from?.watermarkAdvanced(watermark) }
     try await next.pushWatermark(watermark)
   }
 

@@ -2,7 +2,8 @@ import CoreMetrics
 import Synchronization
 
 /// The measurements of one subtask of one operator: records in and out and
-/// its current event time.
+/// its current event time: the watermark it received, or for a source (which
+/// receives none) the watermark it emitted.
 ///
 /// Written by the subtask's own task once per batch (never per record): a
 /// relaxed atomic add for the dashboard's sampler plus the swift-metrics
@@ -21,10 +22,12 @@ final class OperatorMeter: Sendable {
   private let inCounter: Counter
   private let outCounter: Counter
   private let watermarkGauge: Gauge
+  private let isSource: Bool
 
   /// Registers the operator's metrics with `factory`, labelled `dimensions`
-  /// (`job`, `operator`, `subtask`).
-  init(dimensions: [(String, String)], factory: any MetricsFactory) {
+  /// (`job`, `operator`, `subtask`); `isSource` for a source.
+  init(dimensions: [(String, String)], isSource: Bool, factory: any MetricsFactory) {
+    self.isSource = isSource
     inCounter = Counter(
       label: "tributary_records_in_total", dimensions: dimensions, factory: factory)
     outCounter = Counter(
@@ -47,7 +50,7 @@ final class OperatorMeter: Sendable {
     outCounter.increment(by: count)
   }
 
-  /// The operator's event time advanced to `watermark` (ms).
+  /// The operator received `watermark` (ms).
   func watermarkAdvanced(_ watermark: Int64) {
     self.watermark.store(watermark, ordering: .relaxed)
     watermarkGauge.record(watermark)
@@ -56,6 +59,7 @@ final class OperatorMeter: Sendable {
   /// The operator emitted `watermark` (ms) to the next operator or task.
   func watermarkEmitted(_ watermark: Int64) {
     outputWatermark.store(watermark, ordering: .relaxed)
+    if isSource { watermarkAdvanced(watermark) }
   }
 
   /// The latest watermark it emitted, or `nil` before the first.

@@ -84,9 +84,7 @@ enum MonitorClock {
   /// Nanoseconds since the origin (never negative).
   static func nanos() -> Int64 {
     let start = origin  // initialised before the clock is read, so the first reading is not negative
-    let elapsed = ContinuousClock.now - start
-    return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds
-      / 1_000_000_000
+    return (ContinuousClock.now - start).nanoseconds
   }
 
   /// Nanoseconds from `start` (a ``nanos()`` reading) to now.
