@@ -174,6 +174,7 @@ let package = Package(
         "Tributary", "TributaryNATS", "TributaryPostgres", "TestServers",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       path: "Tests/TributaryTests"
     ),

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import MetricsTestKit
 import Testing
 
 @testable import Tributary
@@ -81,6 +82,29 @@ import Testing
     let stopped = RateSampler.rates(
       now: .init(wallNanos: 10), before: .init(wallNanos: 10), seconds: 1)
     #expect(stopped == RateSampler.SubtaskRates())
+  }
+
+  @Test func recordsCountersReachTheRegistryAtEachSampleAndNeverTwice() throws {
+    let metrics = TestMetrics()
+    let monitor = JobMonitor(metricsFactory: metrics)
+    let meter = monitor.meter(node: 0, subtask: 1)
+    meter.received(7)
+    meter.emitted(5)
+    meter.received(3)
+    monitor.sample()
+    let recordsIn = try metrics.expectCounter(
+      "tributary_records_in_total", [("job", "job"), ("operator", "operator0"), ("subtask", "1")])
+    let recordsOut = try metrics.expectCounter(
+      "tributary_records_out_total", [("job", "job"), ("operator", "operator0"), ("subtask", "1")])
+    #expect(recordsIn.totalValue == 10)
+    #expect(recordsOut.totalValue == 5)
+    // A sample with nothing new adds nothing; the next batch is added once.
+    monitor.sample()
+    meter.received(4)
+    monitor.sample()
+    monitor.sample()
+    #expect(recordsIn.totalValue == 14)
+    #expect(recordsOut.totalValue == 5)
   }
 
   @Test func taskWallTimeSpansRunsIncludingOneStartedAtTheClocksOrigin() {

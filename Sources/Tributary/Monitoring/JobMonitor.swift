@@ -364,7 +364,7 @@ public final class JobMonitor: Sendable {
   }
 
   /// Reads every counter now: updates rates and the throughput history and
-  /// exports busy, idle and backpressure time.
+  /// exports records counts and busy, idle and backpressure time.
   func sample() { sample(nanos: MonitorClock.nanos(), wallMillis: Self.wallClockMillis()) }
 
   /// Reads every counter, as at monotonic `nanos` and wall clock `wallMillis`.
@@ -402,6 +402,7 @@ public final class JobMonitor: Sendable {
         reading.vertices.append(subtasks)
       }
       s.sampler.sample(reading, nanos: nanos, wallMillis: wallMillis)
+      for meter in s.meters.values { meter.exportCounts() }
     }
   }
 

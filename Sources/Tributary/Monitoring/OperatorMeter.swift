@@ -5,9 +5,11 @@ import Synchronization
 /// its current event time: the watermark it received, or for a source (which
 /// receives none) the watermark it emitted.
 ///
-/// Written by the subtask's own task once per batch (never per record): a
-/// relaxed atomic add for the dashboard's sampler plus the swift-metrics
-/// handler's own update. Thread-safe: read by the sampler at any time.
+/// Written by the subtask's own task once per batch (never per record): one
+/// relaxed atomic add. The swift-metrics counters are brought up to date
+/// from those atomics by ``exportCounts()``, which the monitor's sampler
+/// calls about once a second and when the job ends, so a scrape may lag the
+/// records by up to a second. Thread-safe: read by the sampler at any time.
 final class OperatorMeter: Sendable {
   /// Records received (pushed into the operator).
   let recordsIn = Atomic<Int64>(0)
@@ -19,6 +21,9 @@ final class OperatorMeter: Sendable {
   /// The latest watermark it emitted; `Int64.min` before its first.
   let outputWatermark = Atomic<Int64>(Int64.min)
 
+  /// What ``exportCounts()`` last added to the swift-metrics counters.
+  private let exportedIn = Atomic<Int64>(0)
+  private let exportedOut = Atomic<Int64>(0)
   private let inCounter: Counter
   private let outCounter: Counter
   private let watermarkGauge: Gauge
@@ -40,14 +45,24 @@ final class OperatorMeter: Sendable {
   @inline(__always)
   func received(_ count: Int) {
     recordsIn.add(Int64(count), ordering: .relaxed)
-    inCounter.increment(by: count)
   }
 
   /// The operator emitted a batch of `count` records.
   @inline(__always)
   func emitted(_ count: Int) {
     recordsOut.add(Int64(count), ordering: .relaxed)
-    outCounter.increment(by: count)
+  }
+
+  /// Adds to the swift-metrics counters what the records counters gained
+  /// since the last call. Called by one sampler at a time (under the
+  /// monitor's lock); the exported counters never go backwards.
+  func exportCounts() {
+    let recordsIn = recordsIn.load(ordering: .relaxed)
+    let previousIn = exportedIn.exchange(recordsIn, ordering: .relaxed)
+    if recordsIn > previousIn { inCounter.increment(by: recordsIn - previousIn) }
+    let recordsOut = recordsOut.load(ordering: .relaxed)
+    let previousOut = exportedOut.exchange(recordsOut, ordering: .relaxed)
+    if recordsOut > previousOut { outCounter.increment(by: recordsOut - previousOut) }
   }
 
   /// The operator received `watermark` (ms).
