@@ -3,10 +3,12 @@ import Testing
 
 @testable import Tributary
 
-/// The `stream-joins` pipeline (an interval join and a coGroup full outer
-/// join) killed with `kill -9` several times and restarted: the committed
-/// output equals that of an undisturbed run, computed here independently
-/// (nested loops over the same generated events).
+/// The `stream-joins` pipeline (an interval join, a coGroup full outer join,
+/// keyed broadcast rules and an unordered async lookup) killed with `kill -9`
+/// several times and restarted: the committed output equals that of an
+/// undisturbed run, computed here independently (nested loops over the same
+/// generated events; the rules and the lookup from the formulas in the
+/// pipeline's documentation).
 @Suite struct JoinsKillNineTests {
   typealias Event = IntervalJoinTests.Event
 
@@ -57,5 +59,18 @@ import Testing
     expectSameElements(
       try CheckpointRecoveryTests.committedLines(out.appendingPathComponent("outer")),
       tumbling25.outer)
+    // Broadcast rules: rule r starts at 25·r ms with threshold (r·37) % 100.
+    let ruleCount = max(1, events / 50)
+    let alerts = lefts.filter { event in
+      let rule = min(Int(event.timeMs) / 25, ruleCount - 1)
+      return event.id % 100 > Int64((rule * 37) % 100)
+    }
+    expectSameElements(
+      try CheckpointRecoveryTests.committedLines(out.appendingPathComponent("alerts")),
+      alerts.map { "\($0.id)" })
+    // The async lookup: every right event exactly once, with its region.
+    expectSameElements(
+      try CheckpointRecoveryTests.committedLines(out.appendingPathComponent("enriched")),
+      rights.map { "\($0.id),\(($0.key * 31) % 1_000)" })
   }
 }

@@ -21,6 +21,10 @@ public enum CheckpointConfigurationError: Error, Sendable, Hashable, CustomStrin
   case sourceNotAcknowledging(TaskID)
   /// The first checkpoint id is below 1.
   case firstCheckpointIDBelowOne(Int64)
+  /// The recovery-time objective is not positive.
+  case recoveryObjectiveNotPositive(Int64)
+  /// The interval's minimum is above its maximum.
+  case intervalBoundsInverted(minimum: Int64, maximum: Int64)
 
   /// What is wrong, and what to do.
   public var description: String {
@@ -46,6 +50,11 @@ public enum CheckpointConfigurationError: Error, Sendable, Hashable, CustomStrin
         + " include every source in the task set"
     case .firstCheckpointIDBelowOne(let value):
       return "first checkpoint id is \(value): checkpoint ids start at 1"
+    case .recoveryObjectiveNotPositive(let value):
+      return "recovery objective \(value) ms: use a positive duration such as 2s"
+    case .intervalBoundsInverted(let minimum, let maximum):
+      return "checkpoint interval bounds are inverted (minimum \(minimum) ms, maximum"
+        + " \(maximum) ms): make --checkpoint-min-interval at most --checkpoint-max-interval"
     }
   }
 }

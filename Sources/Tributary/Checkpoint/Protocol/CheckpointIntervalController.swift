@@ -1,0 +1,219 @@
+/// Chooses the checkpoint interval from a recovery-time objective: the
+/// longest interval whose predicted recovery time stays within the objective
+/// (a longer interval costs less throughput). A pure state machine: fed
+/// measurements, it returns intervals; no clock, no I/O.
+///
+/// The model (docs/checkpoints.md, "Choosing the interval from a recovery
+/// objective"): a failure just before checkpoint n+1 completes loses
+/// everything since checkpoint n was triggered, up to `interval + duration`
+/// of input. Recovering means waiting the restart delay, restoring the last
+/// checkpoint and processing the lost input again at the catch-up rate:
+///
+///     recovery(I) = delay + restore + (I + duration) · inputRate / catchUpRate
+///
+/// so the longest interval meeting the objective is
+///
+///     I* = (margin · objective − delay − restore) · catchUpRate / inputRate − duration.
+///
+/// Guarantees:
+/// - The interval always lies in `[minimumMillis, maximumMillis]`.
+/// - Measurements are smoothed (an exponential moving average), and the
+///   interval only moves when the target differs from it by more than
+///   `deadband` on the same side for `confirmations` updates in a row; it
+///   grows by at most `maximumGrowth` per update and shrinks to the target
+///   (at once when the predicted recovery at the current interval exceeds
+///   the objective), so noisy measurements around a steady state leave it
+///   still instead of making it oscillate.
+/// - When the objective cannot be met even at `minimumMillis`,
+///   ``objectiveMet`` is `false` and the interval is `minimumMillis`.
+/// - Without input (rate 0) nothing is lost by a longer interval: the
+///   target is `maximumMillis`.
+public struct CheckpointIntervalController: Sendable, Equatable {
+  /// The objective and the bounds of the interval.
+  public struct Settings: Sendable, Hashable {
+    /// The recovery-time objective: failure to back where the job was.
+    public var objectiveMillis: Int64
+    /// The shortest interval the controller chooses.
+    public var minimumMillis: Int64
+    /// The longest interval the controller chooses.
+    public var maximumMillis: Int64
+    /// The share of the objective the prediction aims at (the rest absorbs
+    /// prediction error), in (0, 1].
+    public var margin: Double
+    /// Relative change of the target below which the interval stays.
+    public var deadband: Double
+    /// The largest factor by which one update lengthens the interval.
+    public var maximumGrowth: Double
+    /// Weight of a new measurement in the moving averages, in (0, 1].
+    public var smoothing: Double
+    /// How many updates in a row the target must lie beyond the deadband,
+    /// on the same side, before the interval moves (a shortening moves at
+    /// once when the prediction at the current interval misses the
+    /// objective).
+    public var confirmations: Int
+
+    /// Creates settings; the defaults aim at 80 % of the objective, ignore
+    /// target changes under 15 %, move after 2 confirming updates, grow at
+    /// most 1.5× per update and weigh a new measurement 0.2.
+    public init(
+      objectiveMillis: Int64, minimumMillis: Int64 = 100, maximumMillis: Int64 = 60_000,
+      margin: Double = 0.8, deadband: Double = 0.15, maximumGrowth: Double = 1.5,
+      smoothing: Double = 0.2, confirmations: Int = 2
+    ) {
+      self.objectiveMillis = objectiveMillis
+      self.minimumMillis = minimumMillis
+      self.maximumMillis = maximumMillis
+      self.margin = margin
+      self.deadband = deadband
+      self.maximumGrowth = maximumGrowth
+      self.smoothing = smoothing
+      self.confirmations = Swift.max(1, confirmations)
+    }
+
+    /// Throws when the objective or the bounds make no sense.
+    public func validate() throws(CheckpointConfigurationError) {
+      if objectiveMillis <= 0 { throw .recoveryObjectiveNotPositive(objectiveMillis) }
+      if minimumMillis < CheckpointSettings.minimumIntervalMillis {
+        throw .intervalTooShort(minimumMillis)
+      }
+      if maximumMillis < minimumMillis {
+        throw .intervalBoundsInverted(minimum: minimumMillis, maximum: maximumMillis)
+      }
+    }
+  }
+
+  /// What the job measured since the last update. Rates in records per
+  /// second, times in milliseconds.
+  public struct Measurement: Sendable, Equatable {
+    /// Records the sources read per second.
+    public var inputRate: Double
+    /// Records per second the job can process when input is waiting.
+    public var catchUpRate: Double
+    /// How long the last checkpoint took, trigger to completion.
+    public var checkpointMillis: Double
+    /// The predicted time to restore the last checkpoint (its size at the
+    /// measured restore rate, plus the fixed cost of starting the tasks).
+    public var restoreMillis: Double
+    /// The restart strategy's delay before a restart.
+    public var restartDelayMillis: Double
+
+    /// Creates a measurement.
+    public init(
+      inputRate: Double, catchUpRate: Double, checkpointMillis: Double, restoreMillis: Double,
+      restartDelayMillis: Double
+    ) {
+      self.inputRate = inputRate
+      self.catchUpRate = catchUpRate
+      self.checkpointMillis = checkpointMillis
+      self.restoreMillis = restoreMillis
+      self.restartDelayMillis = restartDelayMillis
+    }
+  }
+
+  /// The objective and bounds.
+  public let settings: Settings
+  /// The interval now in force.
+  public private(set) var intervalMillis: Int64
+  /// The interval the smoothed measurements call for (before the deadband
+  /// and the growth limit).
+  public private(set) var targetMillis: Int64
+  /// The predicted recovery time at ``intervalMillis`` from the smoothed
+  /// measurements; `nil` before the first measurement.
+  public private(set) var predictedRecoveryMillis: Double?
+  /// Whether the objective can be met within the bounds (`true` until a
+  /// measurement says otherwise).
+  public private(set) var objectiveMet = true
+  private var smoothed: Measurement?
+  /// The side of the deadband the target was on at the last updates (-1, 0,
+  /// 1) and for how many updates in a row.
+  private var pendingDirection = 0
+  private var pendingCount = 0
+
+  /// A controller starting at `initialMillis` (clamped to the bounds; by
+  /// default the minimum, the safe side until something is measured).
+  public init(settings: Settings, initialMillis: Int64? = nil) throws(CheckpointConfigurationError)
+  {
+    try settings.validate()
+    self.settings = settings
+    let start = Swift.min(
+      settings.maximumMillis,
+      Swift.max(settings.minimumMillis, initialMillis ?? settings.minimumMillis))
+    intervalMillis = start
+    targetMillis = start
+  }
+
+  /// The predicted recovery time (ms) at interval `intervalMillis` under `m`.
+  public static func predictedRecovery(intervalMillis: Double, _ m: Measurement) -> Double {
+    let lost = (intervalMillis + m.checkpointMillis) * ratio(m)
+    return m.restartDelayMillis + m.restoreMillis + lost
+  }
+
+  /// How long replaying one millisecond of input takes: input rate over
+  /// catch-up rate (0 without input).
+  private static func ratio(_ m: Measurement) -> Double {
+    guard m.inputRate > 0 else { return 0 }
+    return m.inputRate / Swift.max(m.catchUpRate, m.inputRate, 1e-9)
+  }
+
+  /// Books `measurement` and returns the interval to use from now on.
+  @discardableResult
+  public mutating func update(_ measurement: Measurement) -> Int64 {
+    let m = smooth(measurement)
+    let lo = Double(settings.minimumMillis)
+    let hi = Double(settings.maximumMillis)
+    let budget =
+      settings.margin * Double(settings.objectiveMillis)
+      - m.restartDelayMillis - m.restoreMillis
+    let ratio = Self.ratio(m)
+    var target: Double
+    if ratio == 0 {
+      target = budget > 0 ? hi : lo
+    } else {
+      target = budget / ratio - m.checkpointMillis
+    }
+    objectiveMet =
+      Self.predictedRecovery(intervalMillis: lo, m) <= Double(settings.objectiveMillis)
+    target = Swift.min(hi, Swift.max(lo, target.isFinite ? target : lo))
+    targetMillis = Int64(target.rounded())
+    let current = Double(intervalMillis)
+    let direction =
+      target < current * (1 - settings.deadband)
+      ? -1 : target > current * (1 + settings.deadband) ? 1 : 0
+    if direction == 0 || direction != pendingDirection {
+      pendingDirection = direction
+      pendingCount = direction == 0 ? 0 : 1
+    } else {
+      pendingCount += 1
+    }
+    let atRisk =
+      Self.predictedRecovery(intervalMillis: current, m) > Double(settings.objectiveMillis)
+    if direction < 0 && (atRisk || pendingCount >= settings.confirmations) {
+      intervalMillis = targetMillis
+      pendingCount = 0
+    } else if direction > 0 && pendingCount >= settings.confirmations {
+      intervalMillis = Int64(Swift.min(target, current * settings.maximumGrowth).rounded())
+      pendingCount = 0
+    }
+    intervalMillis = Swift.min(
+      settings.maximumMillis, Swift.max(settings.minimumMillis, intervalMillis))
+    predictedRecoveryMillis = Self.predictedRecovery(intervalMillis: Double(intervalMillis), m)
+    return intervalMillis
+  }
+
+  /// The moving average of the measurements, `measurement` included.
+  private mutating func smooth(_ measurement: Measurement) -> Measurement {
+    guard var average = smoothed else {
+      smoothed = measurement
+      return measurement
+    }
+    let a = settings.smoothing
+    func mix(_ old: Double, _ new: Double) -> Double { old + a * (new - old) }
+    average.inputRate = mix(average.inputRate, measurement.inputRate)
+    average.catchUpRate = mix(average.catchUpRate, measurement.catchUpRate)
+    average.checkpointMillis = mix(average.checkpointMillis, measurement.checkpointMillis)
+    average.restoreMillis = mix(average.restoreMillis, measurement.restoreMillis)
+    average.restartDelayMillis = measurement.restartDelayMillis
+    smoothed = average
+    return average
+  }
+}

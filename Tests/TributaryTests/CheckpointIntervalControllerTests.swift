@@ -1,0 +1,150 @@
+import Testing
+
+@testable import Tributary
+
+/// The recovery-objective interval controller as a pure state machine: fed
+/// measurements, it converges to the longest interval meeting the objective,
+/// stays within its bounds, holds still under noise and follows changes of
+/// state size and input rate.
+@Suite struct CheckpointIntervalControllerTests {
+  typealias Controller = CheckpointIntervalController
+  typealias Measurement = CheckpointIntervalController.Measurement
+
+  /// A job reading 50 000 records/s that could process 100 000/s, with
+  /// 100 ms checkpoints, a 200 ms restore and a 100 ms restart delay.
+  static let steady = Measurement(
+    inputRate: 50_000, catchUpRate: 100_000, checkpointMillis: 100, restoreMillis: 200,
+    restartDelayMillis: 100)
+
+  /// The longest interval meeting 80 % of `objective`, worked out by hand:
+  /// delay + restore + (I + checkpoint) · input / catchUp = 0.8 · objective.
+  static func expectedTarget(_ m: Measurement, objective: Double) -> Double {
+    (0.8 * objective - m.restartDelayMillis - m.restoreMillis) * m.catchUpRate / m.inputRate
+      - m.checkpointMillis
+  }
+
+  static func controller(objective: Int64, min: Int64 = 100, max: Int64 = 60_000) throws
+    -> Controller
+  {
+    try Controller(
+      settings: .init(objectiveMillis: objective, minimumMillis: min, maximumMillis: max))
+  }
+
+  @Test func convergesToTheLongestIntervalThatMeetsTheObjective() throws {
+    var controller = try Self.controller(objective: 2_000)
+    #expect(controller.intervalMillis == 100, "starts at the minimum, the safe side")
+    var intervals: [Int64] = []
+    for _ in 0..<20 { intervals.append(controller.update(Self.steady)) }
+    // (1600 - 100 - 200) · 2 - 100 = 2500 ms.
+    let target = Self.expectedTarget(Self.steady, objective: 2_000)
+    #expect(target == 2_500)
+    let final = Double(controller.intervalMillis)
+    #expect(abs(final - target) <= 0.15 * target, "\(intervals)")
+    #expect(zip(intervals, intervals.dropFirst()).allSatisfy { $0 <= $1 }, "grows monotonically")
+    #expect(
+      zip(intervals, intervals.dropFirst()).allSatisfy { Double($1) <= Double($0) * 1.5 + 1 },
+      "at most 1.5× per update")
+    let predicted = try #require(controller.predictedRecoveryMillis)
+    #expect(predicted <= 2_000)
+    // The prediction is the model at the final interval.
+    #expect(abs(predicted - (100 + 200 + (final + 100) * 0.5)) < 1)
+    #expect(controller.objectiveMet)
+  }
+
+  @Test func staysWithinItsBounds() throws {
+    var generous = try Self.controller(objective: 600_000, min: 100, max: 5_000)
+    for _ in 0..<30 { generous.update(Self.steady) }
+    #expect(generous.intervalMillis == 5_000)
+    #expect(generous.objectiveMet)
+
+    // 300 ms of restart and restore alone exceed 250 ms: unreachable.
+    var strict = try Self.controller(objective: 250, min: 100, max: 5_000)
+    for _ in 0..<10 { strict.update(Self.steady) }
+    #expect(strict.intervalMillis == 100)
+    #expect(!strict.objectiveMet)
+    #expect(strict.predictedRecoveryMillis.map { $0 > 250 } == true)
+
+    // Without input a longer interval loses nothing.
+    var idle = try Self.controller(objective: 2_000, min: 100, max: 8_000)
+    var quiet = Self.steady
+    quiet.inputRate = 0
+    for _ in 0..<30 { idle.update(quiet) }
+    #expect(idle.intervalMillis == 8_000)
+  }
+
+  @Test func invalidSettingsAreRejected() {
+    #expect(throws: CheckpointConfigurationError.recoveryObjectiveNotPositive(0)) {
+      try Self.controller(objective: 0)
+    }
+    #expect(throws: CheckpointConfigurationError.intervalBoundsInverted(minimum: 500, maximum: 200))
+    {
+      try Self.controller(objective: 1_000, min: 500, max: 200)
+    }
+    #expect(throws: CheckpointConfigurationError.intervalTooShort(1)) {
+      try Self.controller(objective: 1_000, min: 1)
+    }
+  }
+
+  @Test func noisyMeasurementsDoNotMakeItOscillate() throws {
+    var controller = try Self.controller(objective: 2_000)
+    var rng = SplitMix64(seed: 17)
+    func noisy(_ value: Double) -> Double {
+      value * (0.8 + 0.4 * Double(rng.next() % 10_000) / 10_000)  // ±20 %
+    }
+    func sample() -> Measurement {
+      Measurement(
+        inputRate: noisy(Self.steady.inputRate), catchUpRate: noisy(Self.steady.catchUpRate),
+        checkpointMillis: noisy(Self.steady.checkpointMillis),
+        restoreMillis: noisy(Self.steady.restoreMillis), restartDelayMillis: 100)
+    }
+    for _ in 0..<30 { controller.update(sample()) }
+    var intervals: [Int64] = []
+    for _ in 0..<300 { intervals.append(controller.update(sample())) }
+    let changes = zip(intervals, intervals.dropFirst()).filter { $0 != $1 }.count
+    #expect(changes <= 10, "the interval changed \(changes) times in 300 noisy updates")
+    // Direction reversals (up then down or down then up) are what oscillation is.
+    let steps = zip(intervals, intervals.dropFirst()).map { $1 - $0 }.filter { $0 != 0 }
+    let reversals = zip(steps, steps.dropFirst()).filter { ($0 > 0) != ($1 > 0) }.count
+    #expect(reversals <= 6, "\(reversals) reversals")
+    let target = Self.expectedTarget(Self.steady, objective: 2_000)
+    #expect(intervals.allSatisfy { abs(Double($0) - target) <= 0.35 * target }, "\(intervals)")
+  }
+
+  @Test func aDoublingOfStateSizeShortensTheInterval() throws {
+    var controller = try Self.controller(objective: 2_000)
+    for _ in 0..<30 { controller.update(Self.steady) }
+    let before = controller.intervalMillis
+    // Twice the state: twice the restore time.
+    var bigger = Self.steady
+    bigger.restoreMillis = 400
+    var updates = 0
+    let target = Self.expectedTarget(bigger, objective: 2_000)  // (1600-500)·2-100 = 2100
+    while Double(controller.intervalMillis) > target * 1.15 && updates < 20 {
+      controller.update(bigger)
+      updates += 1
+    }
+    #expect(controller.intervalMillis < before)
+    #expect(abs(Double(controller.intervalMillis) - target) <= 0.15 * target)
+    // Smoothing and the deadband trade reaction time for stillness under
+    // noise: a doubling that keeps recovery within the objective is followed
+    // within 15 checkpoints.
+    #expect(updates <= 15, "reacted within \(updates) checkpoints")
+  }
+
+  @Test func aDoublingOfInputRateShortensTheIntervalAndAHalvingLengthensIt() throws {
+    var controller = try Self.controller(objective: 2_000)
+    for _ in 0..<30 { controller.update(Self.steady) }
+    var faster = Self.steady
+    faster.inputRate = 100_000  // as fast as it can go: replay takes as long as the loss
+    let shorter = Self.expectedTarget(faster, objective: 2_000)  // 1300 - 100 = 1200
+    // At the old interval recovery would take 100 + 200 + 2600 ms > 2 s: as
+    // soon as the smoothed rate predicts a miss, the interval shortens at once.
+    for _ in 0..<3 { controller.update(faster) }
+    #expect(controller.intervalMillis < 2_000)
+    for _ in 0..<20 { controller.update(faster) }
+    #expect(abs(Double(controller.intervalMillis) - shorter) <= 0.15 * shorter)
+    for _ in 0..<30 { controller.update(Self.steady) }
+    let longer = Self.expectedTarget(Self.steady, objective: 2_000)
+    #expect(abs(Double(controller.intervalMillis) - longer) <= 0.15 * longer)
+  }
+}
