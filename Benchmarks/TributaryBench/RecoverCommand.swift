@@ -35,8 +35,10 @@ struct RecoverCommand: AsyncParsableCommand {
   @Option(help: "RocksDB write-back cache per keyed subtask in MiB (0 turns it off).")
   var stateCacheMb: Int = 64
 
-  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, 100ms, 10ms, …")
+  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, 100ms, 10ms, … or auto")
   var checkpointInterval: String = "1s"
+
+  @OptionGroup var recovery: RecoveryObjectiveOptions
 
   @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
   var mode: String = "exactly-once"
@@ -64,7 +66,8 @@ struct RecoverCommand: AsyncParsableCommand {
       throw ValidationError("unknown --workload '\(workload)'; use w2 or w3")
     }
     try validateStateAndCheckpointOptions(
-      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
+      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode,
+      recovery: recovery)
     guard warmupMs >= 0 else { throw ValidationError("--warmup-ms must not be negative") }
     guard (0..<1).contains(phase) else { throw ValidationError("--phase must be in 0..<1") }
     guard timeoutSeconds > 0 else { throw ValidationError("--timeout-seconds must be positive") }
@@ -77,14 +80,15 @@ struct RecoverCommand: AsyncParsableCommand {
       kind: StateBackendConfiguration.Kind(rawValue: state)!, directory: workDir + "/state",
       cacheBytes: stateCacheMb << 20)
     let savepoints = SavepointControl()
-    let checkpointing = CheckpointingConfiguration(
-      directory: workDir + "/checkpoints",
-      settings: CheckpointSettings(
-        intervalMillis: Interval(parsing: checkpointInterval)?.millisecondsValue,
-        mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce),
-      fresh: true, savepoints: savepoints)
-    let env = benchEnvironment(
-      parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+    let checkpointing = recovery.checkpointing(
+      interval: checkpointInterval, mode: mode, directory: workDir + "/checkpoints",
+      savepoints: savepoints)!
+    // The monitor tells `drive` the interval in force (auto) and the
+    // objective's prediction.
+    let monitor = JobMonitor()
+    let env = BenchMonitoring.$monitor.withValue(monitor) {
+      benchEnvironment(parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+    }
     env.configuration.restartStrategy = .fixedDelay(attempts: 1, delay: .zero)
     let probe = RecoveryProbe(parallelism: parallelism)
     if workload == "w2" {
@@ -94,13 +98,15 @@ struct RecoverCommand: AsyncParsableCommand {
     }
     let start = monotonicNanos()
     let job = Task { try await env.execute() }
-    let driven = try await drive(
-      probe: probe, savepoints: savepoints, checkpoints: checkpointing.directory, start: start)
+    let (driven, atFailure) = try await drive(
+      probe: probe, savepoints: savepoints, checkpoints: checkpointing.directory, start: start,
+      monitor: monitor)
+    let chosen = monitor.checkpoints.interval
     let result = try await job.value
     guard driven, let measured = probe.measurement, let failedAt = probe.failedAt else {
       throw RecoveryError.notCaughtUp(seconds: timeoutSeconds)
     }
-    let fields: [(String, JSONValue)] = [
+    var fields: [(String, JSONValue)] = [
       ("workload", .string(workload)),
       ("state", .string(state)),
       ("parallelism", .int(parallelism)),
@@ -116,6 +122,18 @@ struct RecoverCommand: AsyncParsableCommand {
       ("catch_up_ms", .double(measured.catchUpMs)),
       ("peak_rss_bytes", .int(peakResidentBytes())),
     ]
+    if let chosen {
+      // The interval and prediction in force when the failure was injected.
+      fields += [
+        ("recovery_objective_ms", .int64(chosen.recoveryObjectiveMs)),
+        ("checkpoint_interval_ms_at_failure", .int64(atFailure?.intervalMs ?? chosen.intervalMs)),
+        (
+          "predicted_recovery_ms",
+          atFailure?.predictedRecoveryMs.map { .int64($0) } ?? .double(.nan)
+        ),
+        ("objective_met", .string(chosen.objectiveMet ? "yes" : "no")),
+      ]
+    }
     if json {
       print(jsonLine(fields))
     } else {
@@ -124,12 +142,15 @@ struct RecoverCommand: AsyncParsableCommand {
   }
 
   /// Injects the failure on time, waits until the restarted job caught up,
-  /// then stops it with a savepoint. Returns whether it caught up in time.
+  /// then stops it with a savepoint. Returns whether it caught up in time,
+  /// and the chosen interval and prediction at the failure (auto).
   private func drive(
-    probe: RecoveryProbe, savepoints: SavepointControl, checkpoints: String, start: UInt64
-  ) async throws -> Bool {
+    probe: RecoveryProbe, savepoints: SavepointControl, checkpoints: String, start: UInt64,
+    monitor: JobMonitor
+  ) async throws -> (caughtUp: Bool, atFailure: CheckpointIntervalStatus?) {
     try await sleep(until: start + UInt64(warmupMs) * 1_000_000)
-    if let interval = Interval(parsing: checkpointInterval)?.millisecondsValue {
+    let fixed = Interval(parsing: checkpointInterval)?.millisecondsValue
+    if let interval = fixed ?? monitor.checkpoints.interval?.intervalMs {
       let seen = Self.latestCompletedCheckpoint(in: checkpoints)
       while Self.latestCompletedCheckpoint(in: checkpoints) == seen {
         try await Task.sleep(for: .milliseconds(1))
@@ -138,13 +159,14 @@ struct RecoverCommand: AsyncParsableCommand {
     } else {
       try await Task.sleep(for: .milliseconds(1_000 * phase))
     }
+    let atFailure = monitor.checkpoints.interval
     probe.requestFailure()
     let deadline = monotonicNanos() + UInt64(timeoutSeconds) * 1_000_000_000
     while !probe.caughtUp && monotonicNanos() < deadline {
       try await Task.sleep(for: .milliseconds(2))
     }
     savepoints.requestStopWithSavepoint()
-    return probe.caughtUp
+    return (probe.caughtUp, atFailure)
   }
 
   private func sleep(until nanos: UInt64) async throws {

@@ -30,8 +30,10 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Directory for RocksDB state (default: a temporary directory).")
   var stateDir: String?
 
-  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, 100ms, 10ms, …")
+  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, 100ms, 10ms, … or auto")
   var checkpointInterval: String = "off"
+
+  @OptionGroup var recovery: RecoveryObjectiveOptions
 
   @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
   var mode: String = "exactly-once"
@@ -67,7 +69,8 @@ struct RunCommand: AsyncParsableCommand {
       throw ValidationError("unknown --workload '\(workload)'; use w1, w2, w3, w4 or w5")
     }
     try validateStateAndCheckpointOptions(
-      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
+      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode,
+      recovery: recovery)
   }
 
   func run() async throws {
@@ -97,13 +100,8 @@ struct RunCommand: AsyncParsableCommand {
     let backend = StateBackendConfiguration(
       kind: backendKind, directory: workDir, cacheBytes: stateCacheMb << 20)
     var stateFields: [(String, JSONValue)] = []
-    let checkpointing = Interval(parsing: checkpointInterval)?.millisecondsValue.map {
-      CheckpointingConfiguration(
-        directory: workDir + "/checkpoints",
-        settings: CheckpointSettings(
-          intervalMillis: $0, mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce),
-        fresh: true)
-    }
+    let checkpointing = recovery.checkpointing(
+      interval: checkpointInterval, mode: mode, directory: workDir + "/checkpoints")
     switch workload {
     case "w2":
       stateFields = [("state", .string(state))]

@@ -30,6 +30,9 @@ extension JobResult {
       "alignment_ms_max": value(report.alignmentMillisMax),
       "checkpoint_bytes_last": .int64(report.bytesLast),
       "checkpoint_bytes_incremental_avg": .int64(report.incrementalBytesAverage),
+      "checkpoint_interval_ms_final": value(report.intervalMillisFinal),
+      "predicted_recovery_ms": report.predictedRecoveryMillis.map { .double($0.rounded()) }
+        ?? .double(.nan),
     ]
   }
 }

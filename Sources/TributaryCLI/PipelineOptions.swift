@@ -43,8 +43,25 @@ public struct PipelineOptions: ParsableArguments, Sendable {
 
   /// How often to checkpoint.
   @Option(
-    help: "Checkpoint interval, e.g. 200ms, 1s, 10s, or off (default 1s with --checkpoint-dir).")
+    help:
+      "Checkpoint interval, e.g. 200ms, 1s, 10s, off, or auto (chosen from --recovery-objective; default 1s with --checkpoint-dir)."
+  )
   public var checkpointInterval: String = "1s"
+
+  /// The recovery-time objective for `--checkpoint-interval auto`.
+  @Option(
+    help:
+      "With --checkpoint-interval auto: after a crash, be back where the job was within this long, e.g. 2s."
+  )
+  public var recoveryObjective: String?
+
+  /// The shortest interval `auto` chooses.
+  @Option(help: "The shortest interval --checkpoint-interval auto chooses.")
+  public var checkpointMinInterval: String = "100ms"
+
+  /// The longest interval `auto` chooses.
+  @Option(help: "The longest interval --checkpoint-interval auto chooses.")
+  public var checkpointMaxInterval: String = "60s"
 
   /// Exactly-once (aligned barriers) or at-least-once.
   @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
@@ -123,9 +140,15 @@ public struct PipelineOptions: ParsableArguments, Sendable {
         "--rocksdb-snapshots must be automatic, incremental or portable, got '\(rocksdbSnapshots)'")
     }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-    if Interval(parsing: checkpointInterval) == nil {
+    if checkpointInterval == "auto" {
+      _ = try recoveryObjectiveSetting()
+    } else if Interval(parsing: checkpointInterval) == nil {
       throw ValidationError(
-        "--checkpoint-interval must look like 200ms, 1s, 10s or off, got '\(checkpointInterval)'")
+        "--checkpoint-interval must look like 200ms, 1s, 10s, off or auto, got '\(checkpointInterval)'"
+      )
+    } else if recoveryObjective != nil {
+      throw ValidationError(
+        "--recovery-objective needs --checkpoint-interval auto (the job then picks the interval)")
     }
     guard restartAttempts >= 0 else {
       throw ValidationError("--restart-attempts must not be negative")
@@ -162,9 +185,36 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     }
   }
 
-  /// The checkpoint interval in milliseconds; `nil` for `off` (validated by `validate()`).
+  /// The checkpoint interval in milliseconds; `nil` for `off`; for `auto`
+  /// the first interval, the minimum (validated by `validate()`).
   public var checkpointIntervalMillis: Int64? {
-    Interval(parsing: checkpointInterval)?.millisecondsValue
+    if checkpointInterval == "auto" {
+      return Interval(parsing: checkpointMinInterval)?.millisecondsValue
+    }
+    return Interval(parsing: checkpointInterval)?.millisecondsValue
+  }
+
+  /// The recovery objective of `--checkpoint-interval auto`, or `nil` for a
+  /// fixed interval. Throws when `auto` lacks `--recovery-objective` or a
+  /// duration is malformed or out of range.
+  public func recoveryObjectiveSetting() throws -> RecoveryObjective? {
+    guard checkpointInterval == "auto" else { return nil }
+    guard let recoveryObjective else {
+      throw ValidationError(
+        "--checkpoint-interval auto needs --recovery-objective, e.g. --recovery-objective 2s")
+    }
+    func duration(_ text: String, _ option: String) throws -> Duration {
+      guard let millis = Interval(parsing: text)?.millisecondsValue else {
+        throw ValidationError("\(option) must look like 500ms, 2s or 1m, got '\(text)'")
+      }
+      return .milliseconds(millis)
+    }
+    let objective = RecoveryObjective(
+      try duration(recoveryObjective, "--recovery-objective"),
+      minimumInterval: try duration(checkpointMinInterval, "--checkpoint-min-interval"),
+      maximumInterval: try duration(checkpointMaxInterval, "--checkpoint-max-interval"))
+    do { try objective.validate() } catch { throw ValidationError("\(error)") }
+    return objective
   }
 
   /// Checkpointing as these options say (`nil` without --checkpoint-dir).
@@ -176,7 +226,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       timeoutMillis: Interval(parsing: checkpointTimeout)?.millisecondsValue ?? 600_000)
     return CheckpointingConfiguration(
       directory: checkpointDir, settings: settings, fresh: fresh, restorePath: restoreFrom,
-      savepoints: SavepointSignals.shared.control)
+      savepoints: SavepointSignals.shared.control,
+      recoveryObjective: try? recoveryObjectiveSetting())
   }
 
   /// The state backend these options select.

@@ -609,11 +609,21 @@ enum OpenAPIDocument {
             "required": [
               "counts",
               "latest_completed",
-              "history"
+              "history",
+              "interval"
             ],
             "properties": {
               "counts": {
                 "$ref": "#/components/schemas/CheckpointCounts"
+              },
+              "interval": {
+                "description": "The interval chosen from the recovery objective (--checkpoint-interval auto); null without an objective.",
+                "nullable": true,
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/CheckpointInterval"
+                  }
+                ]
               },
               "latest_completed": {
                 "nullable": true,
@@ -629,6 +639,40 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Checkpoint"
                 },
                 "maxItems": 100
+              }
+            }
+          },
+          "CheckpointInterval": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "interval_ms",
+              "adaptive",
+              "recovery_objective_ms",
+              "predicted_recovery_ms",
+              "objective_met"
+            ],
+            "properties": {
+              "interval_ms": {
+                "type": "integer",
+                "description": "The checkpoint interval in force."
+              },
+              "adaptive": {
+                "type": "boolean",
+                "description": "Whether the job chooses the interval (always true when present)."
+              },
+              "recovery_objective_ms": {
+                "type": "integer",
+                "description": "The recovery-time objective."
+              },
+              "predicted_recovery_ms": {
+                "type": "integer",
+                "nullable": true,
+                "description": "The predicted recovery time at the current interval; null before the second completed checkpoint."
+              },
+              "objective_met": {
+                "type": "boolean",
+                "description": "False when the objective cannot be met even at the minimum interval (the job then runs at the minimum)."
               }
             }
           },

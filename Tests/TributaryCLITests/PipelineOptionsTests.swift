@@ -51,7 +51,36 @@ import Tributary
     #expect(try PipelineOptions.parse([]).restartStrategy == .none)
   }
 
+  @Test func autoIntervalTakesARecoveryObjectiveAndBounds() throws {
+    let options = try PipelineOptions.parse([
+      "--checkpoint-dir", "/tmp/c", "--checkpoint-interval", "auto", "--recovery-objective", "2s",
+      "--checkpoint-min-interval", "200ms", "--checkpoint-max-interval", "30s",
+    ])
+    let checkpointing = try #require(options.checkpointingConfiguration)
+    #expect(
+      checkpointing.recoveryObjective
+        == RecoveryObjective(
+          .seconds(2), minimumInterval: .milliseconds(200), maximumInterval: .seconds(30)))
+    #expect(checkpointing.settings.intervalMillis == 200, "starts at the minimum")
+    let defaults = try PipelineOptions.parse([
+      "--checkpoint-dir", "/tmp/c", "--checkpoint-interval", "auto", "--recovery-objective", "1s",
+    ])
+    #expect(
+      defaults.checkpointingConfiguration?.recoveryObjective
+        == RecoveryObjective(
+          .seconds(1), minimumInterval: .milliseconds(100), maximumInterval: .seconds(60)))
+    #expect(
+      try PipelineOptions.parse(["--checkpoint-dir", "/tmp/c"]).checkpointingConfiguration?
+        .recoveryObjective == nil)
+  }
+
   @Test(arguments: [
+    ["--checkpoint-interval", "auto"], ["--recovery-objective", "2s"],
+    ["--checkpoint-interval", "auto", "--recovery-objective", "soon"],
+    [
+      "--checkpoint-interval", "auto", "--recovery-objective", "2s", "--checkpoint-min-interval",
+      "5s", "--checkpoint-max-interval", "1s",
+    ],
     ["--checkpoint-interval", "soon"], ["--mode", "twice"], ["--restart-attempts", "2"],
     ["--restore-from", "/x"], ["--checkpoint-timeout", "1ms", "--checkpoint-dir", "/x"],
     ["--parallelism", "0"], ["--parallelism", "500"], ["--state-backend", "leveldb"],

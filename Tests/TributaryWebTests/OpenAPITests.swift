@@ -67,7 +67,10 @@ import Tributary
     config.restartStrategy = .fixedDelay(attempts: 2, delay: .milliseconds(200))
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
-      settings: CheckpointSettings(intervalMillis: 100), savepoints: SavepointControl())
+      settings: CheckpointSettings(intervalMillis: 100), savepoints: SavepointControl(),
+      // An adaptive interval, so /checkpoints shows its `interval` object.
+      recoveryObjective: RecoveryObjective(
+        .seconds(5), minimumInterval: .milliseconds(100), maximumInterval: .milliseconds(300)))
     let env = StreamEnvironment(configuration: config)
     let failOnce = FailOnce(at: 30_000)
     env.generate(count: 400_000, ratePerSecond: 40_000, name: "Numbers") { $0 }

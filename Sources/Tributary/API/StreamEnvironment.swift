@@ -70,6 +70,10 @@ public final class StreamEnvironment: Sendable {
     }
     var config = configuration
     config.logger[metadataKey: "job"] = "\(config.jobName)"
+    if config.checkpointing?.recoveryObjective != nil, config.monitor == nil {
+      // The adaptive interval reads input and busy rates from the monitor.
+      config.monitor = JobMonitor()
+    }
     let plan = try PhysicalPlan(nodes: nodes, config: config)
     let monitor = config.monitor
     monitor?.jobStarted(plan: plan, config: config)
@@ -93,12 +97,24 @@ public final class StreamEnvironment: Sendable {
   private func run(plan: PhysicalPlan, config: JobConfiguration) async throws -> JobResult {
     var config = config
     var restarts = 0
+    let adaptive = try config.checkpointing.flatMap { checkpointing in
+      try checkpointing.recoveryObjective.map {
+        try AdaptiveCheckpointInterval(
+          objective: $0, initialMillis: checkpointing.settings.intervalMillis,
+          restartDelay: config.restartStrategy.delay(beforeRestart: 1))
+      }
+    }
+    if let objective = config.checkpointing?.recoveryObjective,
+      config.checkpointing?.settings.intervalMillis == nil
+    {
+      config.checkpointing?.settings.intervalMillis = objective.minimumInterval.milliseconds
+    }
     while true {
       let startedAt = config.runtimeClock.now()
       let checkpoints = try config.checkpointing.map {
         try JobCheckpointSetup.prepare(
           $0, plan: plan, maxParallelism: config.maxParallelism, clock: config.runtimeClock,
-          logger: config.logger, monitor: config.monitor)
+          logger: config.logger, monitor: config.monitor, adaptive: adaptive)
       }
       do {
         config.monitor?.runStarted()

@@ -49,7 +49,13 @@ struct JobExecution: Sendable {
     defer { checkpoints?.coordinator.close() }
     let clock = config.runtimeClock
     let start = clock.now()
-    let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism }, clock: clock)
+    let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism }, clock: clock) {
+      [startedAt, checkpoints] readyAt in
+      // Calibrates the adaptive interval's start-up and restore times.
+      checkpoints?.adaptive?.runReady(
+        afterMillis: Double((readyAt - startedAt).nanoseconds) / 1e6,
+        restoredBytes: checkpoints?.restoredBytes)
+    }
     try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
         let remaining = RunningTasks(plan.chains.reduce(0) { $0 + $1.parallelism })
@@ -222,17 +228,25 @@ final class RunningTasks: Sendable {
 final class ReadyTasks: Sendable {
   private let state: Mutex<(remaining: Int, readyAt: Duration?)>
   private let clock: any RuntimeClock
-  init(_ count: Int, clock: any RuntimeClock) {
+  private let onAllReady: @Sendable (Duration) -> Void
+  /// Counts `count` tasks; `onAllReady` gets the time the last one was ready.
+  init(
+    _ count: Int, clock: any RuntimeClock,
+    onAllReady: @escaping @Sendable (Duration) -> Void = { _ in }
+  ) {
     state = Mutex((count, nil))
     self.clock = clock
+    self.onAllReady = onAllReady
   }
   /// One task is ready.
   func taskReady() {
     let now = clock.now()
-    state.withLock {
+    let all = state.withLock {
       $0.remaining -= 1
       if $0.remaining == 0 { $0.readyAt = now }
+      return $0.remaining == 0
     }
+    if all { onAllReady(now) }
   }
   /// When every task was ready, if they all were.
   var readyAt: Duration? { state.withLock { $0.readyAt } }

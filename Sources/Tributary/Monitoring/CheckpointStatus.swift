@@ -6,10 +6,37 @@ public struct CheckpointsStatus: Sendable, Codable, Equatable {
   @NullEncodable public var latestCompleted: CheckpointEntry? = nil
   /// The last checkpoints (at most ``JobMonitor/historySize``), oldest first.
   public var history: [CheckpointEntry]
+  /// The interval the job chose from its recovery objective; `null` without
+  /// an objective (the interval is then the configured one, see `/config`).
+  @NullEncodable public var interval: CheckpointIntervalStatus? = nil
 
   enum CodingKeys: String, CodingKey {
-    case counts, history
+    case counts, history, interval
     case latestCompleted = "latest_completed"
+  }
+}
+
+/// The checkpoint interval chosen from a recovery-time objective.
+public struct CheckpointIntervalStatus: Sendable, Codable, Equatable {
+  /// The interval in force.
+  public var intervalMs: Int64
+  /// Whether the job chooses the interval (always `true` when present).
+  public var adaptive: Bool
+  /// The objective: failure to back where the job was.
+  public var recoveryObjectiveMs: Int64
+  /// The predicted recovery time at the current interval (`null` before the
+  /// second completed checkpoint).
+  @NullEncodable public var predictedRecoveryMs: Int64? = nil
+  /// `false` when the objective cannot be met even at the minimum interval
+  /// (the job then runs at the minimum).
+  public var objectiveMet: Bool
+
+  enum CodingKeys: String, CodingKey {
+    case adaptive
+    case intervalMs = "interval_ms"
+    case recoveryObjectiveMs = "recovery_objective_ms"
+    case predictedRecoveryMs = "predicted_recovery_ms"
+    case objectiveMet = "objective_met"
   }
 }
 

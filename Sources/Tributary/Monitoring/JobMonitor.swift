@@ -87,6 +87,9 @@ public final class JobMonitor: Sendable {
     var history = CheckpointHistory(capacity: JobMonitor.historySize)
     var exceptions: [ExceptionEntry] = []
     var stoppedWithSavepoint = false
+    /// The adaptive interval's latest choice, with a recovery objective.
+    var interval: CheckpointIntervalStatus?
+    var intervalGauges: (interval: Gauge, predicted: Gauge, met: Gauge)?
   }
   private let state = Mutex(State())
 
@@ -178,7 +181,13 @@ public final class JobMonitor: Sendable {
   }
 
   /// The job's checkpoints: counts and the last ``historySize``.
-  public var checkpoints: CheckpointsStatus { state.withLock { $0.history.status } }
+  public var checkpoints: CheckpointsStatus {
+    state.withLock { s in
+      var status = s.history.status
+      status.interval = s.interval
+      return status
+    }
+  }
 
   /// Checkpoint `id` with every subtask's part, or `nil` when it is not in the history.
   public func checkpoint(id: Int64) -> CheckpointDetail? {
@@ -422,6 +431,54 @@ public final class JobMonitor: Sendable {
       task.backpressure.increment(by: Double(backpressure - task.exported.backpressure) / 1e9)
     }
     task.exported = (busy, idle, backpressure)
+  }
+
+  // MARK: - Adaptive checkpoint interval
+
+  /// Records the sources emitted so far (all runs), and the busy ratio of the
+  /// busiest subtask over the last sampled second (1 before the first sample).
+  func sourceRecordsAndBusiestRatio() -> (sourceRecords: Int64, busiestRatio: Double) {
+    state.withLock { s in
+      var records: Int64 = 0
+      for vertex in s.vertices where vertex.headIsSource {
+        guard let head = vertex.nodes.first?.id else { continue }
+        for subtask in 0..<vertex.parallelism {
+          records +=
+            s.meters[MeterKey(node: head, subtask: subtask)]?.recordsOut.load(
+              ordering: .relaxed) ?? 0
+        }
+      }
+      let busiest = s.sampler.rates.joined().map(\.busy).max()
+      return (records, busiest.map { $0 > 0 ? $0 : 1 } ?? 1)
+    }
+  }
+
+  /// The job chose checkpoint interval `status` (recovery objective on).
+  func checkpointIntervalChosen(_ status: AdaptiveCheckpointInterval.Status) {
+    let factory = metricsFactory
+    let gauges = state.withLock { s in
+      s.interval = CheckpointIntervalStatus(
+        intervalMs: status.intervalMillis, adaptive: true,
+        recoveryObjectiveMs: status.objectiveMillis,
+        predictedRecoveryMs: status.predictedRecoveryMillis.map { Int64($0.rounded()) },
+        objectiveMet: status.objectiveMet)
+      if s.intervalGauges == nil {
+        let job = ("job", s.name)
+        s.intervalGauges = (
+          Gauge(
+            label: "tributary_checkpoint_interval_milliseconds", dimensions: [job],
+            factory: factory),
+          Gauge(
+            label: "tributary_predicted_recovery_milliseconds", dimensions: [job],
+            factory: factory),
+          Gauge(label: "tributary_recovery_objective_met", dimensions: [job], factory: factory)
+        )
+      }
+      return s.intervalGauges
+    }
+    gauges?.interval.record(status.intervalMillis)
+    if let predicted = status.predictedRecoveryMillis { gauges?.predicted.record(predicted) }
+    gauges?.met.record(status.objectiveMet ? 1 : 0)
   }
 
   // MARK: - Checkpoint events

@@ -8,7 +8,8 @@ import DequeModule
 /// Guarantees:
 /// - Ids strictly increase, starting at `firstCheckpointID`; every id handed
 ///   out ends in exactly one `.notifyComplete` or `.abort` (unless `.failJob`).
-/// - Periodic triggers happen only on `tick`, at least `intervalMillis` after
+/// - Periodic triggers happen only on `tick`, at least `intervalMillis` (the
+///   settings' interval, or the last ``changeInterval(to:)``) after
 ///   the previous periodic trigger (the first one `intervalMillis` after
 ///   creation), at least `minPauseBetweenCheckpointsMillis` after the last
 ///   completion, and only while fewer than `maxConcurrentCheckpoints` are in
@@ -63,6 +64,9 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   public private(set) var hasFailedJob = false
   /// Tasks that reported `taskFinished`.
   public private(set) var finishedTasks: Set<TaskID> = []
+  /// The periodic interval in force: `settings.intervalMillis` until
+  /// ``changeInterval(to:)`` sets another.
+  public private(set) var intervalMillis: Int64?
 
   private var pending: [Int64: PendingCheckpoint] = [:]
   private var lastPeriodicTriggerMillis: Int64
@@ -89,6 +93,16 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
     self.statisticsWindow = Swift.max(1, statisticsWindow)
     nextCheckpointID = firstCheckpointID
     lastPeriodicTriggerMillis = nowMillis
+    intervalMillis = settings.intervalMillis
+  }
+
+  /// Sets the periodic interval (an adaptive interval's choice); the next
+  /// periodic checkpoint is due `millis` after the previous trigger. Ignored
+  /// when periodic checkpoints are off; clamped to
+  /// `CheckpointSettings.minimumIntervalMillis`.
+  public mutating func changeInterval(to millis: Int64) {
+    guard intervalMillis != nil else { return }
+    intervalMillis = Swift.max(millis, CheckpointSettings.minimumIntervalMillis)
   }
 
   // MARK: Queries
@@ -110,7 +124,7 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   /// off, too many in flight, a task finished, the job failed). Lets the actor
   /// sleep instead of ticking blindly; ticking also stays correct.
   public var nextPeriodicTriggerMillis: Int64? {
-    guard let interval = settings.intervalMillis, !hasFailedJob, finishedTasks.isEmpty,
+    guard let interval = intervalMillis, !hasFailedJob, finishedTasks.isEmpty,
       pending.count < settings.maxConcurrentCheckpoints
     else { return nil }
     var due = lastPeriodicTriggerMillis + interval

@@ -16,4 +16,10 @@ public struct CheckpointReport: Sendable {
   public let bytesLast: Int64
   /// Average bytes newly written per completed checkpoint.
   public let incrementalBytesAverage: Int64
+  /// The interval in force at the end of the run (the chosen one with a
+  /// recovery objective), if checkpoints were periodic.
+  public var intervalMillisFinal: Int64? = nil
+  /// The predicted recovery time at that interval, with a recovery objective
+  /// (after the second completed checkpoint).
+  public var predictedRecoveryMillis: Double? = nil
 }

@@ -10,13 +10,19 @@ public struct CheckpointingConfiguration: Sendable {
   public var restorePath: String?
   /// Savepoint requests for the running job, if any.
   public var savepoints: SavepointControl?
+  /// With an objective, the job chooses and keeps adjusting its checkpoint
+  /// interval (`settings.intervalMillis` is then only the first interval,
+  /// by default the objective's minimum); see ``RecoveryObjective``.
+  public var recoveryObjective: RecoveryObjective?
 
   /// Checkpoints into `directory` with `settings`.
   public init(
     directory: String, settings: CheckpointSettings = CheckpointSettings(intervalMillis: 1_000),
-    fresh: Bool = false, restorePath: String? = nil, savepoints: SavepointControl? = nil
+    fresh: Bool = false, restorePath: String? = nil, savepoints: SavepointControl? = nil,
+    recoveryObjective: RecoveryObjective? = nil
   ) {
     self.savepoints = savepoints
+    self.recoveryObjective = recoveryObjective
     self.directory = directory
     self.settings = settings
     self.fresh = fresh

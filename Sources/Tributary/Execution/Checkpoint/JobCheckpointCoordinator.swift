@@ -44,6 +44,8 @@ final class JobCheckpointCoordinator: Sendable {
   let logger: Logger
   /// Told about every checkpoint's trigger, completion and abort.
   let monitor: JobMonitor?
+  /// Chooses the interval after each completed checkpoint, with a recovery objective.
+  let adaptive: AdaptiveCheckpointInterval?
   private let state: Mutex<State>
   /// Held while actions are carried out: their I/O runs one at a time, in
   /// the order the machine returned them, outside `state`'s lock.
@@ -53,18 +55,25 @@ final class JobCheckpointCoordinator: Sendable {
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
     sources: Set<TaskID>, firstCheckpointID: Int64, maxParallelism: Int,
     committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock(),
-    logger: Logger = Logger(label: "tributary"), monitor: JobMonitor? = nil
+    logger: Logger = Logger(label: "tributary"), monitor: JobMonitor? = nil,
+    adaptive: AdaptiveCheckpointInterval? = nil
   ) throws {
     self.clock = clock
     self.logger = logger
     self.monitor = monitor
+    self.adaptive = adaptive
     self.configuration = configuration
     self.storage = storage
     self.maxParallelism = maxParallelism
     self.committers = committers
-    let machine = try CheckpointCoordinatorStateMachine(
+    var machine = try CheckpointCoordinatorStateMachine(
       settings: configuration.settings, tasks: tasks, sources: sources,
       nowMillis: clock.now().milliseconds, firstCheckpointID: firstCheckpointID)
+    // A restarted run keeps the interval the job had chosen.
+    if let adaptive {
+      machine.changeInterval(to: adaptive.status.intervalMillis)
+      monitor?.checkpointIntervalChosen(adaptive.status)
+    }
     state = Mutex(State(machine: machine))
   }
 
@@ -86,7 +95,9 @@ final class JobCheckpointCoordinator: Sendable {
         syncMillisMax: stats.maxSyncPause.max, alignmentMillisMax: stats.maxAlignment.max,
         bytesLast: s.lastBytes,
         incrementalBytesAverage: incremental.isEmpty
-          ? 0 : incremental.reduce(0, +) / Int64(incremental.count))
+          ? 0 : incremental.reduce(0, +) / Int64(incremental.count),
+        intervalMillisFinal: s.machine.intervalMillis,
+        predictedRecoveryMillis: adaptive?.status.predictedRecoveryMillis)
     }
   }
 
@@ -203,6 +214,47 @@ final class JobCheckpointCoordinator: Sendable {
     }
   }
 
+  /// Feeds a completed periodic checkpoint to the adaptive interval (reading
+  /// it back first when the restore time needs calibrating) and applies the
+  /// interval it chooses; called with `io` held.
+  private func adapt(
+    _ adaptive: AdaptiveCheckpointInterval, after stats: CompletedCheckpointStats, bytes: Int64,
+    checkpoint: CheckpointMetadata
+  ) {
+    if adaptive.wantsReadBack(bytes: bytes) {
+      let started = ContinuousClock.now
+      if (try? JobCheckpointSetup.readStates(of: checkpoint, from: storage)) != nil {
+        adaptive.readBackMeasured(
+          bytes: bytes, millis: Double((ContinuousClock.now - started).nanoseconds) / 1e6)
+      }
+    }
+    let load = monitor?.sourceRecordsAndBusiestRatio() ?? (sourceRecords: 0, busiestRatio: 1)
+    let before = adaptive.status.intervalMillis
+    let (interval, metChanged) = adaptive.checkpointCompleted(
+      nowMillis: now(), durationMillis: stats.durationMillis, bytes: bytes,
+      sourceRecords: load.sourceRecords, busiestRatio: load.busiestRatio)
+    state.withLock { $0.machine.changeInterval(to: interval) }
+    let status = adaptive.status
+    monitor?.checkpointIntervalChosen(status)
+    let metadata: Logger.Metadata = [
+      "checkpoint": "\(stats.checkpoint)", "interval_ms": "\(interval)",
+      "objective_ms": "\(status.objectiveMillis)",
+      "predicted_recovery_ms": "\(Int64(status.predictedRecoveryMillis ?? 0))",
+    ]
+    if metChanged && !status.objectiveMet {
+      logger.warning(
+        """
+        the recovery objective cannot be met even at the minimum checkpoint interval: \
+        running at the minimum (lower --checkpoint-min-interval, make the state smaller or \
+        restores faster, or relax --recovery-objective)
+        """, metadata: metadata)
+    } else if metChanged {
+      logger.info("the recovery objective can be met again", metadata: metadata)
+    } else if interval != before {
+      logger.info("checkpoint interval changed", metadata: metadata)
+    }
+  }
+
   /// Carries out the queued actions (waiting for another caller's turn first).
   private func drain() {
     io.withLock { _ in drainQueue() }
@@ -220,7 +272,7 @@ final class JobCheckpointCoordinator: Sendable {
   /// A completed checkpoint that took longer than this is logged as slow: the
   /// interval (checkpoints then run back to back), or 10 s without one.
   private var slowCheckpointMillis: Int64 {
-    max(configuration.settings.intervalMillis ?? 10_000, 1)
+    max(state.withLock { $0.machine.intervalMillis } ?? 10_000, 1)
   }
 
   private func carryOut(_ action: CheckpointAction) {
@@ -291,6 +343,9 @@ final class JobCheckpointCoordinator: Sendable {
         } else {
           logger.debug("checkpoint completed", metadata: metadata)
         }
+      }
+      if let stats, request == nil, let adaptive {
+        adapt(adaptive, after: stats, bytes: bytes, checkpoint: metadata)
       }
       if let request, let path {
         logger.info("savepoint written", metadata: ["checkpoint": "\(id)", "path": "\(path)"])

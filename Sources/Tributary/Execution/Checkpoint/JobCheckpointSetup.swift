@@ -7,6 +7,10 @@ struct JobCheckpointSetup: @unchecked Sendable {
   let coordinator: JobCheckpointCoordinator
   /// Restored operator states by operator id: (former subtask, parallelism, bytes).
   let restored: [String: [(subtask: Int, parallelism: Int, bytes: [UInt8])]]
+  /// The size of the checkpoint restored (files and inline state), if any.
+  let restoredBytes: Int64?
+  /// The job's adaptive interval, with a recovery objective.
+  let adaptive: AdaptiveCheckpointInterval?
 
   /// What `node`'s subtask `subtask` restores: every former subtask's state for
   /// keyed operators (each keeps its own key groups), else its own subtask's.
@@ -30,7 +34,7 @@ struct JobCheckpointSetup: @unchecked Sendable {
   static func prepare(
     _ configuration: CheckpointingConfiguration, plan: PhysicalPlan, maxParallelism: Int,
     clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger = Logger(label: "tributary"),
-    monitor: JobMonitor? = nil
+    monitor: JobMonitor? = nil, adaptive: AdaptiveCheckpointInterval? = nil
   ) throws -> JobCheckpointSetup {
     let storage = try CheckpointStorage(directory: URL(fileURLWithPath: configuration.directory))
     let directory = Logger.MetadataValue.string(configuration.directory)
@@ -106,23 +110,7 @@ struct JobCheckpointSetup: @unchecked Sendable {
         throw CheckpointingError.incompatible(
           "the checkpoint has \(metadata.maxParallelism) key groups, the job \(maxParallelism)")
       }
-      for task in metadata.tasks where task.operatorID != "_job" {
-        if let manifest = task.payload[TaskSnapshot.fileManifestKey] {
-          // A native RocksDB snapshot: read it into the portable format.
-          let snapshot = try NativeSnapshotManifest(decoding: manifest).portableSnapshot(
-            files: task.files.map { storage.directory.appendingPathComponent($0.path) },
-            scratchParent: NSTemporaryDirectory())
-          restored[task.operatorID, default: []].append(
-            (task.subtaskIndex, task.parallelism, snapshot.bytes))
-          continue
-        }
-        var bytes = task.payload["state"]
-        if bytes == nil, let file = task.files.first {
-          bytes = Array(try Data(contentsOf: storage.directory.appendingPathComponent(file.path)))
-        }
-        guard let bytes else { continue }
-        restored[task.operatorID, default: []].append((task.subtaskIndex, task.parallelism, bytes))
-      }
+      restored = try readStates(of: metadata, from: storage)
       // Non-keyed state (source positions) needs the same parallelism.
       for (c, chain) in plan.chains.enumerated() {
         for node in chain.nodes where !node.isKeyed && !node.isSink && !node.redistributesState {
@@ -148,8 +136,45 @@ struct JobCheckpointSetup: @unchecked Sendable {
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
       firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
-      committers: committers, clock: clock, logger: logger, monitor: monitor)
+      committers: committers, clock: clock, logger: logger, monitor: monitor, adaptive: adaptive)
     if let metadata { try coordinator.commitSinks(of: metadata) }
-    return JobCheckpointSetup(coordinator: coordinator, restored: restored)
+    return JobCheckpointSetup(
+      coordinator: coordinator, restored: restored,
+      restoredBytes: metadata.map { storageBytes(of: $0, in: storage) }, adaptive: adaptive)
+  }
+
+  /// Reads the operator states of `metadata` as a restore does: inline
+  /// state, state files, and native RocksDB snapshots converted to the
+  /// portable format. By operator id: (former subtask, parallelism, bytes).
+  /// Also the calibration read-back of an adaptive interval.
+  static func readStates(of metadata: CheckpointMetadata, from storage: CheckpointStorage) throws
+    -> [String: [(subtask: Int, parallelism: Int, bytes: [UInt8])]]
+  {
+    var restored: [String: [(subtask: Int, parallelism: Int, bytes: [UInt8])]] = [:]
+    for task in metadata.tasks where task.operatorID != "_job" {
+      if let manifest = task.payload[TaskSnapshot.fileManifestKey] {
+        // A native RocksDB snapshot: read it into the portable format.
+        let snapshot = try NativeSnapshotManifest(decoding: manifest).portableSnapshot(
+          files: task.files.map { storage.directory.appendingPathComponent($0.path) },
+          scratchParent: NSTemporaryDirectory())
+        restored[task.operatorID, default: []].append(
+          (task.subtaskIndex, task.parallelism, snapshot.bytes))
+        continue
+      }
+      var bytes = task.payload["state"]
+      if bytes == nil, let file = task.files.first {
+        bytes = Array(try Data(contentsOf: storage.directory.appendingPathComponent(file.path)))
+      }
+      guard let bytes else { continue }
+      restored[task.operatorID, default: []].append((task.subtaskIndex, task.parallelism, bytes))
+    }
+    return restored
+  }
+
+  /// The size of checkpoint `metadata`: its files and its inline state.
+  static func storageBytes(of metadata: CheckpointMetadata, in storage: CheckpointStorage) -> Int64
+  {
+    let inline = metadata.tasks.reduce(Int64(0)) { $0 + Int64($1.payload["state"]?.count ?? 0) }
+    return storage.bytes(of: metadata).full + inline
   }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@testable import Tributary
+
+/// A job with a recovery-time objective chooses its own checkpoint interval:
+/// a generous objective lengthens it from the minimum, an unreachable one
+/// keeps it at the minimum and says so in the log and the monitor; a
+/// restart keeps the chosen interval and calibrates the restore time.
+@Suite struct RecoveryObjectiveTests {
+  /// A rate-limited keyed count into a collecting sink.
+  static func job(
+    objective: RecoveryObjective, root: URL, logs: LogLines, monitor: JobMonitor,
+    injector: CheckpointRecoveryTests.FailureInjector? = nil, count: Int = 60_000
+  ) -> StreamEnvironment {
+    var config = JobConfiguration()
+    config.parallelism = 2
+    config.batchSize = 64
+    config.checkpointing = CheckpointingConfiguration(
+      directory: root.appendingPathComponent("checkpoints").path,
+      settings: CheckpointSettings(intervalMillis: nil), recoveryObjective: objective)
+    config.restartStrategy = .fixedDelay(attempts: 3, delay: .milliseconds(10))
+    config.logger = logs.logger
+    config.monitor = monitor
+    let env = StreamEnvironment(configuration: config)
+    env.generate(count: count, ratePerSecond: 20_000) { $0 }
+      .map { i in
+        try injector?.check(Int64(i))
+        return i
+      }
+      .keyBy { $0 % 1_000 }
+      .process(name: "Count") { (i: Int, context: KeyedContext<Int>, out: inout Collector<Int>) in
+        let seen = try context.state(ValueStateDescriptor<Int>("seen"))
+        try seen.update((try seen.value() ?? 0) + 1)
+        out.emit(i)
+      }
+      .sink(name: "Drop") { _ in }
+    return env
+  }
+
+  @Test func aGenerousObjectiveLengthensTheIntervalFromTheMinimum() async throws {
+    let root = try temporaryDirectory("tributary-rto")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let logs = LogLines()
+    let monitor = JobMonitor()
+    let objective = RecoveryObjective(
+      .seconds(30), minimumInterval: .milliseconds(50), maximumInterval: .milliseconds(800))
+    let env = Self.job(objective: objective, root: root, logs: logs, monitor: monitor)
+    let result = try await withTimeout(60) { try await env.execute() }
+    let report = try #require(result.checkpoints)
+    // The job reads 20 000 records/s that it could process far faster: a
+    // 30 s objective allows the maximum; growth is 1.5× per two checkpoints.
+    #expect(report.intervalMillisFinal.map { $0 > 50 } == true, "\(logs.lines)")
+    #expect(report.predictedRecoveryMillis.map { $0 > 0 && $0 < 30_000 } == true)
+    let status = try #require(monitor.checkpoints.interval)
+    #expect(status.adaptive && status.objectiveMet)
+    #expect(status.recoveryObjectiveMs == 30_000)
+    #expect(status.intervalMs == report.intervalMillisFinal)
+    #expect(logs.lines.contains { $0.hasPrefix("checkpoint interval changed") })
+  }
+
+  @Test func anUnreachableObjectiveRunsAtTheMinimumAndSaysSo() async throws {
+    let root = try temporaryDirectory("tributary-rto")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let logs = LogLines()
+    let monitor = JobMonitor()
+    // A 10 ms objective: the 10 ms restart delay alone uses it up.
+    let objective = RecoveryObjective(
+      .milliseconds(10), minimumInterval: .milliseconds(50), maximumInterval: .seconds(5))
+    let env = Self.job(objective: objective, root: root, logs: logs, monitor: monitor)
+    let result = try await withTimeout(60) { try await env.execute() }
+    #expect(result.checkpoints?.intervalMillisFinal == 50)
+    let status = try #require(monitor.checkpoints.interval)
+    #expect(!status.objectiveMet)
+    #expect(status.intervalMs == 50)
+    #expect(
+      logs.lines.contains {
+        $0.hasPrefix("the recovery objective cannot be met even at the minimum")
+      })
+  }
+
+  @Test func aRestartKeepsTheChosenIntervalAndCalibratesTheRestore() async throws {
+    let root = try temporaryDirectory("tributary-rto")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let logs = LogLines()
+    let monitor = JobMonitor()
+    let objective = RecoveryObjective(
+      .seconds(30), minimumInterval: .milliseconds(50), maximumInterval: .milliseconds(400))
+    let injector = CheckpointRecoveryTests.FailureInjector([40_000])
+    let env = Self.job(
+      objective: objective, root: root, logs: logs, monitor: monitor, injector: injector,
+      count: 60_000)
+    let result = try await withTimeout(60) { try await env.execute() }
+    #expect(injector.left == 0)
+    #expect(result.restoreDuration != nil, "the last run restored a checkpoint")
+    let intervals = logs.lines.filter { $0.hasPrefix("checkpoint interval changed") }
+    #expect(!intervals.isEmpty)
+    // The restarted run's coordinator starts at the interval chosen before
+    // the failure, not at the minimum.
+    #expect(result.checkpoints?.intervalMillisFinal.map { $0 > 50 } == true)
+  }
+}
