@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
     .library(name: "TributaryNATS", targets: ["TributaryNATS"]),
     .library(name: "TributaryWeb", targets: ["TributaryWeb"]),
+    .library(name: "TributaryNexmark", targets: ["TributaryNexmark"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
@@ -112,6 +113,12 @@ let package = Package(
       path: "Sources/TributaryWeb"
     ),
     .target(
+      name: "TributaryNexmark",
+      dependencies: ["Tributary"],
+      path: "Sources/TributaryNexmark",
+      swiftSettings: crossModule
+    ),
+    .target(
       name: "TributaryCLI",
       dependencies: [
         "Tributary",
@@ -163,6 +170,7 @@ let package = Package(
         "RocksDB",
         "CRocksDB",
         "TributaryWeb",
+        "TributaryNexmark",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
@@ -218,6 +226,11 @@ let package = Package(
     .testTarget(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
+    ),
+    .testTarget(
+      name: "TributaryNexmarkTests",
+      dependencies: ["TributaryNexmark", "Tributary", "TestServers"],
+      path: "Tests/TributaryNexmarkTests"
     ),
     .testTarget(
       name: "TributaryPostgresTests",

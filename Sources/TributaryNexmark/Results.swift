@@ -1,0 +1,106 @@
+import Tributary
+
+/// q1's row: a bid with its price converted to euros (`price * 0.908`), kept
+/// exactly as thousandths of a cent.
+public struct Q1Result: Sendable, Hashable {
+  /// The auction bid on.
+  public var auction: Int64
+  /// The bidder.
+  public var bidder: Int64
+  /// `price * 908`: the converted price in thousandths.
+  public var priceThousandths: Int64
+  /// The bid's event time.
+  public var dateTime: Int64
+  /// The bid's padding.
+  public var extra: String
+
+  /// The converted price with three decimals, as Flink's `DECIMAL(23, 3)` prints it.
+  public var priceText: String {
+    let fraction = String(priceThousandths % 1_000)
+    return "\(priceThousandths / 1_000)." + String(repeating: "0", count: 3 - fraction.count)
+      + fraction
+  }
+
+  /// A row with every field given.
+  public init(
+    auction: Int64, bidder: Int64, priceThousandths: Int64, dateTime: Int64, extra: String
+  ) {
+    self.auction = auction
+    self.bidder = bidder
+    self.priceThousandths = priceThousandths
+    self.dateTime = dateTime
+    self.extra = extra
+  }
+}
+
+/// q2's row: a bid on an auction whose id is a multiple of 123.
+public struct Q2Result: Sendable, Hashable {
+  /// The auction bid on.
+  public var auction: Int64
+  /// The price offered.
+  public var price: Int64
+
+  /// A row with every field given.
+  public init(auction: Int64, price: Int64) {
+    self.auction = auction
+    self.price = price
+  }
+}
+
+/// A row of any query's result, as written by `--results-out`.
+public enum NexmarkResult: Sendable, Hashable {
+  /// q0: the bid itself.
+  case q0(Bid)
+  /// q1.
+  case q1(Q1Result)
+  /// q2.
+  case q2(Q2Result)
+
+  /// The row as one JSON object with the query's fields (no newline): q0
+  /// `auction, bidder, price, dateTime, extra`; q1 the same with `price` a
+  /// string with three decimals; q2 `auction, price`.
+  public var jsonLine: String {
+    switch self {
+    case .q0(let b):
+      JSONText.object([
+        "auction": "\(b.auction)", "bidder": "\(b.bidder)", "price": "\(b.price)",
+        "dateTime": "\(b.dateTime)", "extra": JSONText.quoted(b.extra),
+      ])
+    case .q1(let r):
+      JSONText.object([
+        "auction": "\(r.auction)", "bidder": "\(r.bidder)",
+        "price": JSONText.quoted(r.priceText), "dateTime": "\(r.dateTime)",
+        "extra": JSONText.quoted(r.extra),
+      ])
+    case .q2(let r):
+      JSONText.object(["auction": "\(r.auction)", "price": "\(r.price)"])
+    }
+  }
+}
+
+/// The Nexmark queries Tributary implements, by their names in Nexmark.
+public enum NexmarkQuery: String, Sendable, CaseIterable {
+  /// Pass-through of bids.
+  case q0
+  /// Currency conversion.
+  case q1
+  /// Selection.
+  case q2
+
+  /// The query named `name` (`q0` … `q8`); throws ``NexmarkError/unknownQuery(_:)``.
+  public init(named name: String) throws(NexmarkError) {
+    guard let query = NexmarkQuery(rawValue: name.lowercased()) else {
+      throw .unknownQuery(name)
+    }
+    self = query
+  }
+
+  /// This query over `events`, its rows wrapped in ``NexmarkResult``.
+  public func results(of events: DataStream<NexmarkEvent>) -> DataStream<NexmarkResult> {
+    switch self {
+    case .q0: events.q0().map(name: "Q0Rows") { .q0($0) }
+    case .q1: events.q1().map(name: "Q1Rows") { .q1($0) }
+    case .q2: events.q2().map(name: "Q2Rows") { .q2($0) }
+    }
+  }
+}
