@@ -47,6 +47,41 @@ public struct Q2Result: Sendable, Hashable {
   }
 }
 
+/// q3's row: a category-10 auction by a seller living in OR, ID or CA.
+public struct Q3Result: Sendable, Hashable {
+  /// The seller's name.
+  public var name: String
+  /// The seller's city.
+  public var city: String
+  /// The seller's state.
+  public var state: String
+  /// The auction's id.
+  public var id: Int64
+
+  /// A row with every field given.
+  public init(name: String, city: String, state: String, id: Int64) {
+    self.name = name
+    self.city = city
+    self.state = state
+    self.id = id
+  }
+}
+
+/// q4's row: the average winning price of a category (final at end of input).
+public struct Q4Result: Sendable, Hashable {
+  /// The category, 10 to 14.
+  public var category: Int64
+  /// The average over the category's auctions of their highest bid in the
+  /// auction's lifetime, truncated to an integer as Flink's `AVG` on `BIGINT`.
+  public var avgPrice: Int64
+
+  /// A row with every field given.
+  public init(category: Int64, avgPrice: Int64) {
+    self.category = category
+    self.avgPrice = avgPrice
+  }
+}
+
 /// A row of any query's result, as written by `--results-out`.
 public enum NexmarkResult: Sendable, Hashable {
   /// q0: the bid itself.
@@ -55,10 +90,15 @@ public enum NexmarkResult: Sendable, Hashable {
   case q1(Q1Result)
   /// q2.
   case q2(Q2Result)
+  /// q3.
+  case q3(Q3Result)
+  /// q4.
+  case q4(Q4Result)
 
   /// The row as one JSON object with the query's fields (no newline): q0
   /// `auction, bidder, price, dateTime, extra`; q1 the same with `price` a
-  /// string with three decimals; q2 `auction, price`.
+  /// string with three decimals; q2 `auction, price`; q3 `name, city, state, id`;
+  /// q4 `category, avg_price`.
   public var jsonLine: String {
     switch self {
     case .q0(let b):
@@ -74,6 +114,13 @@ public enum NexmarkResult: Sendable, Hashable {
       ])
     case .q2(let r):
       JSONText.object(["auction": "\(r.auction)", "price": "\(r.price)"])
+    case .q3(let r):
+      JSONText.object([
+        "name": JSONText.quoted(r.name), "city": JSONText.quoted(r.city),
+        "state": JSONText.quoted(r.state), "id": "\(r.id)",
+      ])
+    case .q4(let r):
+      JSONText.object(["category": "\(r.category)", "avg_price": "\(r.avgPrice)"])
     }
   }
 }
@@ -86,6 +133,10 @@ public enum NexmarkQuery: String, Sendable, CaseIterable {
   case q1
   /// Selection.
   case q2
+  /// Local item suggestion (join).
+  case q3
+  /// Average winning price per category.
+  case q4
 
   /// The query named `name` (`q0` … `q8`); throws ``NexmarkError/unknownQuery(_:)``.
   public init(named name: String) throws(NexmarkError) {
@@ -101,6 +152,8 @@ public enum NexmarkQuery: String, Sendable, CaseIterable {
     case .q0: events.q0().map(name: "Q0Rows") { .q0($0) }
     case .q1: events.q1().map(name: "Q1Rows") { .q1($0) }
     case .q2: events.q2().map(name: "Q2Rows") { .q2($0) }
+    case .q3: events.q3().map(name: "Q3Rows") { .q3($0) }
+    case .q4: events.q4().map(name: "Q4Rows") { .q4($0) }
     }
   }
 }
