@@ -52,4 +52,15 @@ import TributaryNexmark
     #expect(produced.count == expected.count)
     #expect(produced == expected)
   }
+
+  @Test func theDefaultRateFillsOneWindowAndStillMatches() async throws {
+    // 10 M events per second: 50,000 events are 5 ms of event time.
+    let env = StreamEnvironment(parallelism: 2)
+    let rows = NexmarkQuery.q5.results(of: env.nexmark(events: 50_000)).map { $0.jsonLine }
+      .collect()
+    _ = try await env.execute()
+    let generator = NexmarkGenerator()
+    let events = (0..<50_000).map { generator.event(Int64($0)) }
+    #expect(rows.values.sorted() == PlainReference.rows(.q5, events).sorted())
+  }
 }

@@ -53,6 +53,55 @@ enum PlainReference {
       return sum.keys.map {
         NexmarkResult.q4(Q4Result(category: $0, avgPrice: sum[$0]! / count[$0]!)).jsonLine
       }
+    case .q5:
+      var counts: [Int64: [Int64: Int64]] = [:]  // window start → auction → bids
+      for b in bids {
+        var start = b.dateTime - b.dateTime % 2_000
+        while start > b.dateTime - 10_000 {
+          counts[start, default: [:]][b.auction, default: 0] += 1
+          start -= 2_000
+        }
+      }
+      var rows: [String] = []
+      for (start, perAuction) in counts {
+        let most = perAuction.values.max()!
+        for (auction, num) in perAuction where num == most {
+          rows.append(
+            NexmarkResult.q5(Q5Result(auction: auction, num: num, windowStart: start)).jsonLine)
+        }
+      }
+      return rows
+    case .q7:
+      var highest: [Int64: Int64] = [:]
+      for b in bids {
+        let start = b.dateTime - b.dateTime % 10_000
+        highest[start] = max(highest[start] ?? .min, b.price)
+      }
+      return bids.filter { $0.price == highest[$0.dateTime - $0.dateTime % 10_000] }.map {
+        NexmarkResult.q7(
+          Q7Result(
+            auction: $0.auction, price: $0.price, bidder: $0.bidder, dateTime: $0.dateTime,
+            extra: $0.extra)
+        ).jsonLine
+      }
+    case .q8:
+      struct Seller: Hashable {
+        var id: Int64
+        var start: Int64
+      }
+      var sold = Set<Seller>()
+      for a in auctions {
+        sold.insert(Seller(id: a.seller, start: a.dateTime - a.dateTime % 10_000))
+      }
+      var rows: [String] = []
+      for p in persons {
+        let start = p.dateTime - p.dateTime % 10_000
+        if sold.contains(Seller(id: p.id, start: start)) {
+          rows.append(
+            NexmarkResult.q8(Q8Result(id: p.id, name: p.name, windowStart: start)).jsonLine)
+        }
+      }
+      return rows
     }
   }
 }
