@@ -24,6 +24,7 @@ let package = Package(
     .executable(name: "order-payments", targets: ["OrderPayments"]),
     .executable(name: "stream-joins", targets: ["StreamJoins"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
+    .executable(name: "nexmark", targets: ["Nexmark"]),
     .executable(name: "anomaly-detection", targets: ["AnomalyDetection"]),
   ],
   dependencies: [
@@ -147,6 +148,12 @@ let package = Package(
       name: "StreamJoins",
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/StreamJoins"
+    ),
+    .executableTarget(
+      name: "Nexmark",
+      dependencies: ["Tributary", "TributaryCLI", "TributaryNexmark"],
+      path: "pipelines/Nexmark",
+      swiftSettings: crossModule
     ),
     .target(
       name: "AnomalyDetectionCore",
