@@ -18,11 +18,13 @@ let package = Package(
     .library(name: "TributaryPostgres", targets: ["TributaryPostgres"]),
     .library(name: "TributaryNATS", targets: ["TributaryNATS"]),
     .library(name: "TributaryWeb", targets: ["TributaryWeb"]),
+    .library(name: "TributaryNexmark", targets: ["TributaryNexmark"]),
     .executable(name: "word-count", targets: ["WordCount"]),
     .executable(name: "windowed-counts", targets: ["WindowedCounts"]),
     .executable(name: "order-payments", targets: ["OrderPayments"]),
     .executable(name: "stream-joins", targets: ["StreamJoins"]),
     .executable(name: "tributary-bench", targets: ["TributaryBench"]),
+    .executable(name: "nexmark", targets: ["Nexmark"]),
     .executable(name: "anomaly-detection", targets: ["AnomalyDetection"]),
   ],
   dependencies: [
@@ -112,6 +114,12 @@ let package = Package(
       path: "Sources/TributaryWeb"
     ),
     .target(
+      name: "TributaryNexmark",
+      dependencies: ["Tributary"],
+      path: "Sources/TributaryNexmark",
+      swiftSettings: crossModule
+    ),
+    .target(
       name: "TributaryCLI",
       dependencies: [
         "Tributary",
@@ -141,6 +149,12 @@ let package = Package(
       dependencies: ["Tributary", "TributaryCLI"],
       path: "pipelines/StreamJoins"
     ),
+    .executableTarget(
+      name: "Nexmark",
+      dependencies: ["Tributary", "TributaryCLI", "TributaryNexmark"],
+      path: "pipelines/Nexmark",
+      swiftSettings: crossModule
+    ),
     .target(
       name: "AnomalyDetectionCore",
       dependencies: ["Tributary"],
@@ -163,6 +177,7 @@ let package = Package(
         "RocksDB",
         "CRocksDB",
         "TributaryWeb",
+        "TributaryNexmark",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
@@ -219,6 +234,11 @@ let package = Package(
     .testTarget(
       name: "TributaryBenchTests",
       path: "Tests/TributaryBenchTests"
+    ),
+    .testTarget(
+      name: "TributaryNexmarkTests",
+      dependencies: ["TributaryNexmark", "Tributary", "TestServers"],
+      path: "Tests/TributaryNexmarkTests"
     ),
     .testTarget(
       name: "TributaryPostgresTests",

@@ -9,6 +9,6 @@ struct TributaryBench: AsyncParsableCommand {
     abstract: "Benchmarks of the Tributary stream engine.",
     subcommands: [
       RunCommand.self, RecoverCommand.self, SweepCommand.self, KeyGroupsCommand.self,
-      JetStreamCommand.self,
+      JetStreamCommand.self, NexmarkCommand.self,
     ])
 }

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import Tributary
+import TributaryNexmark
+
+/// `tributary-bench nexmark`: N generated Nexmark events through one query (or
+/// each in turn), bounded, to the end of input; one report per query.
+struct NexmarkCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "nexmark",
+    abstract: "Run Nexmark queries over generated events and report their throughput.")
+
+  @Option(help: "Query: q0, q1, q2, q3, q4, q5, q7, q8, or all (each in turn, as a table).")
+  var query: String
+
+  @Option(help: "Number of generated events.")
+  var events: Int = 10_000_000
+
+  @Option(help: "Parallelism of every operator.")
+  var parallelism: Int = 1
+
+  @Option(help: "State backend: heap or rocksdb.")
+  var state: String = "heap"
+
+  @Option(help: "RocksDB write-back cache per keyed subtask in MiB (0 turns it off).")
+  var stateCacheMb: Int = 64
+
+  @Option(help: "Directory for RocksDB state and checkpoints (default: a temporary directory).")
+  var stateDir: String?
+
+  @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, …")
+  var checkpointInterval: String = "off"
+
+  @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
+  var mode: String = "exactly-once"
+
+  @Option(help: "Events per second of event time (Nexmark's first-event rate).")
+  var firstEventRate: Int64 = 10_000_000
+
+  @Option(help: "Write the generated events to FILE as JSON lines.")
+  var eventsOut: String?
+
+  @Option(help: "Write the query's results to FILE as JSON lines (one query only).")
+  var resultsOut: String?
+
+  @Flag(help: "Print one JSON object per query, one per line.")
+  var json = false
+
+  func validate() throws {
+    guard events > 0 else { throw ValidationError("--events must be positive") }
+    guard (1...128).contains(parallelism) else {
+      throw ValidationError("--parallelism must be in 1...128")
+    }
+    if query != "all" {
+      do { _ = try NexmarkQuery(named: query) } catch { throw ValidationError("\(error)") }
+    } else if resultsOut != nil {
+      throw ValidationError("--results-out needs one query (--query q0 … q8), not all")
+    }
+    guard firstEventRate > 0 else { throw ValidationError("--first-event-rate must be positive") }
+    try validateStateAndCheckpointOptions(
+      state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
+  }
+
+  var nexmarkConfiguration: NexmarkConfiguration {
+    var configuration = NexmarkConfiguration()
+    configuration.firstEventRate = firstEventRate
+    return configuration
+  }
+
+  func run() async throws {
+    if let eventsOut { try writeEvents(to: eventsOut) }
+    let queries = query == "all" ? NexmarkQuery.allCases : [try NexmarkQuery(named: query)]
+    var reports: [[(String, JSONValue)]] = []
+    for query in queries {
+      let fields = try await measure(query)
+      reports.append(fields)
+      if json {
+        print(jsonLine(fields))
+      } else if queries.count == 1 {
+        for (key, value) in fields { print("\(key): \(value.text)") }
+      }
+    }
+    if !json && queries.count > 1 { printTable(reports) }
+  }
+
+  /// Runs `query` once and returns its report.
+  func measure(_ query: NexmarkQuery) async throws -> [(String, JSONValue)] {
+    let backendKind = StateBackendConfiguration.Kind(rawValue: state)!
+    let workDir = stateDir ?? NSTemporaryDirectory() + "tributary-nexmark-\(UUID().uuidString)"
+    defer { if stateDir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
+    let backend = StateBackendConfiguration(
+      kind: backendKind, directory: workDir + "/state", cacheBytes: stateCacheMb << 20)
+    let checkpointing = Interval(parsing: checkpointInterval)?.millisecondsValue.map {
+      CheckpointingConfiguration(
+        directory: workDir + "/checkpoints",
+        settings: CheckpointSettings(
+          intervalMillis: $0, mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce),
+        fresh: true)
+    }
+    let env = benchEnvironment(
+      parallelism: parallelism, backend: backend, checkpointing: checkpointing)
+    let sink = try ResultSink(path: resultsOut)
+    query.results(of: env.nexmark(events: events, configuration: nexmarkConfiguration))
+      .sink(name: "Results") { batch in try sink.write(batch) }
+    let result = try await env.execute()
+    try sink.close()
+    let seconds = result.duration.seconds
+    var fields: [(String, JSONValue)] = [
+      ("query", .string(query.rawValue)),
+      ("events", .int(events)),
+      ("parallelism", .int(parallelism)),
+      ("state", .string(state)),
+    ]
+    if backendKind == .rocksdb { fields.append(("state_cache_mb", .int(stateCacheMb))) }
+    fields += [
+      ("checkpoint_interval", .string(checkpointInterval)),
+      ("seconds", .double(seconds)),
+      ("events_per_second", .double(Double(events) / seconds)),
+      ("events_per_second_per_core", .double(Double(events) / seconds / Double(parallelism))),
+      ("output_records", .int(sink.records)),
+      ("peak_rss_bytes", .int(peakResidentBytes())),
+    ]
+    let checkpointFields = result.checkpointFields
+    for key in checkpointFields.keys.sorted() { fields.append((key, checkpointFields[key]!)) }
+    return fields
+  }
+
+  /// Writes events `0..<events` as JSON lines, in event-number order.
+  func writeEvents(to path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: path)
+    else { throw ValidationError("cannot create --events-out file '\(path)'") }
+    defer { try? handle.close() }
+    let generator = NexmarkGenerator(configuration: nexmarkConfiguration)
+    var chunk = ""
+    for n in 0..<events {
+      chunk += generator.event(Int64(n)).jsonLine
+      chunk += "\n"
+      if chunk.utf8.count >= 1 << 20 {
+        try handle.write(contentsOf: Data(chunk.utf8))
+        chunk = ""
+      }
+    }
+    try handle.write(contentsOf: Data(chunk.utf8))
+  }
+
+  /// The `--query all` table: one row per query.
+  func printTable(_ reports: [[(String, JSONValue)]]) {
+    let columns = [
+      "query", "events_per_second", "output_records", "seconds", "checkpoints_completed",
+    ]
+    print(columns.joined(separator: "\t"))
+    for report in reports {
+      let values = Dictionary(report, uniquingKeysWith: { a, _ in a })
+      print(
+        columns.map { column in
+          guard let value = values[column] else { return "-" }
+          if case .double(let v) = value {
+            return String(format: column == "seconds" ? "%.2f" : "%.0f", v)
+          }
+          if case .string(let s) = value { return s }
+          return value.text
+        }.joined(separator: "\t"))
+    }
+  }
+}
+
+/// Counts result rows from every sink subtask and, with a path, appends them
+/// to that file as JSON lines.
+final class ResultSink: Sendable {
+  private let count = Atomic<Int>(0)
+  private let file: Mutex<FileHandle?>
+
+  init(path: String?) throws {
+    guard let path else {
+      file = Mutex(nil)
+      return
+    }
+    guard FileManager.default.createFile(atPath: path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: path)
+    else { throw ValidationError("cannot create --results-out file '\(path)'") }
+    file = Mutex(handle)
+  }
+
+  var records: Int { count.load(ordering: .relaxed) }
+
+  func write(_ batch: [NexmarkResult]) throws {
+    count.add(batch.count, ordering: .relaxed)
+    try file.withLock { handle in
+      guard let handle else { return }
+      var text = ""
+      for row in batch {
+        text += row.jsonLine
+        text += "\n"
+      }
+      try handle.write(contentsOf: Data(text.utf8))
+    }
+  }
+
+  func close() throws { try file.withLock { try $0?.close() } }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+extension NexmarkGenerator {
+  /// A price in cents, log-uniform between 1 dollar and 1 million dollars.
+  func randomPrice(_ random: inout EventRandom) -> Int64 {
+    Int64((pow(10, random.nextDouble() * 6) * 100).rounded())
+  }
+
+  /// Between 3 and `maxLength − 1` random lowercase letters and spaces (about
+  /// one in 13), without leading or trailing spaces.
+  func randomString(_ random: inout EventRandom, maxLength: Int) -> String {
+    let length = 3 + random.nextInt(maxLength - 3)
+    var bytes = [UInt8](repeating: 0, count: length)
+    for i in 0..<length {
+      bytes[i] = random.nextInt(13) == 0 ? 0x20 : 0x61 + UInt8(random.nextInt(26))
+    }
+    var start = 0
+    var end = length
+    while start < end && bytes[start] == 0x20 { start += 1 }
+    while end > start && bytes[end - 1] == 0x20 { end -= 1 }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
+  }
+
+  /// Random lowercase letters that bring a record of `currentSize` bytes to
+  /// `average` bytes on average (± 20 %); empty when it is already larger.
+  func randomExtra(_ random: inout EventRandom, currentSize: Int, average: Int) -> String {
+    guard currentSize <= average else { return "" }
+    let wanted = average - currentSize
+    let delta = Int((Double(wanted) * 0.2).rounded())
+    let length = wanted - delta + (delta == 0 ? 0 : random.nextInt(2 * delta))
+    return String(unsafeUninitializedCapacity: length) { buffer in
+      var bits: UInt64 = 0
+      var left = 0
+      for i in 0..<length {
+        if left == 0 {
+          bits = random.next()
+          left = 12  // 26^12 < 2^64: twelve letters per draw
+        }
+        buffer[i] = 0x61 + UInt8(bits % 26)
+        bits /= 26
+        left -= 1
+      }
+      return length
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/// The fixed word lists of the generator: Nexmark's US states and cities and
+/// first and last names, and the bid channels with their URLs.
+enum Vocabulary {
+  static let states = ["AZ", "CA", "ID", "OR", "WA", "WY"]
+  static let cities = [
+    "Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland", "Bend", "Redmond", "Seattle",
+    "Kent", "Cheyenne",
+  ]
+  static let firstNames = [
+    "Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter",
+  ]
+  static let lastNames = [
+    "Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris",
+  ]
+  /// Half of all bids come from one of these.
+  static let hotChannels = ["Google", "Facebook", "Baidu", "Apple"]
+  /// The hot channels' URLs.
+  static let hotChannelURLs: [String] = (0..<hotChannels.count).map {
+    baseURL(seed: 0x4E58_0000 + UInt64($0))
+  }
+  /// The URLs of `channel-0` … `channel-9999`; nine in ten carry a `channel_id`.
+  static let channelURLs: [String] = (0..<10_000).map { i in
+    var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)
+    let base = baseURL(seed: random.next())
+    guard random.nextInt(10) > 0 else { return base }
+    return base + "&channel_id=\(abs(Int64(Int32(bitPattern: UInt32(i).bitReversed))))"
+  }
+
+  /// `https://www.nexmark.com/<a>/<b>/<c>/item.htm?query=1` with three random
+  /// path segments of up to four letters or underscores.
+  static func baseURL(seed: UInt64) -> String {
+    var random = EventRandom(eventNumber: 0, seed: seed)
+    func segment() -> String {
+      let length = 3 + random.nextInt(2)
+      var s = ""
+      for _ in 0..<length {
+        s.append(
+          random.nextInt(13) == 0 ? "_" : Character(UnicodeScalar(0x61 + UInt8(random.nextInt(26))))
+        )
+      }
+      return s
+    }
+    return "https://www.nexmark.com/\(segment())/\(segment())/\(segment())/item.htm?query=1"
+  }
+}
+
+extension UInt32 {
+  /// The bits of this value in reverse order.
+  var bitReversed: UInt32 {
+    var v = self
+    var r: UInt32 = 0
+    for _ in 0..<32 {
+      r = (r << 1) | (v & 1)
+      v >>= 1
+    }
+    return r
+  }
+}
