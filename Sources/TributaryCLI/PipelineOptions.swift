@@ -121,6 +121,38 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   @Option(help: "Log format: text (readable lines) or json (one JSON object per line).")
   public var logFormat: String = "text"
 
+  /// How many processes (instances) run the job; `nil`: `TRIBUTARY_INSTANCES`, else 1.
+  @Option(
+    help: ArgumentHelp(
+      "Run the job as N processes (instances) exchanging records through NATS JetStream "
+        + "(default: $TRIBUTARY_INSTANCES, else 1).", valueName: "N"))
+  public var instances: Int?
+
+  /// This process's instance; `nil`: `TRIBUTARY_INSTANCE`, else 0.
+  @Option(
+    help: ArgumentHelp(
+      "This process's instance: 0..<N, or auto for the -I ending of the host name (a "
+        + "StatefulSet's pods) (default: $TRIBUTARY_INSTANCE, else 0).", valueName: "I"))
+  public var instance: String?
+
+  /// The NATS server the instances exchange records through.
+  @Option(
+    help: ArgumentHelp(
+      "NATS JetStream server of the exchange between instances (needed with --instances "
+        + "above 1).", valueName: "nats://HOST:PORT"))
+  public var exchangeUrl: String?
+
+  /// The job's name on the exchange, shared by all its instances.
+  @Option(
+    help: ArgumentHelp(
+      "The job's name on the exchange, the same for all its instances (letters, digits, - "
+        + "and _; needed with --instances above 1).", valueName: "NAME"))
+  public var jobName: String?
+
+  /// How long an instance's lease lasts without renewal.
+  @Option(help: "How long an instance's lease lasts unrenewed before another may take over.")
+  public var leasePeriod: String = "10s"
+
   public init() {}
 
   public func validate() throws {
@@ -183,6 +215,42 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     guard ["text", "json"].contains(logFormat) else {
       throw ValidationError("--log-format must be text or json, got '\(logFormat)'")
     }
+    do {
+      _ = try instanceSettings()
+    } catch {
+      throw ValidationError("\(error)")
+    }
+  }
+
+  /// The instance settings of `--instances`, `--instance`, `--exchange-url`,
+  /// `--job-name` and `--lease-period`, an option missing on the command line
+  /// taken from `environment` (`TRIBUTARY_INSTANCES`, `TRIBUTARY_INSTANCE`)
+  /// and `--instance auto` from `hostname`'s `-I` ending. Pure: tests pass
+  /// their own environment and host name.
+  /// - Throws: ``InstanceSettingsError`` saying which value is wrong.
+  public func instanceSettings(
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    hostname: String = ProcessInfo.processInfo.hostName
+  ) throws(InstanceSettingsError) -> InstanceSettings {
+    let countText = instances.map(String.init) ?? environment["TRIBUTARY_INSTANCES"] ?? "1"
+    guard let count = Int(countText) else { throw .invalidCount(countText) }
+    let indexText = instance ?? environment["TRIBUTARY_INSTANCE"] ?? "0"
+    let index: Int
+    if indexText == "auto" {
+      guard let parsed = InstanceSettings.index(fromHostname: hostname) else {
+        throw .hostnameWithoutIndex(hostname)
+      }
+      index = parsed
+    } else {
+      guard let parsed = Int(indexText) else { throw .invalidIndex(indexText) }
+      index = parsed
+    }
+    guard let leaseMillis = Interval(parsing: leasePeriod)?.millisecondsValue else {
+      throw .invalidLeasePeriod(leasePeriod)
+    }
+    return try InstanceSettings(
+      count: count, index: index, exchangeURL: exchangeUrl, jobName: jobName,
+      leasePeriod: .milliseconds(leaseMillis))
   }
 
   /// The checkpoint interval in milliseconds; `nil` for `off`; for `auto`
@@ -219,7 +287,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
 
   /// Checkpointing as these options say (`nil` without --checkpoint-dir).
   public var checkpointingConfiguration: CheckpointingConfiguration? {
-    guard let checkpointDir else { return nil }
+    guard let directory = checkpointDir else { return nil }
+    // Each instance of a scaled-out job checkpoints on its own, in its own directory.
+    let checkpointDir =
+      ((try? instanceSettings()) ?? .single).checkpointDirectory(in: directory)
     let settings = CheckpointSettings(
       intervalMillis: checkpointIntervalMillis,
       mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce,
@@ -249,6 +320,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     config.batchSize = batchSize
     config.stateBackend = stateBackendConfiguration
     config.restartStrategy = restartStrategy
+    config.instances = (try? instanceSettings()) ?? .single
+    if let jobName { config.jobName = jobName }
     return config
   }
 
@@ -290,7 +363,8 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     logOutput: @escaping @Sendable (String) -> Void = LineLogHandler.standardOutput
   ) -> StreamEnvironment {
     var config = jobConfiguration
-    config.jobName = URL(fileURLWithPath: CommandLine.arguments.first ?? "job").lastPathComponent
+    config.jobName =
+      jobName ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "job").lastPathComponent
     config.logger = makeLogger(output: logOutput)
     config.checkpointing = checkpointingConfiguration
     if webPort != nil {

@@ -74,6 +74,59 @@ import Tributary
         .recoveryObjective == nil)
   }
 
+  @Test func instanceOptions() throws {
+    let single = try PipelineOptions.parse([])
+    #expect(try single.instanceSettings(environment: [:], hostname: "h") == .single)
+    #expect(single.jobConfiguration.instances.isSingle)
+    let options = try PipelineOptions.parse([
+      "--instances", "3", "--instance", "2", "--exchange-url", "nats://127.0.0.1:4222",
+      "--job-name", "counts", "--lease-period", "4s", "--checkpoint-dir", "/ckpt",
+    ])
+    let settings = try options.instanceSettings(environment: [:], hostname: "h")
+    #expect(settings.count == 3 && settings.index == 2)
+    #expect(settings.exchangeURL == "nats://127.0.0.1:4222" && settings.jobName == "counts")
+    #expect(settings.leasePeriod == .seconds(4))
+    #expect(options.checkpointingConfiguration?.directory == "/ckpt/instance-2")
+    #expect(options.jobConfiguration.jobName == "counts")
+  }
+
+  @Test func instanceFromTheEnvironmentAndTheHostname() throws {
+    let options = try PipelineOptions.parse([
+      "--exchange-url", "nats://nats:4222", "--job-name", "j",
+    ])
+    let fromEnvironment = try options.instanceSettings(
+      environment: ["TRIBUTARY_INSTANCES": "4", "TRIBUTARY_INSTANCE": "3"], hostname: "h")
+    #expect(fromEnvironment.count == 4 && fromEnvironment.index == 3)
+    let auto = try options.instanceSettings(
+      environment: ["TRIBUTARY_INSTANCES": "4", "TRIBUTARY_INSTANCE": "auto"],
+      hostname: "counts-1.counts.default.svc.cluster.local")
+    #expect(auto.index == 1)
+    var explicit = options
+    explicit.instances = 2
+    explicit.instance = "0"
+    let overridden = try explicit.instanceSettings(
+      environment: ["TRIBUTARY_INSTANCES": "4", "TRIBUTARY_INSTANCE": "3"], hostname: "h")
+    #expect(overridden.count == 2 && overridden.index == 0, "the command line wins")
+    #expect(throws: InstanceSettingsError.hostnameWithoutIndex("laptop")) {
+      try options.instanceSettings(
+        environment: ["TRIBUTARY_INSTANCES": "4", "TRIBUTARY_INSTANCE": "auto"],
+        hostname: "laptop")
+    }
+    #expect(throws: InstanceSettingsError.invalidCount("many")) {
+      try options.instanceSettings(environment: ["TRIBUTARY_INSTANCES": "many"], hostname: "h")
+    }
+  }
+
+  @Test(arguments: [
+    ["--instances", "3", "--instance", "3", "--exchange-url", "nats://h:1", "--job-name", "j"],
+    ["--instances", "2", "--job-name", "j"], ["--instances", "2", "--exchange-url", "nats://h:1"],
+    ["--instances", "0"], ["--instance", "x"], ["--exchange-url", "http://h:1"],
+    ["--job-name", "a b"], ["--lease-period", "soon"], ["--lease-period", "10ms"],
+  ])
+  func rejectsBadInstanceOptions(arguments: [String]) {
+    #expect(throws: (any Error).self) { try PipelineOptions.parse(arguments) }
+  }
+
   @Test(arguments: [
     ["--checkpoint-interval", "auto"], ["--recovery-objective", "2s"],
     ["--checkpoint-interval", "auto", "--recovery-objective", "soon"],

@@ -9,7 +9,8 @@ import Testing
   /// Floor of each folder of `Sources/Tributary` (0: stands apart).
   static let floors: [(folder: String, floor: Int)] = [
     ("Checkpoint/Protocol/", 0), ("Checkpoint/Storage/", 0), ("Core/", 1), ("State/", 2),
-    ("Time/", 3), ("Operators/", 4), ("Execution/", 5), ("Monitoring/", 5), ("API/", 6),
+    ("Time/", 3), ("Operators/", 4), ("Exchange/", 4), ("Execution/", 5), ("Monitoring/", 5),
+    ("API/", 6),
     ("Connectors/", 6),
   ]
 

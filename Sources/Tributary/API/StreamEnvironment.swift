@@ -24,6 +24,15 @@ public final class StreamEnvironment: Sendable {
     storedConfiguration = Mutex(configuration)
   }
 
+  /// Creates an environment for instance `instances.index` of a job run as
+  /// `instances.count` processes (docs/scale-out.md); with
+  /// ``InstanceSettings/single`` this is ``init(configuration:)``.
+  public convenience init(configuration: JobConfiguration, instances: InstanceSettings) {
+    var config = configuration
+    config.instances = instances
+    self.init(configuration: config)
+  }
+
   /// Creates an environment with a default parallelism.
   public convenience init(parallelism: Int) {
     var config = JobConfiguration()
@@ -47,9 +56,25 @@ public final class StreamEnvironment: Sendable {
 
   /// The physical graph that ``execute()`` would run: one line per task,
   /// listing the chained operators, their parallelism and outgoing edges.
-  /// - Throws: ``JobError/invalidPipeline(_:)`` if the pipeline cannot run.
+  /// For an instance of a scaled-out job (``JobConfiguration/instances``
+  /// with more than one) it goes on with the stages (the plan cut at every
+  /// hash edge), the key groups this instance owns, and the exchanges.
+  /// - Throws: ``JobError/invalidPipeline(_:)`` if the pipeline cannot run,
+  ///   ``InstanceSettingsError/moreInstancesThanKeyGroups(count:maxParallelism:)``.
   public func explain() throws -> String {
-    try PhysicalPlan(nodes: graph.withLock { $0.nodes }, config: configuration).description
+    let config = configuration
+    try Self.checkInstances(config)
+    let plan = try PhysicalPlan(nodes: graph.withLock { $0.nodes }, config: config)
+    return plan.description(
+      instances: config.instances, maxParallelism: config.maxParallelism)
+  }
+
+  private static func checkInstances(_ config: JobConfiguration) throws(InstanceSettingsError) {
+    let instances = config.instances
+    if instances.count > config.maxParallelism {
+      throw .moreInstancesThanKeyGroups(
+        count: instances.count, maxParallelism: config.maxParallelism)
+    }
   }
 
   /// Runs the pipeline.
@@ -60,7 +85,12 @@ public final class StreamEnvironment: Sendable {
   /// stopped and every sink was closed).
   /// - Throws: ``JobError/operatorFailed(operatorName:subtask:underlying:)``
   ///   when a function, source or sink throws (every other task is stopped
-  ///   first), ``JobError/invalidPipeline(_:)`` for an impossible graph.
+  ///   first), ``JobError/invalidPipeline(_:)`` for an impossible graph,
+  ///   ``CheckpointStorageError/directoryInUse(directory:holder:holderPID:)``
+  ///   when another process (or job) holds the checkpoint directory: a job
+  ///   holds its directory's ``CheckpointDirectoryLock`` from start to end;
+  ///   ``InstanceSettingsError/multiInstanceExecutionNotAvailable(count:)`` for
+  ///   an instance of a job run as several (not built yet: nothing runs).
   @discardableResult
   public func execute() async throws -> JobResult {
     let nodes = graph.withLock { $0.nodes }
@@ -74,7 +104,13 @@ public final class StreamEnvironment: Sendable {
       // The adaptive interval reads input and busy rates from the monitor.
       config.monitor = JobMonitor()
     }
+    try Self.checkInstances(config)
     let plan = try PhysicalPlan(nodes: nodes, config: config)
+    guard config.instances.isSingle else {
+      // Never a silent single-process run of a job meant for several.
+      throw InstanceSettingsError.multiInstanceExecutionNotAvailable(
+        count: config.instances.count)
+    }
     let monitor = config.monitor
     monitor?.jobStarted(plan: plan, config: config)
     do {
@@ -94,6 +130,7 @@ public final class StreamEnvironment: Sendable {
   }
 
   /// Runs `plan`, restarting from the latest checkpoint as the restart strategy allows.
+  /// The checkpoint directory is locked for the whole job, restarts included.
   private func run(plan: PhysicalPlan, config: JobConfiguration) async throws -> JobResult {
     var config = config
     var restarts = 0
@@ -109,6 +146,10 @@ public final class StreamEnvironment: Sendable {
     {
       config.checkpointing?.settings.intervalMillis = objective.minimumInterval.milliseconds
     }
+    let lock = try config.checkpointing.map {
+      try CheckpointDirectoryLock(directory: $0.directory)
+    }
+    defer { lock?.release() }
     while true {
       let startedAt = config.runtimeClock.now()
       let checkpoints = try config.checkpointing.map {

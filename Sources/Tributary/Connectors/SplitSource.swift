@@ -60,6 +60,19 @@ public final class SplitDiscovery: Sendable {
     splits.enumerated().filter { $0.offset % parallelism == subtask }.map(\.element)
   }
 
+  /// The splits subtask `subtask` of `parallelism` of instance `instance` of
+  /// `instances` reads in a scaled-out job: the splits (in the order given)
+  /// are dealt round-robin over the instances, then each instance's share
+  /// round-robin over its subtasks. Every split goes to exactly one subtask
+  /// of one instance; with one instance this is
+  /// ``assigned(_:subtask:parallelism:)``.
+  public static func assigned(
+    _ splits: [String], instance: Int, instances: Int, subtask: Int, parallelism: Int
+  ) -> [String] {
+    let mine = splits.enumerated().filter { $0.offset % instances == instance }.map(\.element)
+    return assigned(mine, subtask: subtask, parallelism: parallelism)
+  }
+
   /// The positions in `restored` (the ``OperatorContext/restoredState`` of a
   /// split source: the encoded split-to-position maps of all former subtasks),
   /// merged into one map.

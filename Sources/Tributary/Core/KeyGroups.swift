@@ -47,4 +47,48 @@ public enum KeyGroups {
     let end = ((subtask + 1) * maxParallelism + parallelism - 1) / parallelism
     return start..<end
   }
+
+  /// The instance (of `instances`) of a scaled-out job that owns `keyGroup`:
+  /// `keyGroup · instances / maxParallelism`, consistent with
+  /// ``range(instance:instances:maxParallelism:)``.
+  public static func instance(forKeyGroup keyGroup: Int, instances: Int, maxParallelism: Int)
+    -> Int
+  {
+    keyGroup * instances / maxParallelism
+  }
+
+  /// The contiguous key groups instance `instance` of `instances` owns:
+  /// `[⌈I·G/N⌉, ⌈(I+1)·G/N⌉)` for G = `maxParallelism` — the issue's
+  /// `[I·G/N, (I+1)·G/N)`, rounded as subtask ranges are. The ranges of all
+  /// instances partition `0..<maxParallelism`; one is empty only when
+  /// `instances > maxParallelism`.
+  public static func range(instance: Int, instances: Int, maxParallelism: Int) -> Range<Int> {
+    range(subtask: instance, parallelism: instances, maxParallelism: maxParallelism)
+  }
+
+  /// The key groups subtask `subtask` of `parallelism` owns inside instance
+  /// `instance` of `instances`: the instance's range split as a whole job's
+  /// range is split among its subtasks. With one instance this is
+  /// ``range(subtask:parallelism:maxParallelism:)``.
+  public static func range(
+    subtask: Int, parallelism: Int, instance: Int, instances: Int, maxParallelism: Int
+  ) -> Range<Int> {
+    let owned = range(instance: instance, instances: instances, maxParallelism: maxParallelism)
+    let inside = range(subtask: subtask, parallelism: parallelism, maxParallelism: owned.count)
+    return (owned.lowerBound + inside.lowerBound)..<(owned.lowerBound + inside.upperBound)
+  }
+
+  /// The subtask (of `parallelism`) of the owning instance that owns
+  /// `keyGroup`; consistent with
+  /// ``range(subtask:parallelism:instance:instances:maxParallelism:)``.
+  public static func subtask(
+    forKeyGroup keyGroup: Int, parallelism: Int, instances: Int, maxParallelism: Int
+  ) -> Int {
+    let instance = instance(
+      forKeyGroup: keyGroup, instances: instances, maxParallelism: maxParallelism)
+    let owned = range(instance: instance, instances: instances, maxParallelism: maxParallelism)
+    return subtask(
+      forKeyGroup: keyGroup - owned.lowerBound, parallelism: parallelism,
+      maxParallelism: owned.count)
+  }
 }

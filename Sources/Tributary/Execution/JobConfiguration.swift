@@ -30,6 +30,10 @@ public struct JobConfiguration: Sendable {
   /// a ``ManualRuntimeClock`` lets tests drive all of them.
   public var runtimeClock: any RuntimeClock = SystemRuntimeClock()
 
+  /// Which instance of a scaled-out job this process runs (docs/scale-out.md);
+  /// ``InstanceSettings/single`` (the default): the whole job runs here.
+  public var instances: InstanceSettings = .single
+
   /// The job's name (in logs, metrics and the REST API).
   public var jobName: String = "job"
   /// Where the engine logs (restores, skipped checkpoints, savepoints,

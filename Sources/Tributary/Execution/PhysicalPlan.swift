@@ -28,11 +28,28 @@ struct PhysicalPlan: @unchecked Sendable {
     let sideOutput: (tag: String, producer: Int)?
   }
 
+  /// A hash edge between two chains: where a scaled-out job cuts the plan
+  /// into stages and instances exchange records (docs/scale-out.md).
+  struct Exchange {
+    /// Number of the exchange, in plan order (its stream is `<job>-x<index>`).
+    let index: Int
+    let producerChain: Int
+    let consumerChain: Int
+    /// Which input of the consumer's head the edge feeds.
+    let inputIndex: Int
+  }
+
   let chains: [Chain]
   /// Input channels of each chain's head (0 for sources).
   let channelCounts: [Int]
   /// Consumers of each chain's tail.
   let consumers: [[Consumer]]
+  /// The stage of each chain: 0 for chains without a hash edge upstream,
+  /// else one more than the highest stage any hash edge into it comes from
+  /// (any other edge keeps the producer's stage).
+  let stages: [Int]
+  /// Every hash edge, in plan order.
+  let exchanges: [Exchange]
 
   init(nodes: [LogicalNode], config: JobConfiguration) throws(JobError) {
     var parallelism: [Int: Int] = [:]
@@ -110,6 +127,24 @@ struct PhysicalPlan: @unchecked Sendable {
     self.chains = chains
     self.channelCounts = channelCounts
     self.consumers = consumers
+    // Stages and exchanges: chains are built in node order, and a node's
+    // inputs precede it, so every producer's stage is known first.
+    var stages = Array(repeating: 0, count: chains.count)
+    var exchanges: [Exchange] = []
+    for (c, chain) in chains.enumerated() {
+      for (e, edge) in chain.head.inputs.enumerated() {
+        let producer = chainOf[edge.source.id]!
+        let isHash = kinds[chain.head.id]![e] == .hash
+        stages[c] = max(stages[c], stages[producer] + (isHash ? 1 : 0))
+        if isHash {
+          exchanges.append(
+            Exchange(
+              index: exchanges.count, producerChain: producer, consumerChain: c, inputIndex: e))
+        }
+      }
+    }
+    self.stages = stages
+    self.exchanges = exchanges
   }
 
   /// The channel of subtask `subtask` of a producer on `consumer`'s mailbox.
@@ -129,6 +164,35 @@ struct PhysicalPlan: @unchecked Sendable {
       let outText = outs.isEmpty ? "" : "  ==> " + outs.joined(separator: ", ")
       lines.append("task \(c) [\(chain.parallelism)x]: \(names)\(outText)")
     }
+    return lines.joined(separator: "\n")
+  }
+
+  /// ``description``, and for an instance of a scaled-out job its stages,
+  /// the key groups it owns and the exchanges between stages.
+  func description(instances: InstanceSettings, maxParallelism: Int) -> String {
+    guard !instances.isSingle else { return description }
+    let job = instances.jobName ?? "job"
+    let owned = KeyGroups.range(
+      instance: instances.index, instances: instances.count, maxParallelism: maxParallelism)
+    var lines = [description, "\(instances):"]
+    for stage in 0...(stages.max() ?? 0) {
+      let tasks = stages.indices.filter { stages[$0] == stage }
+      let what =
+        stage == 0
+        ? "source splits dealt over \(instances.count) instances, then subtasks"
+        : "key groups \(owned.lowerBound)..<\(owned.upperBound) of \(maxParallelism)"
+      lines.append(
+        "stage \(stage): task\(tasks.count == 1 ? "" : "s") "
+          + tasks.map(String.init).joined(separator: ", ") + " (\(what))")
+    }
+    for exchange in exchanges {
+      lines.append(
+        "exchange \(job)-x\(exchange.index): task \(exchange.producerChain) (stage "
+          + "\(stages[exchange.producerChain])) ==> task \(exchange.consumerChain) (stage "
+          + "\(stages[exchange.consumerChain])), subjects \(job)-x\(exchange.index).<key group> "
+          + "(\(maxParallelism))")
+    }
+    if exchanges.isEmpty { lines.append("no exchange: every record stays in its instance") }
     return lines.joined(separator: "\n")
   }
 }

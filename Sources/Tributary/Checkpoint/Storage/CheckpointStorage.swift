@@ -32,7 +32,8 @@ import Synchronization
 /// - **Thread-safety.** The type is `Sendable`: subtasks may write their files
 ///   concurrently from any threads. Decisions about shared files, commits,
 ///   aborts and retention are serialised by an internal lock. One process owns
-///   a checkpoint directory at a time; there is no cross-process locking.
+///   a checkpoint directory at a time: a running job holds the directory's
+///   ``CheckpointDirectoryLock`` (the storage itself takes no lock).
 /// - **Failure.** Every operation throws ``CheckpointStorageError`` with the
 ///   path involved and what to do; a failed write leaves no file under the
 ///   final name.

@@ -40,6 +40,10 @@ public enum CheckpointStorageError: Error, Sendable, Equatable, CustomStringConv
   /// The directory holds committed checkpoints but none of them is usable.
   /// `reasons` has one line per skipped checkpoint, newest first.
   case noUsableCheckpoint(directory: String, reasons: [String])
+  /// Another process (or another job of this process) holds the directory's
+  /// ``CheckpointDirectoryLock``: `holder` is what it wrote into the lock file
+  /// ("pid P on host H"), `holderPID` its pid when the description has one.
+  case directoryInUse(directory: String, holder: String, holderPID: Int32?)
 
   /// What went wrong and what to do about it.
   public var description: String {
@@ -81,6 +85,11 @@ public enum CheckpointStorageError: Error, Sendable, Equatable, CustomStringConv
         + reasons.map { "  - \($0)" }.joined(separator: "\n")
         + "\nRestore from a savepoint (savepoints/sp-<id>), or start without state (--fresh) "
         + "after moving the directory aside."
+    case .directoryInUse(let directory, let holder, _):
+      return "the checkpoint directory \(directory) is in use by \(holder). Two processes "
+        + "checkpointing into one directory would corrupt each other's checkpoints: stop that "
+        + "process first, or give this one another --checkpoint-dir (instances of a scaled-out "
+        + "job each use <checkpoint-dir>/instance-I)."
     }
   }
 
