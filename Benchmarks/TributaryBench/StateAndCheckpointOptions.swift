@@ -40,18 +40,11 @@ struct RecoveryObjectiveOptions: ParsableArguments {
   /// The objective, or `nil` without `--recovery-objective`.
   func objective() throws -> RecoveryObjective? {
     guard let recoveryObjective else { return nil }
-    func duration(_ text: String, _ option: String) throws -> Duration {
-      guard let millis = Interval(parsing: text)?.millisecondsValue else {
-        throw ValidationError("\(option) must look like 500ms, 2s or 1m, got '\(text)'")
-      }
-      return .milliseconds(millis)
-    }
-    let objective = RecoveryObjective(
-      try duration(recoveryObjective, "--recovery-objective"),
-      minimumInterval: try duration(checkpointMinInterval, "--checkpoint-min-interval"),
-      maximumInterval: try duration(checkpointMaxInterval, "--checkpoint-max-interval"))
-    do { try objective.validate() } catch { throw ValidationError("\(error)") }
-    return objective
+    do {
+      return try RecoveryObjective(
+        parsing: recoveryObjective, minimum: checkpointMinInterval,
+        maximum: checkpointMaxInterval)
+    } catch { throw ValidationError("\(error)") }
   }
 
   /// Checkpointing into `directory` at `interval` (`auto`: chosen from the objective).

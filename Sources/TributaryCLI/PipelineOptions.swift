@@ -271,18 +271,11 @@ public struct PipelineOptions: ParsableArguments, Sendable {
       throw ValidationError(
         "--checkpoint-interval auto needs --recovery-objective, e.g. --recovery-objective 2s")
     }
-    func duration(_ text: String, _ option: String) throws -> Duration {
-      guard let millis = Interval(parsing: text)?.millisecondsValue else {
-        throw ValidationError("\(option) must look like 500ms, 2s or 1m, got '\(text)'")
-      }
-      return .milliseconds(millis)
-    }
-    let objective = RecoveryObjective(
-      try duration(recoveryObjective, "--recovery-objective"),
-      minimumInterval: try duration(checkpointMinInterval, "--checkpoint-min-interval"),
-      maximumInterval: try duration(checkpointMaxInterval, "--checkpoint-max-interval"))
-    do { try objective.validate() } catch { throw ValidationError("\(error)") }
-    return objective
+    do {
+      return try RecoveryObjective(
+        parsing: recoveryObjective, minimum: checkpointMinInterval,
+        maximum: checkpointMaxInterval)
+    } catch { throw ValidationError("\(error)") }
   }
 
   /// Checkpointing as these options say (`nil` without --checkpoint-dir).

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The recovery-time objective, measured (issue "Choose the checkpoint interval from a
+recovery-time objective"): for each workload, backend and objective, `tributary-bench
+recover --checkpoint-interval auto --recovery-objective D` is run FAILURES times, each time
+failing at a random phase of the interval in force after a warm-up, and the real recovery
+time (failure until every source is back where it was: catch_up_ms) is compared with the
+objective. Throughput with `auto` (`run`) is set beside that of each fixed interval of GRID,
+and each fixed interval's own recoveries (FIXED_FAILURES per interval) tell which of them
+also meet the objective.
+
+Usage: scripts/bench-recovery-objective.py [--workloads w3] [--states heap,rocksdb]
+          [--objectives 1s,2s] [--failures 20] [--fixed-failures 5] [--grid 200ms,500ms,1s,2s,5s]
+          [--events N] [--warmup-ms 8000] [--parallelism 2] [--out results.json]
+Needs `swift build -c release --product tributary-bench`.
+"""
+import argparse, json, random, statistics, subprocess, sys
+
+p = argparse.ArgumentParser()
+p.add_argument("--bench", default=".build/release/tributary-bench")
+p.add_argument("--workloads", default="w3")
+p.add_argument("--states", default="heap,rocksdb")
+p.add_argument("--objectives", default="1s,2s")
+p.add_argument("--failures", type=int, default=20)
+p.add_argument("--fixed-failures", type=int, default=5)
+p.add_argument("--grid", default="200ms,500ms,1s,2s,5s")
+p.add_argument("--events", type=int, default=60_000_000)
+p.add_argument("--warmup-ms", type=int, default=8000)
+p.add_argument("--parallelism", type=int, default=2)
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--out")
+a = p.parse_args()
+rng = random.Random(a.seed)
+
+def ms(text):
+    return int(text[:-2]) if text.endswith("ms") else int(text[:-1]) * 1000
+
+def bench(*args):
+    out = subprocess.run([a.bench, *args, "--json"], capture_output=True, text=True, timeout=900)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise SystemExit(f"failed: {' '.join(args)}\n{out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+def recover(w, s, interval, extra):
+    return bench("recover", "--workload", w, "--state", s, "--parallelism", str(a.parallelism),
+                 "--checkpoint-interval", interval, "--warmup-ms", str(a.warmup_ms),
+                 "--phase", f"{rng.random() * 0.999:.3f}", *extra)
+
+def run(w, s, interval, extra):
+    return bench("run", "--workload", w, "--state", s, "--parallelism", str(a.parallelism),
+                 "--events", str(a.events), "--checkpoint-interval", interval, "--no-baseline",
+                 *extra)
+
+results = []
+for w in a.workloads.split(","):
+    for s in a.states.split(","):
+        fixed = {}
+        for interval in a.grid.split(","):
+            r = run(w, s, interval, [])
+            rec = [recover(w, s, interval, [])["catch_up_ms"] for _ in range(a.fixed_failures)]
+            fixed[interval] = (r["events_per_second"], rec)
+            print(f"{w} {s} fixed {interval}: {r['events_per_second']/1e6:.2f} M/s, "
+                  f"recoveries ms {sorted(round(x) for x in rec)}", flush=True)
+        for objective in a.objectives.split(","):
+            extra = ["--recovery-objective", objective]
+            r = run(w, s, "auto", extra)
+            recs = [recover(w, s, "auto", extra) for _ in range(a.failures)]
+            times = [x["catch_up_ms"] for x in recs]
+            within = sum(1 for t in times if t <= ms(objective)) / len(times)
+            meeting = [i for i, (_, rec) in fixed.items()
+                       if sum(1 for t in rec if t <= ms(objective)) / len(rec) >= 0.95]
+            best = max((fixed[i][0] for i in meeting), default=None)
+            row = {
+                "workload": w, "state": s, "objective": objective,
+                "auto_events_per_second": r["events_per_second"],
+                "auto_interval_ms_final": r.get("checkpoint_interval_ms_final"),
+                "auto_predicted_recovery_ms": r.get("predicted_recovery_ms"),
+                "recoveries_ms": times,
+                "recovery_ms_p50": statistics.median(times),
+                "recovery_ms_max": max(times),
+                "within_objective": within,
+                "intervals_at_failure_ms": [x.get("checkpoint_interval_ms_at_failure") for x in recs],
+                "fixed_meeting_objective": meeting,
+                "best_fixed_events_per_second": best,
+                "fixed": {i: {"events_per_second": e, "recoveries_ms": rec}
+                          for i, (e, rec) in fixed.items()},
+            }
+            results.append(row)
+            print(f"{w} {s} auto {objective}: {r['events_per_second']/1e6:.2f} M/s "
+                  f"(final interval {row['auto_interval_ms_final']} ms, predicted "
+                  f"{row['auto_predicted_recovery_ms']} ms); recoveries p50 "
+                  f"{row['recovery_ms_p50']:.0f} ms max {row['recovery_ms_max']:.0f} ms, "
+                  f"{within:.0%} within; fixed intervals meeting it: {meeting}, best "
+                  f"{(best or 0)/1e6:.2f} M/s", flush=True)
+if a.out:
+    json.dump(results, open(a.out, "w"), indent=1)
