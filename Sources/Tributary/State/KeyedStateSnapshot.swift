@@ -23,6 +23,53 @@ public struct KeyedStateSnapshot: Sendable {
   public init(bytes: [UInt8]) { self.bytes = bytes }
 
   static let magic: [UInt8] = Array("TKS1".utf8)
+
+  /// Whether `bytes` start like a keyed state snapshot.
+  static func looksLikeSnapshot(_ bytes: [UInt8]) -> Bool {
+    bytes.count >= 4 && Array(bytes[0..<4]) == magic
+  }
+
+  /// Decodes every entry whose key group `keeps` accepts into `byState`
+  /// (by state name: kind and entries), as a restore does.
+  /// - Throws: `CodecError` for malformed bytes.
+  func decodeEntries(
+    into byState: inout [String: (kind: String, entries: [RestoredEntry])],
+    keeping keeps: (Int) -> Bool
+  ) throws(CodecError) {
+    var reader = BinaryReader(bytes)
+    let magic = try reader.readRaw(count: 4, for: "snapshot header")
+    guard Array(magic) == Self.magic else {
+      throw CodecError.invalid(type: "KeyedStateSnapshot", reason: "bad magic")
+    }
+    let states = try reader.readVarUInt()
+    for _ in 0..<states {
+      let name = try String.decode(from: &reader)
+      let kind = try String.decode(from: &reader)
+      let count = try reader.readVarUInt()
+      var collected = byState[name] ?? (kind, [])
+      for _ in 0..<count {
+        let group = Int(try reader.readFixed(UInt16.self))
+        let key = Array(try reader.readLengthPrefixed())
+        let namespace = Array(try reader.readLengthPrefixed())
+        let value = Array(try reader.readLengthPrefixed())
+        if keeps(group) {
+          collected.entries.append(
+            RestoredEntry(keyGroup: group, key: key, namespace: namespace, value: value))
+        }
+      }
+      byState[name] = collected
+    }
+  }
+
+  /// Decodes the whole snapshot as a restore would and drops the result:
+  /// the calibration read-back of an adaptive checkpoint interval. Returns
+  /// the number of entries.
+  /// - Throws: `CodecError` for malformed bytes.
+  func decodeAllEntries() throws(CodecError) -> Int {
+    var byState: [String: (kind: String, entries: [RestoredEntry])] = [:]
+    try decodeEntries(into: &byState) { _ in true }
+    return byState.values.reduce(0) { $0 + $1.entries.count }
+  }
 }
 
 extension KeyedStateBackend {
@@ -103,30 +150,8 @@ extension KeyedStateBackend {
     let owned = context.keyGroupRange
     var byState: [String: (kind: String, entries: [RestoredEntry])] = [:]
     for snapshot in snapshots {
-      var reader = BinaryReader(snapshot.bytes)
       do throws(CodecError) {
-        let magic = try reader.readRaw(count: 4, for: "snapshot header")
-        guard Array(magic) == KeyedStateSnapshot.magic else {
-          throw CodecError.invalid(type: "KeyedStateSnapshot", reason: "bad magic")
-        }
-        let states = try reader.readVarUInt()
-        for _ in 0..<states {
-          let name = try String.decode(from: &reader)
-          let kind = try String.decode(from: &reader)
-          let count = try reader.readVarUInt()
-          var collected = byState[name] ?? (kind, [])
-          for _ in 0..<count {
-            let group = Int(try reader.readFixed(UInt16.self))
-            let key = Array(try reader.readLengthPrefixed())
-            let namespace = Array(try reader.readLengthPrefixed())
-            let value = Array(try reader.readLengthPrefixed())
-            if owned.contains(group) {
-              collected.entries.append(
-                RestoredEntry(keyGroup: group, key: key, namespace: namespace, value: value))
-            }
-          }
-          byState[name] = collected
-        }
+        try snapshot.decodeEntries(into: &byState) { owned.contains($0) }
       } catch {
         throw StateError.corruptValue(
           state: "(snapshot of \(context.operatorName))", keyGroup: -1, underlying: error)

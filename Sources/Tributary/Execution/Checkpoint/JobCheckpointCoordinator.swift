@@ -223,7 +223,14 @@ final class JobCheckpointCoordinator: Sendable {
   ) {
     if adaptive.wantsReadBack(bytes: bytes) {
       let started = ContinuousClock.now
-      if (try? JobCheckpointSetup.readStates(of: checkpoint, from: storage)) != nil {
+      // What a restore does before inserting: read (and convert) the
+      // states, then decode every keyed entry.
+      if let states = try? JobCheckpointSetup.readStates(of: checkpoint, from: storage),
+        (try? states.values.joined().reduce(0) { total, state in
+          guard KeyedStateSnapshot.looksLikeSnapshot(state.bytes) else { return total }
+          return total + (try KeyedStateSnapshot(bytes: state.bytes).decodeAllEntries())
+        }) != nil
+      {
         adaptive.readBackMeasured(
           bytes: bytes, millis: Double((ContinuousClock.now - started).nanoseconds) / 1e6)
       }
