@@ -47,6 +47,12 @@ struct NexmarkCommand: AsyncParsableCommand {
   @Flag(help: "Print one JSON object per query, one per line.")
   var json = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Also time the generator alone: a plain single-threaded loop making the same events "
+        + "(generator_events_per_second)."))
+  var generatorBaseline = false
+
   func validate() throws {
     guard events > 0 else { throw ValidationError("--events must be positive") }
     guard (1...128).contains(parallelism) else {
@@ -123,7 +129,22 @@ struct NexmarkCommand: AsyncParsableCommand {
     ]
     let checkpointFields = result.checkpointFields
     for key in checkpointFields.keys.sorted() { fields.append((key, checkpointFields[key]!)) }
+    if generatorBaseline {
+      fields.append(("generator_events_per_second", .double(timeGenerator())))
+    }
     return fields
+  }
+
+  /// Events per second of a plain loop that generates the same events (the
+  /// floor under every query: the engine's source does this work and more).
+  func timeGenerator() -> Double {
+    let generator = NexmarkGenerator(configuration: nexmarkConfiguration)
+    let start = monotonicNanos()
+    var bids = 0
+    for n in 0..<events where generator.event(Int64(n)).bid != nil { bids += 1 }
+    let seconds = Double(monotonicNanos() - start) / 1e9
+    precondition(bids > 0 || events < 50)
+    return Double(events) / seconds
   }
 
   /// Writes events `0..<events` as JSON lines, in event-number order.
