@@ -109,7 +109,9 @@ struct NexmarkCommand: AsyncParsableCommand {
     let sink = try ResultSink(path: resultsOut)
     query.results(of: env.nexmark(events: events, configuration: nexmarkConfiguration))
       .sink(name: "Results") { batch in try sink.write(batch) }
+    let cpuBefore = processCPUSeconds()
     let result = try await env.execute()
+    let cpuSeconds = processCPUSeconds() - cpuBefore
     try sink.close()
     let seconds = result.duration.seconds
     var fields: [(String, JSONValue)] = [
@@ -124,6 +126,8 @@ struct NexmarkCommand: AsyncParsableCommand {
       ("seconds", .double(seconds)),
       ("events_per_second", .double(Double(events) / seconds)),
       ("events_per_second_per_core", .double(Double(events) / seconds / Double(parallelism))),
+      ("cpu_seconds", .double(cpuSeconds)),
+      ("events_per_cpu_second", .double(Double(events) / cpuSeconds)),
       ("output_records", .int(sink.records)),
       ("peak_rss_bytes", .int(peakResidentBytes())),
     ]
@@ -185,6 +189,14 @@ struct NexmarkCommand: AsyncParsableCommand {
         }.joined(separator: "\t"))
     }
   }
+}
+
+/// User plus system CPU time of this process so far, in seconds (all threads).
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Counts result rows from every sink subtask and, with a path, appends them
