@@ -47,6 +47,12 @@ struct NexmarkCommand: AsyncParsableCommand {
   @Flag(help: "Print one JSON object per query, one per line.")
   var json = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Also time the generator alone: a plain single-threaded loop making the same events "
+        + "(generator_events_per_second)."))
+  var generatorBaseline = false
+
   func validate() throws {
     guard events > 0 else { throw ValidationError("--events must be positive") }
     guard (1...128).contains(parallelism) else {
@@ -103,7 +109,9 @@ struct NexmarkCommand: AsyncParsableCommand {
     let sink = try ResultSink(path: resultsOut)
     query.results(of: env.nexmark(events: events, configuration: nexmarkConfiguration))
       .sink(name: "Results") { batch in try sink.write(batch) }
+    let cpuBefore = processCPUSeconds()
     let result = try await env.execute()
+    let cpuSeconds = processCPUSeconds() - cpuBefore
     try sink.close()
     let seconds = result.duration.seconds
     var fields: [(String, JSONValue)] = [
@@ -118,12 +126,39 @@ struct NexmarkCommand: AsyncParsableCommand {
       ("seconds", .double(seconds)),
       ("events_per_second", .double(Double(events) / seconds)),
       ("events_per_second_per_core", .double(Double(events) / seconds / Double(parallelism))),
+      ("cpu_seconds", .double(cpuSeconds)),
+      ("events_per_cpu_second", .double(Double(events) / cpuSeconds)),
       ("output_records", .int(sink.records)),
       ("peak_rss_bytes", .int(peakResidentBytes())),
     ]
     let checkpointFields = result.checkpointFields
     for key in checkpointFields.keys.sorted() { fields.append((key, checkpointFields[key]!)) }
+    if generatorBaseline {
+      let (wall, cpu) = timeGenerator()
+      fields.append(("generator_events_per_second", .double(Double(events) / wall)))
+      fields.append(("generator_events_per_cpu_second", .double(Double(events) / cpu)))
+    }
     return fields
+  }
+
+  /// Wall-clock and CPU seconds of a plain single-threaded loop that
+  /// generates the same events (the floor under every query: the engine's
+  /// source does this work and more).
+  func timeGenerator() -> (wall: Double, cpu: Double) {
+    func threadCPUNanos() -> UInt64 {
+      var ts = timespec()
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+      return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+    let generator = NexmarkGenerator(configuration: nexmarkConfiguration)
+    let start = monotonicNanos()
+    let cpuStart = threadCPUNanos()
+    var bids = 0
+    for n in 0..<events where generator.event(Int64(n)).bid != nil { bids += 1 }
+    let cpu = Double(threadCPUNanos() - cpuStart) / 1e9
+    let wall = Double(monotonicNanos() - start) / 1e9
+    precondition(bids > 0 || events < 50)
+    return (wall, cpu)
   }
 
   /// Writes events `0..<events` as JSON lines, in event-number order.
@@ -164,6 +199,14 @@ struct NexmarkCommand: AsyncParsableCommand {
         }.joined(separator: "\t"))
     }
   }
+}
+
+/// User plus system CPU time of this process so far, in seconds (all threads).
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Counts result rows from every sink subtask and, with a path, appends them

@@ -174,7 +174,7 @@ public struct NexmarkGenerator: Sendable {
       url = Vocabulary.hotChannelURLs[i]
     } else {
       let i = random.nextInt(Vocabulary.channelURLs.count)
-      channel = "channel-\(i)"
+      channel = Vocabulary.channelNames[i]
       url = Vocabulary.channelURLs[i]
     }
     let extra = randomExtra(&random, currentSize: 32, average: c.avgBidByteSize)

@@ -18,6 +18,13 @@ enum Vocabulary {
   static let hotChannelURLs: [String] = (0..<hotChannels.count).map {
     baseURL(seed: 0x4E58_0000 + UInt64($0))
   }
+  /// The names `channel-0` … `channel-9999`.
+  static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }
+  /// 64 KiB of random lowercase letters (fixed): `extra` padding is cut from it.
+  static let letterPool: [UInt8] = {
+    var random = EventRandom(eventNumber: 0, seed: 0x6C65_7474_6572_73)
+    return (0..<65_536).map { _ in 0x61 + UInt8(random.nextInt(26)) }
+  }()
   /// The URLs of `channel-0` … `channel-9999`; nine in ten carry a `channel_id`.
   static let channelURLs: [String] = (0..<10_000).map { i in
     var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)

@@ -6,8 +6,16 @@ extension DataStream where T == NexmarkEvent {
   /// expires`), then per category the average of those winning prices
   /// (truncated to an integer, as Flink's `AVG` on `BIGINT`), emitted once per
   /// category with its final value at the end of input.
+  /// Only the fields it needs are carried into the join.
   public func q4() -> DataStream<Q4Result> {
-    auctions.keyBy { $0.id }.connect(bids.keyBy { $0.auction })
+    let lifetimes = auctions.map(name: "Q4Auctions") {
+      OpenAuction(
+        id: $0.id, dateTime: $0.dateTime, expires: $0.expires, category: $0.category, best: nil)
+    }
+    let prices = bids.map(name: "Q4Bids") {
+      BidPrice(auction: $0.auction, price: $0.price, dateTime: $0.dateTime)
+    }
+    return lifetimes.keyBy { $0.id }.connect(prices.keyBy { $0.auction })
       .process(name: "Q4WinningBids", WinningBid())
       .keyBy { $0.category }
       .process(name: "Q4Average", AveragePerCategory())
@@ -20,25 +28,40 @@ struct WinningPrice: Sendable {
   var price: Int64
 }
 
-/// What q4 keeps of an open auction: its lifetime, category and best bid so far.
+/// What q4 needs of a bid.
+struct BidPrice: Sendable {
+  var auction: Int64
+  var price: Int64
+  var dateTime: Int64
+}
+
+/// What q4 keeps of an auction: its lifetime, category and best bid so far,
+/// and whether it has closed (its winning price emitted).
 struct OpenAuction: Sendable, BinaryCodable {
+  var id: Int64
   var dateTime: Int64
   var expires: Int64
   var category: Int64
   /// The highest price within the lifetime so far, `nil` before the first such bid.
   var best: Int64?
+  /// The watermark passed `expires`: the price is emitted, later bids are dropped.
+  var closed = false
 
   func encode(to writer: inout BinaryWriter) {
+    id.encode(to: &writer)
     dateTime.encode(to: &writer)
     expires.encode(to: &writer)
     category.encode(to: &writer)
     best.encode(to: &writer)
+    closed.encode(to: &writer)
   }
 
   static func decode(from reader: inout BinaryReader) throws(CodecError) -> OpenAuction {
     OpenAuction(
-      dateTime: try .decode(from: &reader), expires: try .decode(from: &reader),
-      category: try .decode(from: &reader), best: try .decode(from: &reader))
+      id: try .decode(from: &reader), dateTime: try .decode(from: &reader),
+      expires: try .decode(from: &reader),
+      category: try .decode(from: &reader), best: try .decode(from: &reader),
+      closed: try .decode(from: &reader))
   }
 }
 
@@ -46,8 +69,13 @@ struct OpenAuction: Sendable, BinaryCodable {
 /// (as `Pair(dateTime, price)`) until it arrives or until the watermark passes
 /// their time (then no auction can still start before them). The auction's
 /// highest bid is emitted when the watermark passes `expires` (at the latest
-/// at end of input); the state is then dropped.
+/// at end of input); the closed auction is kept `closedRetention` ms longer,
+/// so that the many bids still arriving for it (after its end, so never
+/// winning) are dropped at once instead of waiting, then dropped.
 struct WinningBid: KeyedCoProcessFunction {
+  /// How long a closed auction is remembered, in ms of event time.
+  static let closedRetention: Int64 = 10_000
+
   var open: ValueState<OpenAuction>!
   var waiting: ListState<Pair<Int64, Int64>>!
 
@@ -57,10 +85,9 @@ struct WinningBid: KeyedCoProcessFunction {
   }
 
   mutating func processElement1(
-    _ value: Auction, context: KeyedContext<Int64>, out: inout Collector<WinningPrice>
+    _ value: OpenAuction, context: KeyedContext<Int64>, out: inout Collector<WinningPrice>
   ) throws {
-    var auction = OpenAuction(
-      dateTime: value.dateTime, expires: value.expires, category: value.category, best: nil)
+    var auction = value
     for bid in try waiting.get() where bid.first >= value.dateTime && bid.first <= value.expires {
       auction.best = max(auction.best ?? .min, bid.second)
     }
@@ -70,10 +97,11 @@ struct WinningBid: KeyedCoProcessFunction {
   }
 
   mutating func processElement2(
-    _ value: Bid, context: KeyedContext<Int64>, out: inout Collector<WinningPrice>
+    _ value: BidPrice, context: KeyedContext<Int64>, out: inout Collector<WinningPrice>
   ) throws {
     if var auction = try open.value() {
-      guard value.dateTime >= auction.dateTime && value.dateTime <= auction.expires,
+      guard !auction.closed,
+        value.dateTime >= auction.dateTime && value.dateTime <= auction.expires,
         value.price > auction.best ?? .min
       else { return }
       auction.best = value.price
@@ -88,10 +116,18 @@ struct WinningBid: KeyedCoProcessFunction {
     _ timestamp: Int64, domain: TimeDomain, context: KeyedContext<Int64>,
     out: inout Collector<WinningPrice>
   ) throws {
-    if let auction = try open.value() {
-      guard timestamp >= auction.expires else { return }
-      if let best = auction.best { out.emit(WinningPrice(category: auction.category, price: best)) }
-      try open.clear()
+    if var auction = try open.value() {
+      if auction.closed {
+        if timestamp >= auction.expires + Self.closedRetention { try open.clear() }
+      } else if timestamp >= auction.expires {
+        if let best = auction.best {
+          out.emit(WinningPrice(category: auction.category, price: best))
+        }
+        auction.closed = true
+        auction.best = nil
+        try open.update(auction)
+        try context.registerEventTimeTimer(auction.expires + Self.closedRetention)
+      }
     } else {
       // No auction started by now: the waiting bids up to now can never win.
       let left = try waiting.get().filter { $0.first > timestamp }

@@ -2,9 +2,12 @@ import Tributary
 
 extension DataStream where T == NexmarkEvent {
   /// Nexmark q5, hot items: for every hopping window (10 s long, every 2 s),
-  /// the auctions with the most bids in it, ties included.
+  /// the auctions with the most bids in it, ties included. Only the auction
+  /// and time of each bid are carried into the windows.
   public func q5() -> DataStream<Q5Result> {
-    bids.keyBy { $0.auction }
+    bids.map(name: "Q5Project") { Pair($0.auction, $0.dateTime) }
+      .withTimestamps { $0.second }
+      .keyBy { $0.first }
       .window(.sliding(.seconds(10), slide: .seconds(2)))
       .aggregate(name: "Q5CountBids", CountBids()) { auction, window, count in
         AuctionCount(auction: auction, num: count, windowStart: window.start)
@@ -27,10 +30,10 @@ struct AuctionCount: Sendable {
   var windowStart: Int64
 }
 
-/// Counts records.
+/// Counts bids, each given as `Pair(auction, dateTime)`.
 struct CountBids: AggregateFunction {
   func createAccumulator() -> Int64 { 0 }
-  func add(_ bid: Bid, to count: Int64) -> Int64 { count + 1 }
+  func add(_ bid: Pair<Int64, Int64>, to count: Int64) -> Int64 { count + 1 }
   func result(_ count: Int64) -> Int64 { count }
   func merge(_ a: Int64, _ b: Int64) -> Int64 { a + b }
 }
