@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Synchronization
 import Tributary
 
@@ -56,7 +58,8 @@ public final class JetStreamInstanceLease: Sendable {
     self.machine = Mutex(machine)
   }
 
-  /// Acquires the lease of instance `instance` of `jobName` in `bucket`.
+  /// Acquires the lease of instance `instance` of `jobName` in `bucket`. Runs on a thread
+  /// of its own (store calls block), so a busy cooperative pool cannot delay it.
   /// - Throws: ``LeaseRefusal`` when another process holds it and renews it;
   ///   `NATSError` when the bucket cannot be reached (a starting process does not wait
   ///   for the server); `CancellationError`.
@@ -66,53 +69,62 @@ public final class JetStreamInstanceLease: Sendable {
   ) async throws -> JetStreamInstanceLease {
     let (seconds, attoseconds) = period.components
     let periodMillis = max(4, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
-    var machine = InstanceLease(
+    let machine = InstanceLease(
       key: key(jobName: jobName, instance: instance), holder: holder, period: periodMillis)
-    var command = machine.start(now: clock.nowMillis())
-    while true {
-      switch command {
-      case .acquired:
-        return JetStreamInstanceLease(bucket: bucket, machine: machine, clock: clock)
-      case .refuse(let refusal):
-        throw refusal
-      case .stop(let loss):
-        throw loss
-      case .wait(let until):
-        try await sleep(until: until, clock: clock)
-        command = machine.tick(now: clock.nowMillis())
-      case .read, .create, .update:
-        // Contending: a store that cannot be reached fails the start at once.
-        command = try perform(
-          command, on: bucket, key: machine.key, machine: &machine, clock: clock)
+    let sleeper = Sleeper()
+    return try await sleeper.run {
+      var machine = machine
+      var command = machine.start(now: clock.nowMillis())
+      while true {
+        switch command {
+        case .acquired:
+          return JetStreamInstanceLease(bucket: bucket, machine: machine, clock: clock)
+        case .refuse(let refusal):
+          throw refusal
+        case .stop(let loss):
+          throw loss
+        case .wait(let until):
+          try sleeper.sleep(until: until, clock: clock)
+          command = machine.tick(now: clock.nowMillis())
+        case .read, .create, .update:
+          // Contending: a store that cannot be reached fails the start at once.
+          command = try perform(
+            command, on: bucket, key: machine.key, machine: &machine, clock: clock)
+        }
       }
     }
   }
 
-  /// Renews the lease until the task is cancelled.
+  /// Renews the lease until the task is cancelled. Runs on a thread of its own, so
+  /// neither the job's load on the cooperative pool nor blocking store calls delay a
+  /// renewal.
   /// - Throws: ``LeaseLoss`` when this process must stop processing now;
   ///   `CancellationError` when cancelled.
   public func keep() async throws {
-    var command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-    while true {
-      switch command {
-      case .stop(let loss):
-        throw loss
-      case .refuse(let refusal):
-        throw refusal
-      case .acquired:
-        command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-      case .wait(let until):
-        try await Self.sleep(until: until, clock: clock)
-        command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-      case .read, .create, .update:
-        var copy = machine.withLock { $0 }
-        do {
-          command = try Self.perform(command, on: bucket, key: key, machine: &copy, clock: clock)
-        } catch {
-          command = copy.failed(now: clock.nowMillis())
+    let sleeper = Sleeper()
+    try await sleeper.run { [self] in
+      var command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+      while true {
+        switch command {
+        case .stop(let loss):
+          throw loss
+        case .refuse(let refusal):
+          throw refusal
+        case .acquired:
+          command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+        case .wait(let until):
+          try sleeper.sleep(until: until, clock: clock)
+          command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+        case .read, .create, .update:
+          var copy = machine.withLock { $0 }
+          do {
+            command = try Self.perform(command, on: bucket, key: key, machine: &copy, clock: clock)
+          } catch {
+            command = copy.failed(now: clock.nowMillis())
+          }
+          let updated = copy
+          machine.withLock { $0 = updated }
         }
-        let updated = copy
-        machine.withLock { $0 = updated }
       }
     }
   }
@@ -156,9 +168,37 @@ public final class JetStreamInstanceLease: Sendable {
     }
   }
 
-  private static func sleep(until: Int64, clock: any ProcessingClock) async throws {
-    let wait = until - clock.nowMillis()
-    if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
-    try Task.checkCancellation()
+}
+
+/// Runs a blocking loop on a thread of its own and lets it sleep in a way that
+/// cancelling the awaiting task interrupts.
+private final class Sleeper: Sendable {
+  private let cancelled = Mutex(false)
+  private let wake = DispatchSemaphore(value: 0)
+
+  /// Runs `body` on a new thread; cancelling the calling task makes its sleeps throw
+  /// `CancellationError`.
+  func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.name = "tributary-lease"
+        thread.start()
+      }
+    } onCancel: {
+      cancelled.withLock { $0 = true }
+      wake.signal()
+    }
+  }
+
+  /// Sleeps until `until` on `clock` (milliseconds), or throws `CancellationError` once
+  /// the awaiting task is cancelled.
+  func sleep(until: Int64, clock: any ProcessingClock) throws {
+    while true {
+      if cancelled.withLock({ $0 }) { throw CancellationError() }
+      let wait = until - clock.nowMillis()
+      if wait <= 0 { return }
+      _ = wake.wait(timeout: .now() + .milliseconds(Int(wait)))
+    }
   }
 }
