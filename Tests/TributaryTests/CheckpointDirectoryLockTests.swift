@@ -66,7 +66,7 @@ import Testing
     func environment() -> StreamEnvironment {
       var config = JobConfiguration()
       config.checkpointing = CheckpointingConfiguration(
-        directory: root.path, settings: CheckpointSettings(intervalMillis: 20))
+        directory: root.path, settings: CheckpointSettings(intervalMillis: 200))
       return StreamEnvironment(configuration: config)
     }
     let env = environment()

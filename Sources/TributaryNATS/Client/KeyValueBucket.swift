@@ -15,15 +15,17 @@ public final class KeyValueBucket: @unchecked Sendable {
   private let store: OpaquePointer
 
   /// Binds the bucket `name` (letters, digits, `-`, `_`), creating it (one value per key,
-  /// file storage) when it does not exist yet.
-  public init(_ jetStream: JetStream, name: String) throws(NATSError) {
+  /// on `storage`) when it does not exist yet.
+  public init(_ jetStream: JetStream, name: String, storage: JetStreamStorage = .file)
+    throws(NATSError)
+  {
     var store: OpaquePointer?
     var status = js_KeyValue(&store, jetStream.context, name)
     if status == NATS_NOT_FOUND {
       var config = kvConfig()
       try NATSStatus.check(kvConfig_Init(&config), operation: "initialise bucket config")
       config.History = 1
-      config.StorageType = js_FileStorage
+      config.StorageType = storage == .file ? js_FileStorage : js_MemoryStorage
       status = name.withCString { bucket in
         config.Bucket = bucket
         return js_CreateKeyValue(&store, jetStream.context, &config)
