@@ -230,15 +230,17 @@ public struct PipelineOptions: ParsableArguments, Sendable {
   /// - Throws: ``InstanceSettingsError`` saying which value is wrong.
   public func instanceSettings(
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    hostname: String = ProcessInfo.processInfo.hostName
+    hostname: @autoclosure () -> String = ProcessInfo.processInfo.hostName
   ) throws(InstanceSettingsError) -> InstanceSettings {
     let countText = instances.map(String.init) ?? environment["TRIBUTARY_INSTANCES"] ?? "1"
     guard let count = Int(countText) else { throw .invalidCount(countText) }
     let indexText = instance ?? environment["TRIBUTARY_INSTANCE"] ?? "0"
     let index: Int
     if indexText == "auto" {
-      guard let parsed = InstanceSettings.index(fromHostname: hostname) else {
-        throw .hostnameWithoutIndex(hostname)
+      // Looked up only here: resolving the host name may be slow.
+      let host = hostname()
+      guard let parsed = InstanceSettings.index(fromHostname: host) else {
+        throw .hostnameWithoutIndex(host)
       }
       index = parsed
     } else {

@@ -32,6 +32,27 @@ import Testing
     second.release()
   }
 
+  /// Generations grow by one per call, across locks (process starts), and are
+  /// never silently restarted.
+  @Test func generationsGrowAcrossStarts() throws {
+    let root = try temporaryDirectory("tributary-generation")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let first = try CheckpointDirectoryLock(directory: root.path)
+    #expect(try first.nextGeneration() == 1)
+    #expect(try first.nextGeneration() == 2)
+    first.release()
+    #expect(throws: CheckpointStorageError.self) { try first.nextGeneration() }
+    let second = try CheckpointDirectoryLock(directory: root.path)
+    #expect(try second.nextGeneration() == 3)
+    let file = root.appendingPathComponent(CheckpointDirectoryLock.generationFileName)
+    #expect(try String(contentsOf: file, encoding: .utf8) == "3\n")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.path)
+    #expect(Set(leftovers) == ["_lock", "_generation"], "no temporary file is left")
+    try Data("garbage".utf8).write(to: file)
+    #expect(throws: CheckpointStorageError.self) { try second.nextGeneration() }
+    second.release()
+  }
+
   @Test func holderDescriptionNamesThePid() {
     #expect(CheckpointDirectoryLock.pid(in: "pid 4242 on host box") == 4242)
     #expect(CheckpointDirectoryLock.pid(in: "a process that is still starting") == nil)
@@ -45,18 +66,19 @@ import Testing
     func environment() -> StreamEnvironment {
       var config = JobConfiguration()
       config.checkpointing = CheckpointingConfiguration(
-        directory: root.path, settings: CheckpointSettings(intervalMillis: 20))
+        directory: root.path, settings: CheckpointSettings(intervalMillis: 200))
       return StreamEnvironment(configuration: config)
     }
     let env = environment()
-    env.generate(count: nil, ratePerSecond: 2_000) { Int64($0) }.sink { _ in }
+    let flowing = env.generate(count: nil, ratePerSecond: 2_000) { Int64($0) }.collect()
     let running = Task { try await env.execute() }
     defer { running.cancel() }
-    let deadline = ContinuousClock.now + .seconds(30)
-    while newestCompleteCheckpoint(in: root) == 0 && ContinuousClock.now < deadline {
+    // Records flow only after the job locked its directory.
+    let deadline = ContinuousClock.now + .seconds(300)
+    while flowing.values.isEmpty && ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(10))
     }
-    #expect(newestCompleteCheckpoint(in: root) > 0, "the first job checkpoints")
+    #expect(!flowing.values.isEmpty, "the first job runs")
     let second = environment()
     let collected = second.fromCollection([1, 2, 3]).collect()
     await #expect(throws: CheckpointStorageError.self) { try await second.execute() }
@@ -64,6 +86,7 @@ import Testing
     running.cancel()
     _ = try? await running.value
     let after = environment()
+    after.configuration.checkpointing?.fresh = true
     let output = after.fromCollection([1, 2, 3]).collect()
     try await after.execute()
     #expect(output.values.sorted() == [1, 2, 3])

@@ -126,6 +126,7 @@ import Testing
     _ = s.feed(Self.records(Self.p0, Self.tag(1, 0, 1), [1]))
     #expect(s.feed(.commit(producer: Self.p0, generation: 1, epoch: 0, checkpoint: 2)).isEmpty)
     #expect(s.reader.position(ofSubject: 0) == 2)
+    #expect(s.reader.undecided(ofSubject: 0) == 2, "p0's committed batch waits behind p1's")
     let out = s.feed(.commit(producer: Self.p1, generation: 1, epoch: 0, checkpoint: 5))
     #expect(Self.values(out) == [10, 1])
     #expect(s.reader.position(ofSubject: 0) == 6)

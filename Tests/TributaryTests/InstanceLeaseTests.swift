@@ -232,6 +232,25 @@ import Testing
     #expect(acquired.count == 1 && refused.count == 1)
   }
 
+  /// Taken over, then the store cannot be reached to learn by whom: stop anyway.
+  @Test func aTakenOverHolderStopsEvenWhenItCannotReadTheNewHolder() {
+    var lease = InstanceLease(
+      key: Self.key, holder: LeaseHolder(token: "t", description: "pid 1 on host h"),
+      period: Self.period)
+    #expect(lease.start(now: 0) == .read)
+    guard case .create = lease.read(nil, now: 0) else {
+      Issue.record("expected a create")
+      return
+    }
+    #expect(lease.written(revision: 1, now: 0) == .acquired)
+    guard case .update(_, expectedRevision: 1) = lease.tick(now: 4_000) else {
+      Issue.record("expected a renewal")
+      return
+    }
+    #expect(lease.writeRejected(now: 4_000) == .read)
+    #expect(lease.failed(now: 4_100) == .stop(.takenOver(key: Self.key, by: nil)))
+  }
+
   @Test func valuesRoundTripAsText() {
     let value = LeaseValue(
       holder: LeaseHolder(token: "4F1C", description: "pid 12 on host a-1"), expiresAt: 1_234)

@@ -199,6 +199,32 @@ import Testing
     #expect(output.values.isEmpty)
   }
 
+  /// A pipeline executable started as one of several instances says why it
+  /// does not run, and rejects invalid instance options before anything runs.
+  @Test func theExecutablesRefuseSeveralInstancesClearly() throws {
+    guard let binary = builtExecutable("word-count") else {
+      Issue.record("word-count is not built; run `swift build` first")
+      return
+    }
+    let instance = try runProcess(
+      binary,
+      [
+        "--lines", "10", "--instances", "2", "--instance", "1", "--exchange-url",
+        "nats://127.0.0.1:4222", "--job-name", "wc",
+      ], mergingStandardError: true)
+    #expect(instance.status != 0)
+    #expect(
+      instance.output.contains("running one job as 2 instances is not available yet"),
+      "\(instance.output)")
+    let invalid = try runProcess(
+      binary, ["--lines", "10", "--instances", "2", "--job-name", "wc"],
+      mergingStandardError: true)
+    #expect(invalid.status != 0)
+    #expect(invalid.output.contains("--exchange-url nats://HOST:PORT"), "\(invalid.output)")
+    let single = try runProcess(binary, ["--lines", "10", "--instances", "1"])
+    #expect(single.status == 0, "one instance runs as before")
+  }
+
   @Test func moreInstancesThanKeyGroupsIsRejected() throws {
     var config = JobConfiguration()
     config.maxParallelism = 4

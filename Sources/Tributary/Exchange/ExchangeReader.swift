@@ -196,6 +196,14 @@ public struct ExchangeReader: Sendable {
   /// Messages received but not decided yet, over all subjects.
   public var undecided: Int { subjects.reduce(0) { $0 + $1.queue.count - $1.queueStart } }
 
+  /// Messages of subject `subject` received but not handed on yet. They wait in
+  /// memory (never in a checkpoint) behind the subject's oldest undecided
+  /// message; a driver bounds memory by not fetching more of a subject while
+  /// this is high (the messages stay in the stream and are fetched later).
+  public func undecided(ofSubject subject: Int) -> Int {
+    subjects[subject].queue.count - subjects[subject].queueStart
+  }
+
   /// The state to checkpoint: positions and what was handed on, never what waits.
   public var state: ExchangeReaderState {
     ExchangeReaderState(

@@ -256,8 +256,14 @@ public struct InstanceLease: Sendable {
     }
   }
 
-  /// The store could not be reached for the pending command.
+  /// The store could not be reached for the pending command. Holding: retried
+  /// until the renewal deadline, then ``LeaseCommand/stop(_:)``; contending:
+  /// retried after a tenth of a period (a caller may rather give up).
   public mutating func failed(now: Int64) -> LeaseCommand {
+    if phase == .lost {
+      // Taken over (a renewal found another revision): stop even without learning by whom.
+      return .stop(.takenOver(key: key, by: nil))
+    }
     if case .holding(_, let renewedAt) = phase, now >= renewedAt + period - margin {
       phase = .lost
       return .stop(

@@ -84,6 +84,47 @@ public final class CheckpointDirectoryLock: Sendable {
     }
   }
 
+  /// The file holding the directory's last generation.
+  public static let generationFileName = "_generation"
+
+  /// The next generation of the job checkpointing into this directory: one more
+  /// than every generation handed out before (1 the first time), durable before
+  /// it is returned — `_generation` is replaced atomically (temporary file, fsync,
+  /// rename, directory fsync). A scaled-out job's exchange tags an incarnation's
+  /// messages with it, so it must grow across crashes and restarts
+  /// (docs/scale-out.md); holding the lock makes the read and the write one step.
+  /// - Throws: ``CheckpointStorageError/io(operation:path:errno:)`` when the file
+  ///   cannot be written, ``CheckpointStorageError/corruptMetadata(path:reason:)``
+  ///   when it holds something else than a number (never silently restarting at 1),
+  ///   ``CheckpointStorageError/invalidArgument(_:)`` after ``release()``.
+  public func nextGeneration() throws(CheckpointStorageError) -> UInt64 {
+    guard descriptor.withLock({ $0 != nil }) else {
+      throw .invalidArgument("the lock of \(directory) was released; generations need it held")
+    }
+    let file = directory + "/" + Self.generationFileName
+    var last: UInt64 = 0
+    if let bytes = try DurableFileIO.readFile(file) {
+      let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+      guard let value = UInt64(text) else {
+        throw .corruptMetadata(
+          path: file, reason: "expected a generation number, found '\(text.prefix(40))'")
+      }
+      last = value
+    }
+    let next = last + 1
+    let temporary = directory + "/" + CheckpointLayout.temporaryPrefix + "generation-\(getpid())"
+    do {
+      try? DurableFileIO.removeFile(temporary)
+      try DurableFileIO.writeNewFile(temporary, bytes: Array("\(next)\n".utf8))
+      try DurableFileIO.rename(temporary, to: file)
+    } catch {
+      try? DurableFileIO.removeFile(temporary)
+      throw error
+    }
+    try DurableFileIO.syncDirectory(directory)
+    return next
+  }
+
   /// "pid P on host H", naming this process in the lock file.
   public static func processDescription() -> String {
     var name = [CChar](repeating: 0, count: 256)
