@@ -131,6 +131,18 @@ import Testing
     #expect(updates <= 15, "reacted within \(updates) checkpoints")
   }
 
+  @Test func aMeasuredCorrectionScalesThePrediction() throws {
+    var controller = try Self.controller(objective: 2_000)
+    var corrected = Self.steady
+    corrected.correction = 2  // real recoveries took twice the model's time
+    for _ in 0..<30 { controller.update(corrected) }
+    // 2 · (100 + 200 + (I + 100) · 0.5) = 1600  →  I = 900.
+    #expect(abs(Double(controller.intervalMillis) - 900) <= 0.15 * 900)
+    let predicted = try #require(controller.predictedRecoveryMillis)
+    #expect(
+      abs(predicted - 2 * (300 + (Double(controller.intervalMillis) + 100) * 0.5)) < 1)
+  }
+
   @Test func aDoublingOfInputRateShortensTheIntervalAndAHalvingLengthensIt() throws {
     var controller = try Self.controller(objective: 2_000)
     for _ in 0..<30 { controller.update(Self.steady) }

@@ -98,5 +98,7 @@ import Testing
     // The restarted run's coordinator starts at the interval chosen before
     // the failure, not at the minimum.
     #expect(result.checkpoints?.intervalMillisFinal.map { $0 > 50 } == true)
+    // The recovery was timed: failure until the sources were back where they were.
+    #expect(logs.lines.contains { $0.hasPrefix("recovered: back where the job was") })
   }
 }

@@ -103,6 +103,14 @@ struct JobExecution: Sendable {
         do {
           for try await _ in group {}
         } catch {
+          if !(error is StoppedWithSavepoint), !(error is CancellationError),
+            let adaptive = checkpoints?.adaptive, let monitor = config.monitor
+          {
+            // The recovery an adaptive interval times starts now, before teardown.
+            adaptive.runFailed(
+              nowMillis: clock.now().milliseconds,
+              sourceRecords: monitor.sourceRecordsAndBusiestRatio().sourceRecords)
+          }
           cancelAll.cancel()
           group.cancelAll()
           while (try? await group.next()) != nil {}

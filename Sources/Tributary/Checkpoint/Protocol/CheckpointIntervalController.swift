@@ -9,11 +9,12 @@
 /// of input. Recovering means waiting the restart delay, restoring the last
 /// checkpoint and processing the lost input again at the catch-up rate:
 ///
-///     recovery(I) = delay + restore + (I + duration) · inputRate / catchUpRate
+///     recovery(I) = k · (delay + restore + (I + duration) · inputRate / catchUpRate)
 ///
-/// so the longest interval meeting the objective is
+/// where `k ≥ 1` is the measured correction (real recoveries over their
+/// predictions), so the longest interval meeting the objective is
 ///
-///     I* = (margin · objective − delay − restore) · catchUpRate / inputRate − duration.
+///     I* = (margin · objective / k − delay − restore) · catchUpRate / inputRate − duration.
 ///
 /// Guarantees:
 /// - The interval always lies in `[minimumMillis, maximumMillis]`.
@@ -96,17 +97,22 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     public var restoreMillis: Double
     /// The restart strategy's delay before a restart.
     public var restartDelayMillis: Double
+    /// Measured recoveries over what the model predicted for them (1 until
+    /// the job has recovered; at least 1): what the model leaves out, such
+    /// as tearing down the failed run or a slow start after a restore.
+    public var correction: Double
 
     /// Creates a measurement.
     public init(
       inputRate: Double, catchUpRate: Double, checkpointMillis: Double, restoreMillis: Double,
-      restartDelayMillis: Double
+      restartDelayMillis: Double, correction: Double = 1
     ) {
       self.inputRate = inputRate
       self.catchUpRate = catchUpRate
       self.checkpointMillis = checkpointMillis
       self.restoreMillis = restoreMillis
       self.restartDelayMillis = restartDelayMillis
+      self.correction = correction
     }
   }
 
@@ -145,7 +151,7 @@ public struct CheckpointIntervalController: Sendable, Equatable {
   /// The predicted recovery time (ms) at interval `intervalMillis` under `m`.
   public static func predictedRecovery(intervalMillis: Double, _ m: Measurement) -> Double {
     let lost = (intervalMillis + m.checkpointMillis) * ratio(m)
-    return m.restartDelayMillis + m.restoreMillis + lost
+    return Swift.max(1, m.correction) * (m.restartDelayMillis + m.restoreMillis + lost)
   }
 
   /// How long replaying one millisecond of input takes: input rate over
@@ -162,7 +168,7 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     let lo = Double(settings.minimumMillis)
     let hi = Double(settings.maximumMillis)
     let budget =
-      settings.margin * Double(settings.objectiveMillis)
+      settings.margin * Double(settings.objectiveMillis) / Swift.max(1, m.correction)
       - m.restartDelayMillis - m.restoreMillis
     let ratio = Self.ratio(m)
     var target: Double
@@ -213,6 +219,7 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     average.checkpointMillis = mix(average.checkpointMillis, measurement.checkpointMillis)
     average.restoreMillis = mix(average.restoreMillis, measurement.restoreMillis)
     average.restartDelayMillis = measurement.restartDelayMillis
+    average.correction = measurement.correction
     smoothed = average
     return average
   }

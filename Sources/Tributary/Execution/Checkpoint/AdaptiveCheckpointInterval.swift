@@ -15,7 +15,12 @@ import Synchronization
 /// - the input rate (source records per second between two completed
 ///   checkpoints) and the catch-up rate (the input rate over the busiest
 ///   subtask's busy ratio: what the job could do with input waiting);
-/// - each checkpoint's duration; the restart strategy's delay.
+/// - each checkpoint's duration; the restart strategy's delay;
+/// - after each restart, the real recovery (failure until the sources have
+///   emitted again everything they had emitted before it) over what the
+///   model predicted for the input actually lost: the correction `k ≥ 1`
+///   that covers what the model leaves out (tearing down the failed run, a
+///   slow start after a restore).
 ///
 /// Thread-safe: every method takes one lock and does no I/O.
 final class AdaptiveCheckpointInterval: Sendable {
@@ -33,6 +38,15 @@ final class AdaptiveCheckpointInterval: Sendable {
     var restore: (bytes: Int64, millis: Double)?
     var readBack: (bytes: Int64, millis: Double)?
     var lastCompletion: (millis: Int64, sourceRecords: Int64)?
+    /// Source records at each pending checkpoint's trigger, by id.
+    var triggerRecords: [Int64: Int64] = [:]
+    /// Source records at the trigger of the newest completed checkpoint.
+    var restoredFrom: Int64 = 0
+    var lastBytes: Int64 = 0
+    var lastRates: (input: Double, catchUp: Double)?
+    var correction = 1.0
+    /// A failure whose recovery is being timed.
+    var recovery: (failedAtMillis: Int64, targetRecords: Int64, predictedMillis: Double)?
   }
 
   let objective: RecoveryObjective
@@ -107,30 +121,79 @@ final class AdaptiveCheckpointInterval: Sendable {
     return startup
   }
 
+  /// Periodic checkpoint `id` was triggered when the sources had emitted
+  /// `sourceRecords`.
+  func checkpointTriggered(id: Int64, sourceRecords: Int64) {
+    state.withLock { s in
+      s.triggerRecords[id] = sourceRecords
+      if s.triggerRecords.count > 64, let oldest = s.triggerRecords.keys.min() {
+        s.triggerRecords[oldest] = nil
+      }
+    }
+  }
+
+  /// A run failed at `nowMillis` when the sources had emitted `sourceRecords`:
+  /// the recovery is timed from now until they have emitted again what they
+  /// emitted since the newest completed checkpoint was triggered.
+  func runFailed(nowMillis: Int64, sourceRecords: Int64) {
+    state.withLock { s in
+      let lost = Swift.max(0, sourceRecords - s.restoredFrom)
+      let replayMillis = s.lastRates.map { Double(lost) / Swift.max($0.catchUp, 1e-9) * 1_000 } ?? 0
+      let predicted =
+        restartDelayMillis + Self.restoreMillis(bytes: s.lastBytes, s) + replayMillis
+      s.recovery = (nowMillis, sourceRecords + lost, predicted)
+    }
+  }
+
+  /// Whether a recovery is being timed (``poll(nowMillis:sourceRecords:)`` wants calls).
+  var timingRecovery: Bool { state.withLock { $0.recovery != nil } }
+
+  /// Ends the timed recovery once the sources have emitted `sourceRecords`
+  /// at `nowMillis`: returns the real and the predicted recovery time and
+  /// updates the correction; `nil` while the job is still catching up.
+  func poll(nowMillis: Int64, sourceRecords: Int64) -> (
+    actualMillis: Double, predictedMillis: Double
+  )? {
+    state.withLock { s in
+      guard let recovery = s.recovery, sourceRecords >= recovery.targetRecords else { return nil }
+      s.recovery = nil
+      let actual = Double(nowMillis - recovery.failedAtMillis)
+      if recovery.predictedMillis > 0 {
+        let ratio = Swift.min(10, actual / recovery.predictedMillis)
+        s.correction = Swift.max(1, 0.5 * s.correction + 0.5 * ratio)
+      }
+      return (actual, recovery.predictedMillis)
+    }
+  }
+
   /// A periodic checkpoint of `bytes` completed at `nowMillis` after
   /// `durationMillis`; the sources had emitted `sourceRecords` in total and
   /// the busiest subtask was busy `busiestRatio` of the last second. Returns
   /// the interval to use from now on, and whether the objective became
   /// unreachable or reachable again (to be reported once).
   func checkpointCompleted(
-    nowMillis: Int64, durationMillis: Int64, bytes: Int64, sourceRecords: Int64,
+    id: Int64, nowMillis: Int64, durationMillis: Int64, bytes: Int64, sourceRecords: Int64,
     busiestRatio: Double
   ) -> (intervalMillis: Int64, objectiveMetChanged: Bool) {
     state.withLock { s in
       defer { s.lastCompletion = (nowMillis, sourceRecords) }
+      if let atTrigger = s.triggerRecords[id] { s.restoredFrom = atTrigger }
+      for older in s.triggerRecords.keys where older <= id { s.triggerRecords[older] = nil }
+      s.lastBytes = bytes
       guard let last = s.lastCompletion, nowMillis > last.millis else {
         return (s.controller.intervalMillis, false)
       }
       let seconds = Double(nowMillis - last.millis) / 1_000
       let inputRate = Double(Swift.max(0, sourceRecords - last.sourceRecords)) / seconds
       let catchUpRate = inputRate / Swift.min(1, Swift.max(busiestRatio, 0.01))
+      if inputRate > 0 { s.lastRates = (inputRate, catchUpRate) }
       let wasMet = s.controller.objectiveMet
       let interval = s.controller.update(
         CheckpointIntervalController.Measurement(
           inputRate: inputRate, catchUpRate: catchUpRate,
           checkpointMillis: Double(durationMillis),
           restoreMillis: Self.restoreMillis(bytes: bytes, s),
-          restartDelayMillis: restartDelayMillis))
+          restartDelayMillis: restartDelayMillis, correction: s.correction))
       return (interval, wasMet != s.controller.objectiveMet)
     }
   }

@@ -145,8 +145,19 @@ final class JobCheckpointCoordinator: Sendable {
     drain()
   }
 
-  /// Advances checkpoint time (triggers, timeouts) and starts requested savepoints.
+  /// Advances checkpoint time (triggers, timeouts) and starts requested
+  /// savepoints; while a recovery is being timed, checks whether it ended.
   func tick() {
+    if let adaptive, adaptive.timingRecovery, let monitor,
+      let (actual, predicted) = adaptive.poll(
+        nowMillis: now(), sourceRecords: monitor.sourceRecordsAndBusiestRatio().sourceRecords)
+    {
+      logger.info(
+        "recovered: back where the job was at the failure",
+        metadata: [
+          "recovery_ms": "\(Int64(actual))", "predicted_recovery_ms": "\(Int64(predicted))",
+        ])
+    }
     state.withLock { s in
       guard !s.closed else { return }
       if let request = configuration.savepoints?.takeRequest() {
@@ -238,7 +249,7 @@ final class JobCheckpointCoordinator: Sendable {
     let load = monitor?.sourceRecordsAndBusiestRatio() ?? (sourceRecords: 0, busiestRatio: 1)
     let before = adaptive.status.intervalMillis
     let (interval, metChanged) = adaptive.checkpointCompleted(
-      nowMillis: now(), durationMillis: stats.durationMillis, bytes: bytes,
+      id: stats.checkpoint, nowMillis: now(), durationMillis: stats.durationMillis, bytes: bytes,
       sourceRecords: load.sourceRecords, busiestRatio: load.busiestRatio)
     state.withLock { $0.machine.changeInterval(to: interval) }
     let status = adaptive.status
@@ -286,6 +297,10 @@ final class JobCheckpointCoordinator: Sendable {
     switch action {
     case .triggerSources(let id, let isSavepoint):
       monitor?.checkpointTriggered(id: id, isSavepoint: isSavepoint)
+      if let adaptive, !isSavepoint, let monitor {
+        adaptive.checkpointTriggered(
+          id: id, sourceRecords: monitor.sourceRecordsAndBusiestRatio().sourceRecords)
+      }
       logger.debug(
         "\(isSavepoint ? "savepoint" : "checkpoint") triggered", metadata: ["checkpoint": "\(id)"])
       state.withLock { s in
