@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The recovery-time objective, measured (issue "Choose the checkpoint interval from a
-recovery-time objective"): for each workload, backend and objective, `tributary-bench
-recover --checkpoint-interval auto --recovery-objective D` is run FAILURES times, each time
-failing at a random phase of the interval in force after a warm-up, and the real recovery
-time (failure until every source is back where it was: catch_up_ms) is compared with the
-objective. Throughput with `auto` (`run`) is set beside that of each fixed interval of GRID,
+recovery-time objective"): for each workload, backend and objective, one job of
+`tributary-bench recover --checkpoint-interval auto --recovery-objective D --failures N`
+fails N times, each at a random phase of the interval in force (the first after a
+warm-up, each later one after the previous recovery), and each real recovery time (failure
+until every source is back where it was: catch_up_ms_each) is compared with the objective. Throughput with `auto` (`run`) is set beside that of each fixed interval of GRID,
 and each fixed interval's own recoveries (FIXED_FAILURES per interval) tell which of them
 also meet the objective.
 
@@ -41,10 +41,11 @@ def bench(*args):
         raise SystemExit(f"failed: {' '.join(args)}\n{out.stderr[-2000:]}")
     return json.loads(lines[-1])
 
-def recover(w, s, interval, extra):
+def recover(w, s, interval, extra, failures):
     return bench("recover", "--workload", w, "--state", s, "--parallelism", str(a.parallelism),
                  "--checkpoint-interval", interval, "--warmup-ms", str(a.warmup_ms),
-                 "--phase", f"{rng.random() * 0.999:.3f}", *extra)
+                 "--phase", f"{rng.random() * 0.999:.3f}", "--failures", str(failures),
+                 "--seed", str(rng.randrange(1, 1 << 30)), *extra)
 
 def run(w, s, interval, extra):
     return bench("run", "--workload", w, "--state", s, "--parallelism", str(a.parallelism),
@@ -57,15 +58,15 @@ for w in a.workloads.split(","):
         fixed = {}
         for interval in a.grid.split(","):
             r = run(w, s, interval, [])
-            rec = [recover(w, s, interval, [])["catch_up_ms"] for _ in range(a.fixed_failures)]
+            rec = recover(w, s, interval, [], a.fixed_failures)["catch_up_ms_each"]
             fixed[interval] = (r["events_per_second"], rec)
             print(f"{w} {s} fixed {interval}: {r['events_per_second']/1e6:.2f} M/s, "
                   f"recoveries ms {sorted(round(x) for x in rec)}", flush=True)
         for objective in a.objectives.split(","):
             extra = ["--recovery-objective", objective]
             r = run(w, s, "auto", extra)
-            recs = [recover(w, s, "auto", extra) for _ in range(a.failures)]
-            times = [x["catch_up_ms"] for x in recs]
+            rec = recover(w, s, "auto", extra, a.failures)
+            times = rec["catch_up_ms_each"]
             within = sum(1 for t in times if t <= ms(objective)) / len(times)
             meeting = [i for i, (_, rec) in fixed.items()
                        if sum(1 for t in rec if t <= ms(objective)) / len(rec) >= 0.95]
@@ -79,7 +80,8 @@ for w in a.workloads.split(","):
                 "recovery_ms_p50": statistics.median(times),
                 "recovery_ms_max": max(times),
                 "within_objective": within,
-                "intervals_at_failure_ms": [x.get("checkpoint_interval_ms_at_failure") for x in recs],
+                "intervals_at_failure_ms": rec.get("checkpoint_interval_ms_at_failure_each"),
+                "predicted_at_failure_ms": rec.get("predicted_recovery_ms_each"),
                 "fixed_meeting_objective": meeting,
                 "best_fixed_events_per_second": best,
                 "fixed": {i: {"events_per_second": e, "recoveries_ms": rec}

@@ -4,6 +4,7 @@ enum JSONValue {
   case int64(Int64)
   case double(Double)
   case string(String)
+  case array([JSONValue])
 
   var text: String {
     switch self {
@@ -21,6 +22,8 @@ enum JSONValue {
         }
       }
       return "\"\(escaped)\""
+    case .array(let values):
+      return "[" + values.map(\.text).joined(separator: ",") + "]"
     }
   }
 }

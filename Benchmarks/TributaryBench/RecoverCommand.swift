@@ -55,6 +55,15 @@ struct RecoverCommand: AsyncParsableCommand {
   @Option(help: "Give up when the job has not caught up this many seconds after the failure.")
   var timeoutSeconds: Int = 300
 
+  @Option(
+    help:
+      "Inject this many failures into one job, each after the previous recovery, at --phase for the first and random phases (from --seed) after it."
+  )
+  var failures: Int = 1
+
+  @Option(help: "Seed of the random phases of failures after the first.")
+  var seed: UInt64 = 1
+
   @Flag(help: "Print one JSON object on one line.")
   var json = false
 
@@ -71,6 +80,7 @@ struct RecoverCommand: AsyncParsableCommand {
     guard warmupMs >= 0 else { throw ValidationError("--warmup-ms must not be negative") }
     guard (0..<1).contains(phase) else { throw ValidationError("--phase must be in 0..<1") }
     guard timeoutSeconds > 0 else { throw ValidationError("--timeout-seconds must be positive") }
+    guard failures >= 1 else { throw ValidationError("--failures must be at least 1") }
   }
 
   func run() async throws {
@@ -89,7 +99,7 @@ struct RecoverCommand: AsyncParsableCommand {
     let env = BenchMonitoring.$monitor.withValue(monitor) {
       benchEnvironment(parallelism: parallelism, backend: backend, checkpointing: checkpointing)
     }
-    env.configuration.restartStrategy = .fixedDelay(attempts: 1, delay: .zero)
+    env.configuration.restartStrategy = .fixedDelay(attempts: failures, delay: .zero)
     let probe = RecoveryProbe(parallelism: parallelism)
     if workload == "w2" {
       _ = addW2Pipeline(to: env, count: nil, parallelism: parallelism, probe: probe)
@@ -98,14 +108,16 @@ struct RecoverCommand: AsyncParsableCommand {
     }
     let start = monotonicNanos()
     let job = Task { try await env.execute() }
-    let (driven, atFailure) = try await drive(
+    let (driven, atFailures, failureTimes) = try await drive(
       probe: probe, savepoints: savepoints, checkpoints: checkpointing.directory, start: start,
       monitor: monitor)
     let chosen = monitor.checkpoints.interval
     let result = try await job.value
-    guard driven, let measured = probe.measurement, let failedAt = probe.failedAt else {
+    let all = probe.measurements
+    guard driven, let measured = all.first, let failedAt = failureTimes.first else {
       throw RecoveryError.notCaughtUp(seconds: timeoutSeconds)
     }
+    let atFailure = atFailures.first ?? nil
     var fields: [(String, JSONValue)] = [
       ("workload", .string(workload)),
       ("state", .string(state)),
@@ -121,6 +133,9 @@ struct RecoverCommand: AsyncParsableCommand {
       ("sources_resumed_ms", .double(measured.sourcesResumedMs)),
       ("catch_up_ms", .double(measured.catchUpMs)),
       ("peak_rss_bytes", .int(peakResidentBytes())),
+      ("failures", .int(all.count)),
+      ("catch_up_ms_each", .array(all.map { .double($0.catchUpMs) })),
+      ("events_replayed_each", .array(all.map { .int($0.eventsReplayed) })),
     ]
     if let chosen {
       // The interval and prediction in force when the failure was injected.
@@ -132,6 +147,21 @@ struct RecoverCommand: AsyncParsableCommand {
           atFailure?.predictedRecoveryMs.map { .int64($0) } ?? .double(.nan)
         ),
         ("objective_met", .string(chosen.objectiveMet ? "yes" : "no")),
+        (
+          "checkpoint_interval_ms_at_failure_each",
+          .array(atFailures.map { $0.map { .int64($0.intervalMs) } ?? .double(.nan) })
+        ),
+        (
+          "predicted_recovery_ms_each",
+          .array(
+            atFailures.map { $0?.predictedRecoveryMs.map { .int64($0) } ?? .double(.nan) })
+        ),
+        (
+          "within_objective",
+          .double(
+            Double(all.filter { $0.catchUpMs <= Double(chosen.recoveryObjectiveMs) }.count)
+              / Double(all.count))
+        ),
       ]
     }
     if json {
@@ -141,32 +171,42 @@ struct RecoverCommand: AsyncParsableCommand {
     }
   }
 
-  /// Injects the failure on time, waits until the restarted job caught up,
-  /// then stops it with a savepoint. Returns whether it caught up in time,
-  /// and the chosen interval and prediction at the failure (auto).
+  /// Injects `failures` failures, each on time (the first after the
+  /// warm-up, each later one after the previous recovery), waits until the
+  /// restarted job caught up each time, then stops it with a savepoint.
+  /// Returns whether every recovery completed in time, the chosen interval
+  /// and prediction at each failure (auto), and when each was requested.
   private func drive(
     probe: RecoveryProbe, savepoints: SavepointControl, checkpoints: String, start: UInt64,
     monitor: JobMonitor
-  ) async throws -> (caughtUp: Bool, atFailure: CheckpointIntervalStatus?) {
+  ) async throws -> (caughtUp: Bool, atFailures: [CheckpointIntervalStatus?], times: [UInt64]) {
     try await sleep(until: start + UInt64(warmupMs) * 1_000_000)
-    let fixed = Interval(parsing: checkpointInterval)?.millisecondsValue
-    if let interval = fixed ?? monitor.checkpoints.interval?.intervalMs {
-      let seen = Self.latestCompletedCheckpoint(in: checkpoints)
-      while Self.latestCompletedCheckpoint(in: checkpoints) == seen {
-        try await Task.sleep(for: .milliseconds(1))
+    var random = SeededPhases(seed: seed)
+    var atFailures: [CheckpointIntervalStatus?] = []
+    var times: [UInt64] = []
+    for k in 0..<failures {
+      let phase = k == 0 ? self.phase : random.next()
+      let fixed = Interval(parsing: checkpointInterval)?.millisecondsValue
+      if let interval = fixed ?? monitor.checkpoints.interval?.intervalMs {
+        let seen = Self.latestCompletedCheckpoint(in: checkpoints)
+        while Self.latestCompletedCheckpoint(in: checkpoints) == seen {
+          try await Task.sleep(for: .milliseconds(1))
+        }
+        try await Task.sleep(for: .milliseconds(Double(interval) * phase))
+      } else {
+        try await Task.sleep(for: .milliseconds(1_000 * phase))
       }
-      try await Task.sleep(for: .milliseconds(Double(interval) * phase))
-    } else {
-      try await Task.sleep(for: .milliseconds(1_000 * phase))
-    }
-    let atFailure = monitor.checkpoints.interval
-    probe.requestFailure()
-    let deadline = monotonicNanos() + UInt64(timeoutSeconds) * 1_000_000_000
-    while !probe.caughtUp && monotonicNanos() < deadline {
-      try await Task.sleep(for: .milliseconds(2))
+      atFailures.append(monitor.checkpoints.interval)
+      times.append(monotonicNanos())
+      probe.requestFailure()
+      let deadline = monotonicNanos() + UInt64(timeoutSeconds) * 1_000_000_000
+      while probe.recoveries <= k && monotonicNanos() < deadline {
+        try await Task.sleep(for: .milliseconds(2))
+      }
+      if probe.recoveries <= k { break }
     }
     savepoints.requestStopWithSavepoint()
-    return (probe.caughtUp, atFailure)
+    return (probe.recoveries == failures, atFailures, times)
   }
 
   private func sleep(until nanos: UInt64) async throws {
@@ -187,6 +227,20 @@ struct RecoverCommand: AsyncParsableCommand {
       }
     }
     return highest
+  }
+}
+
+/// Phases in 0..<1 from a seed (SplitMix64), for failures after the first.
+struct SeededPhases {
+  private var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> Double {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return Double(z >> 11) / Double(1 << 53)
   }
 }
 
