@@ -8,8 +8,9 @@ import TributaryNexmark
 /// The `nexmark` pipeline running q5 (hopping windows) and q8 (a window
 /// join), killed with `kill -9` three times and started again with the same
 /// arguments: the committed results equal the plain reference over the same
-/// events, i.e. those of an undisturbed run.
-@Suite struct NexmarkKillNineTests {
+/// events, i.e. those of an undisturbed run. One case at a time (each runs a
+/// two-worker pipeline process).
+@Suite(.serialized) struct NexmarkKillNineTests {
   static let events = 60_000
 
   @Test(arguments: [

@@ -4,8 +4,9 @@ import Tributary
 import TributaryNexmark
 
 /// Every query through the engine, against ``PlainReference`` over the same
-/// events, at parallelism 1 and 3, on the heap and on RocksDB.
-@Suite struct NexmarkQueryTests {
+/// events, at parallelism 1 and 3, on the heap and on RocksDB. One case at a
+/// time, so that the suite does not crowd the timing-sensitive tests running beside it.
+@Suite(.serialized) struct NexmarkQueryTests {
   /// Events per run: a few hundred thousand in release builds, fewer in debug
   /// builds (where the engine is about ten times slower) to keep the suite short.
   #if DEBUG
