@@ -10,7 +10,7 @@ import Tributary
 /// it) and memory storage (no fsync waits on a busy test machine): a double start
 /// refuses naming the holder, a crashed holder is taken over after one period,
 /// a taken-over holder stops, and compare-and-set writes are refused as such.
-@Suite struct InstanceLeaseBindingTests {
+@Suite(.serialized) struct InstanceLeaseBindingTests {
   static let period = Duration.seconds(10)
 
   static func bucket(_ server: NATSServer) throws -> KeyValueBucket {

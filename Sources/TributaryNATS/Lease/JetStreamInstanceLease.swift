@@ -20,7 +20,8 @@ import Tributary
 /// for three quarters of a period, or the lease was taken over); the caller must then
 /// stop and exit non-zero. ``release()`` lets a successor take over at once.
 ///
-/// Thread-safety: `Sendable`; `keep()` and `release()` may run on different tasks.
+/// Thread-safety: `Sendable`; `keep()` and `release()` may be called from any task (one
+/// `keep()` at a time, `release()` after it).
 /// Time: wall-clock milliseconds from `clock`; waits are real sleeps. Store calls block
 /// for up to the bucket's JetStream timeout: keep it at most a fifth of the period (e.g.
 /// 2 s for the default 10 s), so that one slow renewal is retried before the holder's
@@ -130,7 +131,9 @@ public final class JetStreamInstanceLease: Sendable {
   }
 
   /// Gives the lease up (writes it as expired), so a successor takes over without waiting
-  /// a period. Best effort: failures are ignored (the lease then simply expires).
+  /// a period. Call it after ``keep()`` ended (cancel it and await it first), when the
+  /// process stops cleanly. Best effort: failures are ignored (the lease then simply
+  /// expires).
   public func release() {
     let state = machine.withLock { $0.phase }
     guard case .holding(let revision, _) = state else { return }
