@@ -40,15 +40,27 @@ public final class NATSServer: @unchecked Sendable {
   /// a free loopback port, creates a temporary directory, runs
   /// `nats-server -js -a 127.0.0.1 -p PORT -sd DIR` and waits until the port accepts
   /// connections. Throws `NATSServerError` (with the server's output) otherwise.
+  ///
+  /// Ready means that this server itself logged that it listens on the port: a free port can
+  /// be taken by a server another test starts at the same moment, and a connection to that
+  /// one must not pass for ours. When the port was taken, another port is tried.
   public static func start() throws -> NATSServer {
     let executable = try findExecutable()
-    let port = try freeLoopbackPort()
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("tributary-nats-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let server = NATSServer(executable: executable, port: port, directory: directory)
-    try server.launch()
-    return server
+    var attempt = 0
+    while true {
+      attempt += 1
+      let port = try freeLoopbackPort()
+      let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("tributary-nats-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let server = NATSServer(executable: executable, port: port, directory: directory)
+      do {
+        try server.launch()
+        return server
+      } catch let error as NATSServerError where attempt < 5 && error.portTaken {
+        continue
+      }
+    }
   }
 
   deinit {
@@ -86,7 +98,14 @@ public final class NATSServer: @unchecked Sendable {
     try lock.withLock { try launchLocked() }
   }
 
+  /// How many times the log says the server listens for clients on its port.
+  private var listening: Int {
+    output.components(separatedBy: "Listening for client connections on 127.0.0.1:\(port)")
+      .count - 1
+  }
+
   private func launchLocked() throws {
+    let listeningBefore = listening
     let process = Process()
     process.executableURL = executable
     process.arguments = [
@@ -114,12 +133,13 @@ public final class NATSServer: @unchecked Sendable {
     while ContinuousClock.now < deadline {
       if !process.isRunning {
         self.process = nil
+        LiveServers.shared.remove(process.processIdentifier)
         throw NATSServerError(
           message: "nats-server exited with status \(process.terminationStatus) "
             + "before accepting connections on port \(port)",
-          output: output)
+          output: output, portTaken: output.contains("address already in use"))
       }
-      if Self.acceptsConnections(port: port) { return }
+      if listening > listeningBefore && Self.acceptsConnections(port: port) { return }
       usleep(20_000)
     }
     terminate(signal: SIGKILL)
@@ -255,6 +275,8 @@ public struct NATSServerError: Error, CustomStringConvertible {
   public let message: String
   /// The server's output (log), possibly empty.
   public let output: String
+  /// Whether the server could not bind its port (another process took it first).
+  public var portTaken = false
 
   public var description: String {
     output.isEmpty ? message : "\(message)\nnats-server output:\n\(output)"

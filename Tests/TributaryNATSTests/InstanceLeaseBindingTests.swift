@@ -10,7 +10,7 @@ import Tributary
 /// it) and memory storage (no fsync waits on a busy test machine): a double start
 /// refuses naming the holder, a crashed holder is taken over after one period,
 /// a taken-over holder stops, and compare-and-set writes are refused as such.
-@Suite struct InstanceLeaseBindingTests {
+@Suite(.serialized) struct InstanceLeaseBindingTests {
   static let period = Duration.seconds(10)
 
   static func bucket(_ server: NATSServer) throws -> KeyValueBucket {
@@ -54,8 +54,7 @@ import Tributary
     let first = try await JetStreamInstanceLease.acquire(
       in: Self.bucket(server), jobName: "counts", instance: 1, period: Self.period,
       holder: Self.holder(101))
-    let keeping = Task { try await first.keep() }
-    defer { keeping.cancel() }
+    // The first holder renews on its own thread from now on.
     // How soon it refuses (within a period) is the pure machine's test; here
     // the test task itself may wait for a busy cooperative pool.
     do {
@@ -72,8 +71,8 @@ import Tributary
       in: Self.bucket(server), jobName: "counts", instance: 2, period: Self.period,
       holder: Self.holder(303))
     other.release()
-    keeping.cancel()
     first.release()
+    try await first.keep()  // returns: released, not lost
   }
 
   /// The holder dies without releasing (it stops renewing): a restarted
@@ -84,7 +83,7 @@ import Tributary
     let crashed = try await JetStreamInstanceLease.acquire(
       in: Self.bucket(server), jobName: "counts", instance: 0, period: Self.period,
       holder: Self.holder(1))
-    _ = crashed  // never renewed: as if killed with kill -9
+    crashed.stopRenewingAsIfKilled()
     let bucket = try Self.bucket(server)
     let deadEntry = try #require(try bucket.get("counts.instance-0"))
     let dead = try #require(LeaseValue(encoded: deadEntry.value))

@@ -65,7 +65,8 @@ import Testing
     #expect(
       Self.values(s.feed(.commit(producer: Self.p0, generation: 1, epoch: 0, checkpoint: 3))) == [1]
     )
-    _ = s.feed(Self.records(Self.p0, Self.tag(1, 3, 2), [2]))  // epoch 3: its checkpoint never completes
+    // Epoch 3: the checkpoint that would close it never completes.
+    _ = s.feed(Self.records(Self.p0, Self.tag(1, 3, 2), [2]))
     // Crash; generation 2 resumes from checkpoint 3 and replays.
     #expect(s.feed(.begin(producer: Self.p0, generation: 2, restoredCheckpoint: 3)).isEmpty)
     #expect(s.reader.drops.abandoned == 1)

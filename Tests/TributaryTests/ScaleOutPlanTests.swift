@@ -87,6 +87,33 @@ import Testing
         == SplitDiscovery.assigned(splits, subtask: 1, parallelism: 3))
   }
 
+  // MARK: Exchange topology
+
+  @Test func anExchangesNamesProducersAndReaders() {
+    let topology = ExchangeTopology(
+      job: "wc", index: 1, instances: 3, producerParallelism: 2, consumerParallelism: 2,
+      maxParallelism: 128)
+    #expect(topology.stream == "wc-x1")
+    #expect(topology.subject(keyGroup: 42) == "wc-x1.42")
+    #expect(topology.subjectFilter == "wc-x1.*")
+    #expect(
+      topology.producers
+        == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)].map {
+          ExchangeProducer(instance: $0.0, subtask: $0.1)
+        })
+    // Every subject is read by exactly one subtask of one instance.
+    var readers: [Int: Int] = [:]
+    for instance in 0..<3 {
+      for subtask in 0..<2 {
+        for group in topology.keyGroups(instance: instance, subtask: subtask) {
+          readers[group, default: 0] += 1
+        }
+      }
+    }
+    #expect(readers.count == 128 && readers.values.allSatisfy { $0 == 1 })
+    #expect(topology.keyGroups(instance: 1, subtask: 0) == 43..<65)
+  }
+
   // MARK: Instance settings
 
   @Test func settingsAreValidated() throws {

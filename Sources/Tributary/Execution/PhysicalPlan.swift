@@ -167,11 +167,21 @@ struct PhysicalPlan: @unchecked Sendable {
     return lines.joined(separator: "\n")
   }
 
+  /// Names, producers and readers of `exchange` for a job run as `instances`.
+  func topology(of exchange: Exchange, instances: InstanceSettings, maxParallelism: Int)
+    -> ExchangeTopology
+  {
+    ExchangeTopology(
+      job: instances.jobName ?? "job", index: exchange.index, instances: instances.count,
+      producerParallelism: chains[exchange.producerChain].parallelism,
+      consumerParallelism: chains[exchange.consumerChain].parallelism,
+      maxParallelism: maxParallelism)
+  }
+
   /// ``description``, and for an instance of a scaled-out job its stages,
   /// the key groups it owns and the exchanges between stages.
   func description(instances: InstanceSettings, maxParallelism: Int) -> String {
     guard !instances.isSingle else { return description }
-    let job = instances.jobName ?? "job"
     let owned = KeyGroups.range(
       instance: instances.index, instances: instances.count, maxParallelism: maxParallelism)
     var lines = [description, "\(instances):"]
@@ -186,10 +196,11 @@ struct PhysicalPlan: @unchecked Sendable {
           + tasks.map(String.init).joined(separator: ", ") + " (\(what))")
     }
     for exchange in exchanges {
+      let topology = topology(of: exchange, instances: instances, maxParallelism: maxParallelism)
       lines.append(
-        "exchange \(job)-x\(exchange.index): task \(exchange.producerChain) (stage "
+        "exchange \(topology.stream): task \(exchange.producerChain) (stage "
           + "\(stages[exchange.producerChain])) ==> task \(exchange.consumerChain) (stage "
-          + "\(stages[exchange.consumerChain])), subjects \(job)-x\(exchange.index).<key group> "
+          + "\(stages[exchange.consumerChain])), subjects \(topology.stream).<key group> "
           + "(\(maxParallelism))")
     }
     if exchanges.isEmpty { lines.append("no exchange: every record stays in its instance") }

@@ -15,12 +15,15 @@ import Tributary
 ///
 /// ``acquire(in:jobName:instance:period:holder:clock:)`` returns once the lease is ours,
 /// or throws ``LeaseRefusal`` naming the process that holds it (a double start, or a
-/// zombie still renewing) — within about one period. ``keep()`` then renews it until
-/// cancelled, and throws ``LeaseLoss`` when the holder must stop processing (no renewal
-/// for three quarters of a period, or the lease was taken over); the caller must then
-/// stop and exit non-zero. ``release()`` lets a successor take over at once.
+/// zombie still renewing) — within about one period. From that moment a thread of its
+/// own renews the lease (so neither a busy cooperative pool nor a caller that is slow to
+/// look after it delays a renewal) until ``release()`` or until the lease is lost;
+/// ``keep()`` waits for the loss and throws the ``LeaseLoss`` (no renewal for three
+/// quarters of a period, or taken over): the caller must then stop processing and exit
+/// non-zero. ``release()`` stops renewing and marks the lease expired, so a successor
+/// takes over at once.
 ///
-/// Thread-safety: `Sendable`; `keep()` and `release()` may run on different tasks.
+/// Thread-safety: `Sendable`; every member may be called from any task or thread.
 /// Time: wall-clock milliseconds from `clock`; waits are real sleeps. Store calls block
 /// for up to the bucket's JetStream timeout: keep it at most a fifth of the period (e.g.
 /// 2 s for the default 10 s), so that one slow renewal is retried before the holder's
@@ -47,6 +50,22 @@ public final class JetStreamInstanceLease: Sendable {
   private let bucket: KeyValueBucket
   private let clock: any ProcessingClock
   private let machine: Mutex<InstanceLease>
+  private let renewal = Mutex(Renewal())
+  private let wake = DispatchSemaphore(value: 0)
+  private let ended = DispatchSemaphore(value: 0)
+
+  /// The renewal thread's outcome and who waits for it.
+  private struct Renewal {
+    /// `release()` or a test's crash asked the thread to stop; `true` = write the expiry.
+    var stop: (requested: Bool, writeExpiry: Bool) = (false, false)
+    /// Why the lease was lost, once it was.
+    var loss: LeaseLoss?
+    /// Whether the thread has ended.
+    var finished = false
+    /// Tasks waiting in `keep()`, by id.
+    var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
+    var nextWaiter = 0
+  }
 
   private init(
     bucket: KeyValueBucket, machine: InstanceLease, clock: any ProcessingClock
@@ -58,8 +77,8 @@ public final class JetStreamInstanceLease: Sendable {
     self.machine = Mutex(machine)
   }
 
-  /// Acquires the lease of instance `instance` of `jobName` in `bucket`. Runs on a thread
-  /// of its own (store calls block), so a busy cooperative pool cannot delay it.
+  /// Acquires the lease of instance `instance` of `jobName` in `bucket`, and keeps it
+  /// renewed from then on. Runs on a thread of its own (store calls block).
   /// - Throws: ``LeaseRefusal`` when another process holds it and renews it;
   ///   `NATSError` when the bucket cannot be reached (a starting process does not wait
   ///   for the server); `CancellationError`.
@@ -69,73 +88,158 @@ public final class JetStreamInstanceLease: Sendable {
   ) async throws -> JetStreamInstanceLease {
     let (seconds, attoseconds) = period.components
     let periodMillis = max(4, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
-    let machine = InstanceLease(
+    let initial = InstanceLease(
       key: key(jobName: jobName, instance: instance), holder: holder, period: periodMillis)
-    let sleeper = Sleeper()
-    return try await sleeper.run {
-      var machine = machine
-      var command = machine.start(now: clock.nowMillis())
-      while true {
-        switch command {
-        case .acquired:
-          return JetStreamInstanceLease(bucket: bucket, machine: machine, clock: clock)
-        case .refuse(let refusal):
-          throw refusal
-        case .stop(let loss):
-          throw loss
-        case .wait(let until):
-          try sleeper.sleep(until: until, clock: clock)
-          command = machine.tick(now: clock.nowMillis())
-        case .read, .create, .update:
-          // Contending: a store that cannot be reached fails the start at once.
-          command = try perform(
-            command, on: bucket, key: machine.key, machine: &machine, clock: clock)
-        }
-      }
-    }
-  }
-
-  /// Renews the lease until the task is cancelled. Runs on a thread of its own, so
-  /// neither the job's load on the cooperative pool nor blocking store calls delay a
-  /// renewal.
-  /// - Throws: ``LeaseLoss`` when this process must stop processing now;
-  ///   `CancellationError` when cancelled.
-  public func keep() async throws {
-    let sleeper = Sleeper()
-    try await sleeper.run { [self] in
-      var command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-      while true {
-        switch command {
-        case .stop(let loss):
-          throw loss
-        case .refuse(let refusal):
-          throw refusal
-        case .acquired:
-          command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-        case .wait(let until):
-          try sleeper.sleep(until: until, clock: clock)
-          command = machine.withLock { $0.tick(now: clock.nowMillis()) }
-        case .read, .create, .update:
-          var copy = machine.withLock { $0 }
+    let cancelled = Mutex(false)
+    let wake = DispatchSemaphore(value: 0)
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+          var machine = initial
+          var command = machine.start(now: clock.nowMillis())
           do {
-            command = try Self.perform(command, on: bucket, key: key, machine: &copy, clock: clock)
+            while true {
+              switch command {
+              case .acquired:
+                let lease = JetStreamInstanceLease(bucket: bucket, machine: machine, clock: clock)
+                continuation.resume(returning: lease)
+                lease.renewUntilStopped()
+                return
+              case .refuse(let refusal):
+                throw refusal
+              case .stop(let loss):
+                throw loss
+              case .wait(let until):
+                while clock.nowMillis() < until {
+                  if cancelled.withLock({ $0 }) { throw CancellationError() }
+                  _ = wake.wait(
+                    timeout: .now() + .milliseconds(Int(until - clock.nowMillis())))
+                }
+                command = machine.tick(now: clock.nowMillis())
+              case .read, .create, .update:
+                // Contending: a store that cannot be reached fails the start at once.
+                command = try perform(
+                  command, on: bucket, key: machine.key, machine: &machine, clock: clock)
+              }
+            }
           } catch {
-            command = copy.failed(now: clock.nowMillis())
+            continuation.resume(throwing: error)
           }
-          let updated = copy
-          machine.withLock { $0 = updated }
         }
+        thread.name = "tributary-lease"
+        thread.start()
+      }
+    } onCancel: {
+      cancelled.withLock { $0 = true }
+      wake.signal()
+    }
+  }
+
+  /// Waits until the lease is lost, or returns when it was released.
+  /// - Throws: ``LeaseLoss`` when this process must stop processing now;
+  ///   `CancellationError` when the waiting task is cancelled (renewals go on).
+  public func keep() async throws {
+    let id = renewal.withLock { state -> Int in
+      state.nextWaiter += 1
+      return state.nextWaiter
+    }
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Void, any Error>) in
+        renewal.withLock { state in
+          if let loss = state.loss {
+            continuation.resume(throwing: loss)
+          } else if state.finished || Task.isCancelled {
+            if Task.isCancelled {
+              continuation.resume(throwing: CancellationError())
+            } else {
+              continuation.resume()
+            }
+          } else {
+            state.waiters[id] = continuation
+          }
+        }
+      }
+    } onCancel: {
+      let waiter = renewal.withLock { $0.waiters.removeValue(forKey: id) }
+      waiter?.resume(throwing: CancellationError())
+    }
+  }
+
+  /// Stops renewing and gives the lease up (writes it as expired), so a successor takes
+  /// over without waiting a period; `keep()` then returns. Call it when the process
+  /// stops cleanly. Blocks until the renewal thread ended (at most about the store's
+  /// timeout). Best effort: a failed write only makes the successor wait a period.
+  public func release() {
+    stopRenewing(writeExpiry: true)
+  }
+
+  /// Stops renewing without giving the lease up, as a process killed with `kill -9`
+  /// would: for tests of takeovers.
+  func stopRenewingAsIfKilled() {
+    stopRenewing(writeExpiry: false)
+  }
+
+  private func stopRenewing(writeExpiry: Bool) {
+    let running = renewal.withLock { state -> Bool in
+      guard !state.finished, !state.stop.requested else { return false }
+      state.stop = (true, writeExpiry)
+      return true
+    }
+    guard running else { return }
+    wake.signal()
+    _ = ended.wait(timeout: .now() + .seconds(30))
+  }
+
+  /// The renewal loop, on the thread that acquired the lease.
+  private func renewUntilStopped() {
+    defer { ended.signal() }
+    var command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+    while true {
+      let stop = renewal.withLock { $0.stop }
+      if stop.requested {
+        if stop.writeExpiry, case .holding(let revision, _) = machine.withLock({ $0.phase }) {
+          let expired = LeaseValue(holder: holder, expiresAt: 0)
+          _ = try? bucket.update(key, value: expired.encoded, expectedRevision: revision)
+        }
+        finish(loss: nil)
+        return
+      }
+      switch command {
+      case .stop(let loss):
+        finish(loss: loss)
+        return
+      case .refuse, .acquired:
+        command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+      case .wait(let until):
+        let wait = until - clock.nowMillis()
+        if wait > 0 { _ = wake.wait(timeout: .now() + .milliseconds(Int(wait))) }
+        if clock.nowMillis() >= until {
+          command = machine.withLock { $0.tick(now: clock.nowMillis()) }
+        }
+      case .read, .create, .update:
+        var copy = machine.withLock { $0 }
+        do {
+          command = try Self.perform(command, on: bucket, key: key, machine: &copy, clock: clock)
+        } catch {
+          command = copy.failed(now: clock.nowMillis())
+        }
+        let updated = copy
+        machine.withLock { $0 = updated }
       }
     }
   }
 
-  /// Gives the lease up (writes it as expired), so a successor takes over without waiting
-  /// a period. Best effort: failures are ignored (the lease then simply expires).
-  public func release() {
-    let state = machine.withLock { $0.phase }
-    guard case .holding(let revision, _) = state else { return }
-    let expired = LeaseValue(holder: holder, expiresAt: 0)
-    _ = try? bucket.update(key, value: expired.encoded, expectedRevision: revision)
+  private func finish(loss: LeaseLoss?) {
+    let waiters = renewal.withLock { state -> [CheckedContinuation<Void, any Error>] in
+      state.finished = true
+      state.loss = loss
+      defer { state.waiters = [:] }
+      return Array(state.waiters.values)
+    }
+    for waiter in waiters {
+      if let loss { waiter.resume(throwing: loss) } else { waiter.resume() }
+    }
   }
 
   /// Carries out one store command and feeds its outcome to `machine`.
@@ -165,40 +269,6 @@ public final class JetStreamInstanceLease: Sendable {
     switch write {
     case .written(let revision): machine.written(revision: revision, now: clock.nowMillis())
     case .rejected: machine.writeRejected(now: clock.nowMillis())
-    }
-  }
-
-}
-
-/// Runs a blocking loop on a thread of its own and lets it sleep in a way that
-/// cancelling the awaiting task interrupts.
-private final class Sleeper: Sendable {
-  private let cancelled = Mutex(false)
-  private let wake = DispatchSemaphore(value: 0)
-
-  /// Runs `body` on a new thread; cancelling the calling task makes its sleeps throw
-  /// `CancellationError`.
-  func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.name = "tributary-lease"
-        thread.start()
-      }
-    } onCancel: {
-      cancelled.withLock { $0 = true }
-      wake.signal()
-    }
-  }
-
-  /// Sleeps until `until` on `clock` (milliseconds), or throws `CancellationError` once
-  /// the awaiting task is cancelled.
-  func sleep(until: Int64, clock: any ProcessingClock) throws {
-    while true {
-      if cancelled.withLock({ $0 }) { throw CancellationError() }
-      let wait = until - clock.nowMillis()
-      if wait <= 0 { return }
-      _ = wake.wait(timeout: .now() + .milliseconds(Int(wait)))
     }
   }
 }
