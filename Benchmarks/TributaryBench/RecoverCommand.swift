@@ -181,11 +181,11 @@ struct RecoverCommand: AsyncParsableCommand {
     monitor: JobMonitor
   ) async throws -> (caughtUp: Bool, atFailures: [CheckpointIntervalStatus?], times: [UInt64]) {
     try await sleep(until: start + UInt64(warmupMs) * 1_000_000)
-    var random = SeededPhases(seed: seed)
+    var random = SweepRandom(seed: seed)
     var atFailures: [CheckpointIntervalStatus?] = []
     var times: [UInt64] = []
     for k in 0..<failures {
-      let phase = k == 0 ? self.phase : random.next()
+      let phase = k == 0 ? self.phase : random.unit()
       let fixed = Interval(parsing: checkpointInterval)?.millisecondsValue
       if let interval = fixed ?? monitor.checkpoints.interval?.intervalMs {
         let seen = Self.latestCompletedCheckpoint(in: checkpoints)
@@ -227,20 +227,6 @@ struct RecoverCommand: AsyncParsableCommand {
       }
     }
     return highest
-  }
-}
-
-/// Phases in 0..<1 from a seed (SplitMix64), for failures after the first.
-struct SeededPhases {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return Double(z >> 11) / Double(1 << 53)
   }
 }
 
