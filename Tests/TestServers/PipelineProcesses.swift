@@ -62,3 +62,63 @@ public final class ProcessOutputLines: Sendable {
     }
   }
 }
+
+/// How a process started by ``KillNine/runAndKill(_:_:after:count:delayMillis:)`` ended.
+public struct KilledRun: Sendable {
+  /// Its standard output and error.
+  public var output: String
+  /// Whether it exited by itself with a non-zero status (before the kill).
+  public var failedByItself: Bool
+}
+
+/// Runs pipeline executables and kills them with `SIGKILL` mid-run, for the
+/// `kill -9` recovery tests of every test target.
+public enum KillNine {
+  /// Starts `binary` with `arguments` and kills it with `SIGKILL`
+  /// `delayMillis` ms after `progress` (polled every 10 ms, typically the
+  /// newest completed checkpoint id) has grown by `count` since the start, or
+  /// at once if it exited first; gives up waiting after 60 s.
+  public static func runAndKill(
+    _ binary: String, _ arguments: [String], after progress: () -> Int64, count: Int64 = 1,
+    delayMillis: Int
+  ) async throws -> KilledRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let before = progress()
+    try process.run()
+    let deadline = ContinuousClock.now + .seconds(60)
+    while process.isRunning && progress() < before + count && ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    try await Task.sleep(for: .milliseconds(delayMillis))
+    kill(process.processIdentifier, SIGKILL)
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return KilledRun(
+      output: output,
+      failedByItself: process.terminationReason == .exit && process.terminationStatus != 0)
+  }
+
+  /// Runs `binary` with `arguments` to completion: its exit status and its
+  /// standard output (with standard error when `mergingStandardError`).
+  public static func run(
+    _ binary: String, _ arguments: [String], mergingStandardError: Bool = false
+  )
+    throws -> (status: Int32, output: String)
+  {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    if mergingStandardError { process.standardError = pipe }
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+}

@@ -38,20 +38,17 @@ import TributaryNexmark
     var delays = SplitMix(seed: backend == "heap" ? 28 : 29)
     var resumed = 0
     for _ in 0..<3 {
-      let log = try await runAndKillAfterACheckpoint(
-        binary, arguments, checkpoints: checkpoints, extraMillis: delays.next() % 400)
+      let log = try await KillNine.runAndKill(
+        binary, arguments,
+        after: {
+          (try? CheckpointStorage(directory: checkpoints))?.completedCheckpoints().last ?? 0
+        },
+        delayMillis: Int(delays.next() % 400)
+      ).output
       if log.contains("resuming from checkpoint") { resumed += 1 }
     }
-    let final = Process()
-    final.executableURL = URL(fileURLWithPath: binary)
-    final.arguments = arguments
-    let pipe = Pipe()
-    final.standardOutput = pipe
-    final.standardError = pipe
-    try final.run()
-    let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    final.waitUntilExit()
-    #expect(final.terminationStatus == 0, "\(log)")
+    let final = try KillNine.run(binary, arguments, mergingStandardError: true)
+    #expect(final.status == 0, "\(final.output)")
     #expect(resumed >= 2, "restarts resumed from checkpoints")
 
     var configuration = NexmarkConfiguration()
@@ -74,33 +71,6 @@ import TributaryNexmark
       lines += text.split(separator: "\n").map(String.init)
     }
     return lines
-  }
-
-  /// Starts `binary` and kills it with `SIGKILL` `extraMillis` after it
-  /// completed a checkpoint of its own (polled; at most 60 s); returns its output.
-  func runAndKillAfterACheckpoint(
-    _ binary: String, _ arguments: [String], checkpoints: URL, extraMillis: UInt64
-  ) async throws -> String {
-    func newest() -> Int64 {
-      (try? CheckpointStorage(directory: checkpoints))?.completedCheckpoints().last ?? 0
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let before = newest()
-    try process.run()
-    let deadline = ContinuousClock.now + .seconds(60)
-    while process.isRunning && newest() <= before && ContinuousClock.now < deadline {
-      try await Task.sleep(for: .milliseconds(10))
-    }
-    try await Task.sleep(for: .milliseconds(Int(extraMillis)))
-    kill(process.processIdentifier, SIGKILL)
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return output
   }
 }
 

@@ -45,16 +45,7 @@ func builtExecutable(_ name: String) -> String? { BuiltExecutables.path(name) }
 func runProcess(_ path: String, _ arguments: [String], mergingStandardError: Bool = false) throws
   -> (status: Int32, output: String)
 {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: path)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  if mergingStandardError { process.standardError = pipe }
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  try KillNine.run(path, arguments, mergingStandardError: mergingStandardError)
 }
 
 /// SplitMix64: a seeded generator so test data is reproducible.
@@ -93,14 +84,6 @@ func newestCompleteCheckpoint(in root: URL) -> Int64 {
   (try? CheckpointStorage(directory: root))?.completedCheckpoints().last ?? 0
 }
 
-/// How a process started by ``runAndKillAfterCheckpoints(_:_:checkpoints:count:extraMillis:rng:)`` ended.
-struct KilledRun {
-  /// Its standard output and error.
-  var output: String
-  /// Whether it exited by itself with a non-zero status (before the kill).
-  var failedByItself: Bool
-}
-
 /// Starts `binary` with `arguments` and kills it with `SIGKILL` a random
 /// `0..<extraMillis` ms after it completed `count` checkpoints of its own in
 /// `checkpoints` (polled, so a slow machine still gets there; at most 60 s).
@@ -108,25 +91,7 @@ func runAndKillAfterCheckpoints(
   _ binary: String, _ arguments: [String], checkpoints: URL, count: Int64 = 1,
   extraMillis: UInt64, rng: inout SplitMix64
 ) async throws -> KilledRun {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: binary)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  let before = newestCompleteCheckpoint(in: checkpoints)
-  try process.run()
-  let deadline = ContinuousClock.now + .seconds(60)
-  while process.isRunning && newestCompleteCheckpoint(in: checkpoints) < before + count
-    && ContinuousClock.now < deadline
-  {
-    try await Task.sleep(for: .milliseconds(10))
-  }
-  try await Task.sleep(for: .milliseconds(Int(rng.next() % extraMillis)))
-  kill(process.processIdentifier, SIGKILL)
-  let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  return KilledRun(
-    output: output,
-    failedByItself: process.terminationReason == .exit && process.terminationStatus != 0)
+  try await KillNine.runAndKill(
+    binary, arguments, after: { newestCompleteCheckpoint(in: checkpoints) }, count: count,
+    delayMillis: Int(rng.next() % extraMillis))
 }
