@@ -73,6 +73,9 @@ final class JobCheckpointCoordinator: Sendable {
     if let adaptive {
       machine.changeInterval(to: adaptive.status.intervalMillis)
       monitor?.checkpointIntervalChosen(adaptive.status)
+      logger.debug(
+        "checkpoint interval in force",
+        metadata: ["interval_ms": "\(machine.intervalMillis ?? 0)"])
     }
     state = Mutex(State(machine: machine))
   }
