@@ -124,6 +124,7 @@ let package = Package(
       dependencies: [
         "Tributary",
         "TributaryWeb",
+        "TributaryNATS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

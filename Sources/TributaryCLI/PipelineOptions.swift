@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Tributary
+import TributaryNATS
 import TributaryWeb
 
 /// Options every pipeline executable accepts.
@@ -215,10 +216,14 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     guard ["text", "json"].contains(logFormat) else {
       throw ValidationError("--log-format must be text or json, got '\(logFormat)'")
     }
+    let settings: InstanceSettings
     do {
-      _ = try instanceSettings()
+      settings = try instanceSettings()
     } catch {
       throw ValidationError("\(error)")
+    }
+    if !settings.isSingle && checkpointDir == nil {
+      throw ValidationError("\(InstanceSettingsError.checkpointsRequired(count: settings.count))")
     }
   }
 
@@ -316,6 +321,9 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     config.stateBackend = stateBackendConfiguration
     config.restartStrategy = restartStrategy
     config.instances = (try? instanceSettings()) ?? .single
+    if let url = config.instances.exchangeURL, !config.instances.isSingle {
+      config.exchangeTransport = JetStreamExchange(url: url)
+    }
     if let jobName { config.jobName = jobName }
     return config
   }
@@ -384,6 +392,7 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     _ environment: StreamEnvironment, job: @escaping @Sendable () async throws -> Void
   ) async throws -> Bool {
     let config = environment.configuration
+    let job = Self.holdingLease(job, config: config)
     guard let webPort, let monitor = config.monitor else {
       return try await runUntilSignalled(job)
     }
@@ -411,6 +420,49 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     }
     await server.stop()
     return try outcome.get()
+  }
+}
+
+extension PipelineOptions {
+  /// `job`, run while this process holds its instance's lease when the job
+  /// runs as several instances (docs/scale-out.md, "Fencing"): the lease is
+  /// acquired first (throwing ``LeaseRefusal`` naming the holder when another
+  /// process runs this instance), kept renewed while the job runs, and
+  /// released when it ends; when the lease is lost the job is cancelled and
+  /// the ``LeaseLoss`` thrown, so the process exits non-zero before another
+  /// may take over. With one instance, `job` itself.
+  static func holdingLease(
+    _ job: @escaping @Sendable () async throws -> Void, config: JobConfiguration
+  ) -> @Sendable () async throws -> Void {
+    let instances = config.instances
+    guard !instances.isSingle, let url = instances.exchangeURL, let jobName = instances.jobName
+    else { return job }
+    let logger = config.logger
+    return {
+      let connection = try NATSConnection(url: url)
+      defer { connection.close() }
+      let jetStream = try JetStream(connection, timeout: instances.leasePeriod / 5)
+      let bucket = try KeyValueBucket(jetStream, name: JetStreamInstanceLease.bucketName)
+      let lease = try await JetStreamInstanceLease.acquire(
+        in: bucket, jobName: jobName, instance: instances.index, period: instances.leasePeriod)
+      defer { lease.release() }
+      logger.info(
+        "instance lease acquired",
+        metadata: [
+          "lease": "\(lease.key)", "instance": "\(instances.index)",
+          "instances": "\(instances.count)",
+        ])
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await job() }
+        group.addTask {
+          try await lease.keep()
+          // Released: only this function releases, after the job.
+          try await Task.sleep(for: .seconds(86_400 * 365))
+        }
+        try await group.next()
+        group.cancelAll()
+      }
+    }
   }
 }
 

@@ -401,6 +401,45 @@ import Testing
     #expect(c.taskFinished(TaskID("ghost", subtask: 0)) == [])
   }
 
+  /// Two components (the stages of a scaled-out job): while one has finished
+  /// in part nothing is triggered; once it finished whole, checkpoints go on
+  /// and complete with the other component's acknowledgements alone.
+  @Test func checkpointsGoOnOnceAWholeComponentFinished() throws {
+    let upstream: Set<TaskID> = [Self.sourceA, Self.mapper]
+    let downstream: Set<TaskID> = [Self.sourceB, Self.sink]
+    var c = try CheckpointCoordinatorStateMachine(
+      settings: CheckpointSettings(intervalMillis: 100), tasks: Self.allTasks,
+      sources: Self.sources, components: [upstream, downstream], nowMillis: 0)
+    #expect(c.tick(nowMillis: 100) == [Self.trigger(1)])
+    #expect(
+      Self.complete(&c, 1, ackMillis: 110, doneMillis: 120).contains(.notifyComplete(checkpoint: 1))
+    )
+    // The upstream source finished, its mapper not yet: nothing is triggered.
+    #expect(c.taskFinished(Self.sourceA) == [])
+    #expect(c.nextPeriodicTriggerMillis == nil)
+    #expect(c.tick(nowMillis: 1_000) == [])
+    // The whole upstream component finished: checkpoints resume.
+    #expect(c.taskFinished(Self.mapper) == [])
+    #expect(c.tick(nowMillis: 1_001) == [Self.trigger(2)])
+    #expect(c.acknowledged(checkpoint: 2, task: Self.sourceB, nowMillis: 1_010) == [])
+    let done = c.acknowledged(checkpoint: 2, task: Self.sink, nowMillis: 1_011)
+    #expect(done.count == 1)
+    guard case .commitMetadata(2, let acknowledgements) = done.first else {
+      Issue.record("expected the metadata of checkpoint 2 to be committed, got \(done)")
+      return
+    }
+    #expect(Set(acknowledgements.keys) == downstream)
+    // A task of the running component finishing aborts what lacks its ack.
+    #expect(
+      c.storageCompleted(checkpoint: 2, nowMillis: 1_020).contains(.notifyComplete(checkpoint: 2)))
+    #expect(c.tick(nowMillis: 1_200) == [Self.trigger(3)])
+    #expect(c.taskFinished(Self.sink) == [.abort(checkpoint: 3, reason: .taskFinished(Self.sink))])
+    #expect(c.nextPeriodicTriggerMillis == nil)
+    // Everything finished: nothing more to trigger.
+    #expect(c.taskFinished(Self.sourceB) == [])
+    #expect(c.nextPeriodicTriggerMillis == nil)
+  }
+
   // MARK: Statistics
 
   @Test func statisticsSummariseCompletedCheckpoints() throws {

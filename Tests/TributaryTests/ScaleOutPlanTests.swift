@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Tributary
@@ -214,20 +215,32 @@ import Testing
     #expect(plan.contains("no exchange"))
   }
 
-  /// Until the exchange runs, a job meant for several instances must not run
-  /// at all (never silently as one process).
-  @Test func severalInstancesRefuseToRun() async throws {
+  /// A job meant for several instances never runs silently as one process:
+  /// without checkpoints (the exchange commits at checkpoints) or without an
+  /// exchange transport it refuses, saying what to give.
+  @Test func severalInstancesNeedCheckpointsAndATransport() async throws {
     let env = StreamEnvironment(
       configuration: JobConfiguration(), instances: try Self.instance(0, of: 2))
     let output = env.fromCollection([1, 2, 3]).collect()
-    await #expect(throws: InstanceSettingsError.multiInstanceExecutionNotAvailable(count: 2)) {
+    await #expect(throws: InstanceSettingsError.checkpointsRequired(count: 2)) {
       try await env.execute()
     }
     #expect(output.values.isEmpty)
+    let directory = try temporaryDirectory("tributary-scale-out-refusal")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var config = JobConfiguration()
+    config.checkpointing = CheckpointingConfiguration(directory: directory.path)
+    let withCheckpoints = StreamEnvironment(
+      configuration: config, instances: try Self.instance(0, of: 2))
+    let other = withCheckpoints.fromCollection([1, 2, 3]).collect()
+    await #expect(throws: InstanceSettingsError.noExchangeTransport(count: 2)) {
+      try await withCheckpoints.execute()
+    }
+    #expect(other.values.isEmpty)
   }
 
-  /// A pipeline executable started as one of several instances says why it
-  /// does not run, and rejects invalid instance options before anything runs.
+  /// A pipeline executable started as one of several instances without
+  /// checkpoints says why it does not run, and rejects invalid instance options before anything runs.
   @Test func theExecutablesRefuseSeveralInstancesClearly() throws {
     guard let binary = builtExecutable("word-count") else {
       Issue.record("word-count is not built; run `swift build` first")
@@ -241,7 +254,8 @@ import Testing
       ], mergingStandardError: true)
     #expect(instance.status != 0)
     #expect(
-      instance.output.contains("running one job as 2 instances is not available yet"),
+      instance.output.contains(
+        "give --checkpoint-dir (each instance checkpoints into DIR/instance-I)"),
       "\(instance.output)")
     let invalid = try runProcess(
       binary, ["--lines", "10", "--instances", "2", "--job-name", "wc"],

@@ -12,6 +12,19 @@ struct Event: Sendable {
   var value: Int64
 }
 
+extension Event: BinaryCodable {
+  func encode(to writer: inout BinaryWriter) {
+    key.encode(to: &writer)
+    timestampMs.encode(to: &writer)
+    value.encode(to: &writer)
+  }
+  static func decode(from reader: inout BinaryReader) throws(CodecError) -> Event {
+    Event(
+      key: try .decode(from: &reader), timestampMs: try .decode(from: &reader),
+      value: try .decode(from: &reader))
+  }
+}
+
 /// Count and sum of values.
 struct CountAndSum: AggregateFunction {
   func createAccumulator() -> Pair<Int64, Int64> { Pair(0, 0) }

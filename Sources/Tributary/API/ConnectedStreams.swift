@@ -122,10 +122,12 @@ public struct ConnectedKeyedStreams<Key: BinaryCodable & Hashable, A: Sendable, 
       name,
       first: LogicalEdge(
         source: first.stream.node, requested: .hash,
-        hashPartitioner: HashPartitioner<A>.byKey(key1)),
+        hashPartitioner: HashPartitioner<A>.byKey(key1),
+        exchangeCut: ExchangeCut.make(A.self, key: key1)),
       second: LogicalEdge(
         source: second.stream.node, requested: .hash,
-        hashPartitioner: HashPartitioner<B>.byKey(key2))
+        hashPartitioner: HashPartitioner<B>.byKey(key2),
+        exchangeCut: ExchangeCut.make(B.self, key: key2))
     ) { _ in
       OperatorKernel(
         KeyedCoProcessOperator(

@@ -24,6 +24,10 @@ public struct DataStream<T: Sendable>: Sendable {
     self.timestampOf = timestampOf
   }
 
+  /// The environment this stream belongs to (connectors read its
+  /// configuration, for example which instance of a scaled-out job this is).
+  public var executionEnvironment: StreamEnvironment { environment }
+
   /// Gives every record an event timestamp and generates watermarks as
   /// `strategy` says (one assigner per subtask of this stream's operator,
   /// chained to it).

@@ -17,7 +17,8 @@ public struct KeyedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendable 
   ) -> DataStream<U> {
     let edge = LogicalEdge(
       source: stream.node, requested: .hash,
-      hashPartitioner: HashPartitioner<T>.byKey(keySelector))
+      hashPartitioner: HashPartitioner<T>.byKey(keySelector),
+      exchangeCut: ExchangeCut.make(T.self, key: keySelector))
     let node = stream.environment.addNode(name: name, inputs: [edge], role: .transform(factory))
     return DataStream<U>(environment: stream.environment, node: node)
   }

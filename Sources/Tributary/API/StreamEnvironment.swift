@@ -40,6 +40,9 @@ public final class StreamEnvironment: Sendable {
     self.init(configuration: config)
   }
 
+  /// The logical graph's nodes, in the order they were added.
+  var nodes: [LogicalNode] { graph.withLock { $0.nodes } }
+
   /// Adds a node to the graph (engine use by the API types).
   @usableFromInline
   func addNode<In: Sendable, Out: Sendable>(
@@ -105,11 +108,12 @@ public final class StreamEnvironment: Sendable {
       config.monitor = JobMonitor()
     }
     try Self.checkInstances(config)
-    let plan = try PhysicalPlan(nodes: nodes, config: config)
-    guard config.instances.isSingle else {
-      // Never a silent single-process run of a job meant for several.
-      throw InstanceSettingsError.multiInstanceExecutionNotAvailable(
-        count: config.instances.count)
+    var plan = try PhysicalPlan(nodes: nodes, config: config)
+    if !config.instances.isSingle {
+      guard config.checkpointing != nil else {
+        throw InstanceSettingsError.checkpointsRequired(count: config.instances.count)
+      }
+      plan = try cutAtExchanges(plan, config: config)
     }
     let monitor = config.monitor
     monitor?.jobStarted(plan: plan, config: config)
@@ -152,6 +156,10 @@ public final class StreamEnvironment: Sendable {
     defer { lock?.release() }
     while true {
       let startedAt = config.runtimeClock.now()
+      if !config.instances.isSingle, let lock {
+        // Every run of an instance publishes as a newer generation.
+        config.generation = try lock.nextGeneration()
+      }
       let checkpoints = try config.checkpointing.map {
         try JobCheckpointSetup.prepare(
           $0, plan: plan, maxParallelism: config.maxParallelism, clock: config.runtimeClock,

@@ -3,7 +3,9 @@ extension StreamEnvironment {
   ///
   /// Indices `startingAt..<count` (or unbounded when `count` is `nil`) are split
   /// across the source's subtasks by index modulo parallelism, so subtask `s`
-  /// emits `s, s+p, s+2p, …` in increasing order. `ratePerSecond` limits the
+  /// emits `s, s+p, s+2p, …` in increasing order (a scaled-out job's
+  /// instances take turns: subtask `s` of instance `i` is subtask
+  /// `i·p + s` of `p` times as many). `ratePerSecond` limits the
   /// total rate across subtasks. Restarting from a position `n` emits exactly
   /// the records with index ≥ `n`. With checkpointing, each subtask's next
   /// index is its checkpointed position, and a restored job continues there.
@@ -14,8 +16,9 @@ extension StreamEnvironment {
   ) -> DataStream<T> {
     let end = count ?? Int.max
     let factory: SourceFactory<T> = { context in
-      let step = context.parallelism
-      let s = context.subtaskIndex
+      // Instances of a scaled-out job deal the indices among all their subtasks.
+      let step = context.parallelism * context.instances
+      let s = context.instance * context.parallelism + context.subtaskIndex
       var next = start + ((s - start % step) % step + step) % step
       // Resuming from a checkpoint: continue at the recorded index.
       if let restored = context.restoredState.first {

@@ -91,7 +91,8 @@ extension StreamEnvironment {
   /// watermarks and rescalable positions (Flink's Kafka source model).
   ///
   /// At start the splits are discovered once (`discovery`), sorted, and dealt
-  /// to the subtasks round-robin; each subtask opens its splits with `open`
+  /// to the subtasks round-robin (in a scaled-out job, to the instances
+  /// first, then to each instance's subtasks); each subtask opens its splits with `open`
   /// (with the split's checkpointed position, or `nil` to start at the
   /// beginning) and reads them in turn. Positions are part of checkpoints per
   /// split, and a restore at another parallelism deals the splits anew, each
@@ -111,7 +112,8 @@ extension StreamEnvironment {
   ) -> DataStream<Split.Record> {
     source(name: name, redistributesPositions: true, timestamp: timestamp) { context in
       let splits = SplitDiscovery.assigned(
-        try discovery.splits(), subtask: context.subtaskIndex, parallelism: context.parallelism)
+        try discovery.splits(), instance: context.instance, instances: context.instances,
+        subtask: context.subtaskIndex, parallelism: context.parallelism)
       let positions = try SplitDiscovery.positions(restored: context.restoredState)
       var opened: [Split] = []
       do {

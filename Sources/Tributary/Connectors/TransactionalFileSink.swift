@@ -151,13 +151,18 @@ public final class TransactionalFileSink<T: Sendable>: StreamSink {
 extension DataStream {
   /// Writes one line per record (`format(record)`) to files in `directory`,
   /// exactly once with checkpoints (see ``TransactionalFileSink``): committed
-  /// files are `<prefix>-<subtask>-<checkpoint>.<ext>`; in-progress files are
-  /// hidden under `.inprogress/`.
+  /// files are `<prefix>-<subtask>-<checkpoint>.<ext>` (`<prefix>-i<I>-…` in
+  /// instance `I` of a scaled-out job); in-progress files are hidden under
+  /// `.inprogress/`.
   @discardableResult
   public func writeTransactional(
     directory: String, prefix: String = "part", fileExtension: String = "csv",
     name: String = "TransactionalFileSink", format: @escaping @Sendable (T) -> String
   ) -> StreamSinkHandle {
+    // Instances of a scaled-out job may share the directory: each names its
+    // files (and recovers) on its own.
+    let instances = environment.configuration.instances
+    let prefix = instances.isSingle ? prefix : "\(prefix)-i\(instances.index)"
     let factory: SinkFactory<T> = { _ in
       SinkKernel(
         TransactionalFileSink(

@@ -137,8 +137,10 @@ public enum InstanceSettingsError: Error, Sendable, Equatable, CustomStringConve
   case invalidLeasePeriod(String)
   /// More instances than key groups: some instance would own none.
   case moreInstancesThanKeyGroups(count: Int, maxParallelism: Int)
-  /// The job was asked to run as several instances, which this build cannot do yet.
-  case multiInstanceExecutionNotAvailable(count: Int)
+  /// Several instances, but no exchange transport in the job's configuration.
+  case noExchangeTransport(count: Int)
+  /// Several instances need checkpoints: the exchange commits at checkpoints.
+  case checkpointsRequired(count: Int)
 
   /// What is wrong and what to do.
   public var description: String {
@@ -173,10 +175,13 @@ public enum InstanceSettingsError: Error, Sendable, Equatable, CustomStringConve
     case .moreInstancesThanKeyGroups(let count, let maxParallelism):
       return "\(count) instances but only \(maxParallelism) key groups: every instance must own "
         + "at least one; run at most \(maxParallelism) instances"
-    case .multiInstanceExecutionNotAvailable(let count):
-      return "running one job as \(count) instances is not available yet: this build can show "
-        + "the plan (explain()) but not yet exchange records between instances "
-        + "(docs/scale-out.md says what is built); run with --instances 1"
+    case .noExchangeTransport(let count):
+      return "\(count) instances exchange records through a log, but the job has no exchange "
+        + "transport: set JobConfiguration.exchangeTransport (TributaryNATS: JetStreamExchange; "
+        + "the pipeline options do this from --exchange-url)"
+    case .checkpointsRequired(let count):
+      return "\(count) instances hand records on only when the producer's checkpoint completed: "
+        + "give --checkpoint-dir (each instance checkpoints into DIR/instance-I)"
     }
   }
 }

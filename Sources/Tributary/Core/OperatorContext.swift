@@ -32,6 +32,16 @@ public struct OperatorContext: Sendable {
   public let metricsFactory: any MetricsFactory
   /// The job's name (``JobConfiguration/jobName``).
   public let jobName: String
+  /// This process's instance of a scaled-out job, `0..<instances` (docs/scale-out.md).
+  public let instance: Int
+  /// How many instances the job runs as (1: a single process).
+  public let instances: Int
+  /// This run's generation: greater than every earlier run's of the same
+  /// instance (restarts included) when the job checkpoints and runs as several
+  /// instances; 0 otherwise. The exchange tags what a run publishes with it.
+  public let generation: UInt64
+  /// The id of the checkpoint this run resumed from (0: from scratch).
+  public let restoredCheckpointID: Int64
 
   /// The labels of this operator's metrics: `job`, `operator` and `subtask`,
   /// as the engine's own metrics carry them.
@@ -42,7 +52,8 @@ public struct OperatorContext: Sendable {
   /// The key groups this subtask owns when it runs a keyed operator.
   public var keyGroupRange: Range<Int> {
     KeyGroups.range(
-      subtask: subtaskIndex, parallelism: parallelism, maxParallelism: maxParallelism)
+      subtask: subtaskIndex, parallelism: parallelism, instance: instance, instances: instances,
+      maxParallelism: maxParallelism)
   }
 
   /// Creates a context (engine use, and tests of operators).
@@ -52,9 +63,15 @@ public struct OperatorContext: Sendable {
     processingClock: any ProcessingClock = SystemProcessingClock(),
     operatorID: String? = nil, restoredState: [[UInt8]] = [], sideOutputs: SideOutputs? = nil,
     logger: Logger = Logger(label: "tributary"),
-    metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance, jobName: String = "job"
+    metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance, jobName: String = "job",
+    instance: Int = 0, instances: Int = 1, generation: UInt64 = 0, restoredCheckpointID: Int64 = 0
   ) {
+    precondition(instances >= 1 && (0..<instances).contains(instance))
     self.jobName = jobName
+    self.instance = instance
+    self.instances = instances
+    self.generation = generation
+    self.restoredCheckpointID = restoredCheckpointID
     var logger = logger
     logger[metadataKey: "operator"] = "\(operatorName)"
     logger[metadataKey: "subtask"] = "\(subtaskIndex)"
@@ -78,6 +95,8 @@ public struct OperatorContext: Sendable {
       operatorName: operatorName, subtaskIndex: subtaskIndex, parallelism: parallelism,
       maxParallelism: maxParallelism, stateBackend: stateBackend,
       processingClock: processingClock, operatorID: operatorID, restoredState: restoredState,
-      sideOutputs: sideOutputs, logger: logger, metricsFactory: metricsFactory, jobName: jobName)
+      sideOutputs: sideOutputs, logger: logger, metricsFactory: metricsFactory, jobName: jobName,
+      instance: instance, instances: instances, generation: generation,
+      restoredCheckpointID: restoredCheckpointID)
   }
 }

@@ -25,14 +25,19 @@ public enum PartitionKind: Sendable, CustomStringConvertible {
 /// extraction, encoding and hashing are specialised for the record and key
 /// types. Records keep their relative order within each target.
 public struct HashPartitioner<T: Sendable>: Sendable {
-  /// Makes the splitting function for a downstream parallelism and key-group count.
+  /// Makes the splitting function for a downstream parallelism, key-group
+  /// count and number of instances (with several, the records are those of
+  /// one instance's key groups, split among its subtasks as
+  /// ``KeyGroups/subtask(forKeyGroup:parallelism:instances:maxParallelism:)`` says).
   public let make:
-    @Sendable (_ parallelism: Int, _ maxParallelism: Int) -> ([T], inout [[T]]) -> Void
+    @Sendable (_ parallelism: Int, _ maxParallelism: Int, _ instances: Int) -> (
+      [T], inout [[T]]
+    ) -> Void
 
   /// Creates a partitioner from a maker (see ``make``).
   @inlinable
   public init(
-    make: @escaping @Sendable (Int, Int) -> ([T], inout [[T]]) -> Void
+    make: @escaping @Sendable (Int, Int, Int) -> ([T], inout [[T]]) -> Void
   ) {
     self.make = make
   }
@@ -40,8 +45,20 @@ public struct HashPartitioner<T: Sendable>: Sendable {
   /// The partitioner for records whose key is `key(record)`.
   @inlinable
   public static func byKey<K: BinaryCodable>(_ key: @escaping @Sendable (T) -> K) -> Self {
-    HashPartitioner { parallelism, maxParallelism in
+    HashPartitioner { parallelism, maxParallelism, instances in
       var scratch = BinaryWriter(capacity: 32)
+      if instances > 1 {
+        return { batch, targets in
+          for record in batch {
+            let group = KeyGroups.keyGroup(
+              of: key(record), maxParallelism: maxParallelism, scratch: &scratch)
+            let target = KeyGroups.subtask(
+              forKeyGroup: group, parallelism: parallelism, instances: instances,
+              maxParallelism: maxParallelism)
+            targets[target].append(record)
+          }
+        }
+      }
       if parallelism == 1 {
         // One downstream subtask owns every key group: no key to compute.
         return { batch, targets in targets[0].append(contentsOf: batch) }

@@ -20,6 +20,15 @@ public protocol StreamSink<Input>: AnyObject, SendableMetatype {
   func snapshotState(checkpoint: Int64) throws -> [UInt8]?
   /// After ``finish()``: the last transaction, committed by the job's final checkpoint.
   func finalState() throws -> [UInt8]?
+  /// The input's event time advanced to `watermark` (Flink's
+  /// `SinkWriter.writeWatermark`): a sink feeding another job or instance
+  /// passes it on; others ignore it (the default).
+  func writeWatermark(_ watermark: Int64) throws
+  /// The input went idle (`true`) or active again; ignored by default.
+  func idlenessChanged(_ isIdle: Bool) throws
+  /// Processing time passed (about every tick interval, also without input):
+  /// time-based flushes go here; nothing by default.
+  func tick() throws
   /// Releases resources.
   func close()
 }
@@ -29,6 +38,9 @@ extension StreamSink {
   public func finish() throws {}
   public func snapshotState(checkpoint: Int64) throws -> [UInt8]? { nil }
   public func finalState() throws -> [UInt8]? { nil }
+  public func writeWatermark(_ watermark: Int64) throws {}
+  public func idlenessChanged(_ isIdle: Bool) throws {}
+  public func tick() throws {}
   public func close() {}
 }
 

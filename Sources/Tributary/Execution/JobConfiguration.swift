@@ -33,6 +33,12 @@ public struct JobConfiguration: Sendable {
   /// Which instance of a scaled-out job this process runs (docs/scale-out.md);
   /// ``InstanceSettings/single`` (the default): the whole job runs here.
   public var instances: InstanceSettings = .single
+  /// The current run's generation (``OperatorContext/generation``), set by
+  /// `execute()` before each run of a scaled-out job.
+  var generation: UInt64 = 0
+  /// Carries records across the instances of a scaled-out job; required when
+  /// ``instances`` has more than one (TributaryNATS provides JetStream's).
+  public var exchangeTransport: (any ExchangeTransport)?
 
   /// The job's name (in logs, metrics and the REST API).
   public var jobName: String = "job"

@@ -168,7 +168,9 @@ struct JobExecution: Sendable {
         restoredState: checkpoints?.restoredState(of: node, subtask: subtask) ?? [],
         sideOutputs: sideOutputs[node.id], logger: config.logger,
         metricsFactory: config.monitor?.metricsFactory ?? NOOPMetricsHandler.instance,
-        jobName: config.jobName)
+        jobName: config.jobName, instance: config.instances.index,
+        instances: config.instances.count, generation: config.generation,
+        restoredCheckpointID: checkpoints?.restoredID ?? 0)
     }
     let edges = plan.consumers[c].filter { $0.sideOutput == nil }.map(edge(to:))
     var next = try chain.tail.makeRouter(edges: edges, config: config, subtask: subtask)

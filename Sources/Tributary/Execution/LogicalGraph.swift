@@ -8,12 +8,16 @@ struct LogicalEdge: @unchecked Sendable {
   @usableFromInline let hashPartitioner: Any?
   /// The id of the source's side output this edge reads (`nil`: its main output).
   @usableFromInline let sideOutput: String?
+  /// For `.hash` edges of `BinaryCodable` records: how the edge becomes an
+  /// exchange between instances (an `ExchangeCut`).
+  @usableFromInline let exchangeCut: Any?
 
   @usableFromInline
   init(
     source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?,
-    sideOutput: String? = nil
+    sideOutput: String? = nil, exchangeCut: Any? = nil
   ) {
+    self.exchangeCut = exchangeCut
     self.source = source
     self.requested = requested
     self.hashPartitioner = hashPartitioner
@@ -176,7 +180,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
         channels: edge.channels,
         kind: edge.kind,
         split: (edge.hashPartitioner as? HashPartitioner<Out>)?.make(
-          edge.targets.count, config.maxParallelism))
+          edge.targets.count, config.maxParallelism, config.instances.count))
     }
     return Router<Out>(
       edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,

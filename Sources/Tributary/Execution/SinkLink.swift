@@ -13,6 +13,13 @@ final class SinkLink<In: Sendable>: Downstream<In> {
 
   override func push(_ batch: [In]) async throws { try guarded { try kernel.write(batch) } }
   override func finish() async throws { try guarded { try kernel.instance.finish() } }
+  override func pushWatermark(_ watermark: Int64) async throws {
+    try guarded { try kernel.instance.writeWatermark(watermark) }
+  }
+  override func pushIdleness(_ isIdle: Bool) async throws {
+    try guarded { try kernel.instance.idlenessChanged(isIdle) }
+  }
+  override func tick() async throws { try guarded { try kernel.instance.tick() } }
 
   override func pushBarrier(_ barrier: CheckpointBarrier, into snapshot: TaskSnapshotBuilder)
     async throws

@@ -197,7 +197,10 @@ extension DataStream {
     _ options: PostgresSinkOptions, name: String = "PostgresSink",
     row: @escaping @Sendable (T) -> [String]
   ) -> StreamSinkHandle {
-    let prefix = PreparedTransactionName.prefix(job: options.jobID, sink: name)
+    // Instances of a scaled-out job prepare and recover their own transactions.
+    let instances = executionEnvironment.configuration.instances
+    let job = instances.isSingle ? options.jobID : "\(options.jobID)-i\(instances.index)"
+    let prefix = PreparedTransactionName.prefix(job: job, sink: name)
     let transactions =
       options.mode == .exactlyOnce
       ? PostgresTransactions(url: options.url, prefix: prefix).hooks : nil

@@ -35,10 +35,14 @@ import DequeModule
 ///   than the last completed one; any completion resets the count; when the
 ///   count exceeds `tolerableConsecutiveFailures`, `.failJob` is returned and
 ///   every later event returns no actions.
-/// - Finished tasks (Flink's "checkpoints after tasks finished" is not
-///   supported): once any task finished, no periodic checkpoint is
-///   triggered, a requested savepoint is aborted at once with
-///   `.taskFinished`, and pending checkpoints that lack that task's
+/// - Finished tasks: the tasks form `components` (groups that share no
+///   edge, such as the stages of a scaled-out job; by default one). While a
+///   component has finished in part, no periodic checkpoint is triggered;
+///   once all of its tasks finished, periodic checkpoints go on without it
+///   (its tasks count as acknowledged, with their final state: Flink's
+///   "checkpoints after tasks finished" for whole components). A requested
+///   savepoint is aborted at once with `.taskFinished` when any task
+///   finished, and pending checkpoints that lack a finishing task's
 ///   acknowledgement are aborted with `.taskFinished` (not counted).
 public struct CheckpointCoordinatorStateMachine: Sendable {
   /// The settings, validated.
@@ -47,6 +51,8 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   public let tasks: Set<TaskID>
   /// The source tasks that are triggered.
   public let sources: Set<TaskID>
+  /// Groups of tasks that finish independently; together they are `tasks`.
+  public let components: [Set<TaskID>]
   /// How many completed checkpoints the statistics summaries cover.
   public let statisticsWindow: Int
 
@@ -81,7 +87,8 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   /// `statisticsWindow` (at least 1) bounds the checkpoints summarised.
   public init(
     settings: CheckpointSettings, tasks: Set<TaskID>, sources: Set<TaskID>,
-    nowMillis: Int64, firstCheckpointID: Int64 = 1, statisticsWindow: Int = 1_000
+    components: [Set<TaskID>]? = nil, nowMillis: Int64, firstCheckpointID: Int64 = 1,
+    statisticsWindow: Int = 1_000
   ) throws(CheckpointConfigurationError) {
     try settings.validate()
     if sources.isEmpty { throw .noSourceTasks }
@@ -90,6 +97,12 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
     self.settings = settings
     self.tasks = tasks
     self.sources = sources
+    let components = (components ?? [tasks]).filter { !$0.isEmpty }
+    precondition(
+      components.reduce(0) { $0 + $1.count } == tasks.count
+        && components.reduce(into: Set<TaskID>()) { $0.formUnion($1) } == tasks,
+      "components partition the tasks")
+    self.components = components
     self.statisticsWindow = Swift.max(1, statisticsWindow)
     nextCheckpointID = firstCheckpointID
     lastPeriodicTriggerMillis = nowMillis
@@ -124,7 +137,10 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   /// off, too many in flight, a task finished, the job failed). Lets the actor
   /// sleep instead of ticking blindly; ticking also stays correct.
   public var nextPeriodicTriggerMillis: Int64? {
-    guard let interval = intervalMillis, !hasFailedJob, finishedTasks.isEmpty,
+    guard let interval = intervalMillis, !hasFailedJob, finishedTasks.count < tasks.count,
+      !components.contains(where: {
+        !$0.isDisjoint(with: finishedTasks) && !$0.isSubset(of: finishedTasks)
+      }),
       pending.count < settings.maxConcurrentCheckpoints
     else { return nil }
     var due = lastPeriodicTriggerMillis + interval
@@ -198,7 +214,7 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
       entry.acknowledgements[task] == nil
     else { return actions }
     entry.acknowledgements[task] = stats ?? .zero
-    if entry.acknowledgements.count == tasks.count {
+    if tasks.allSatisfy({ entry.acknowledgements[$0] != nil || finishedTasks.contains($0) }) {
       entry.isCommitting = true
       actions.append(
         .commitMetadata(checkpoint: checkpoint, acknowledgements: entry.acknowledgements))

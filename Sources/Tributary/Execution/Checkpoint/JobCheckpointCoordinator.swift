@@ -20,7 +20,9 @@ final class JobCheckpointCoordinator: Sendable {
     var machine: CheckpointCoordinatorStateMachine
     var pendingTriggers: [TaskID: CheckpointBarrier] = [:]
     var snapshots: [Int64: [TaskSnapshot]] = [:]
-    var finalSnapshots: [TaskSnapshot] = []
+    /// The final state of every finished task (source end positions, sinks'
+    /// last transactions), by task.
+    var finalSnapshots: [TaskID: [TaskSnapshot]] = [:]
     var failure: String?
     var incrementalBytes: [Int64] = []
     /// Pending savepoints, and the request each serves (stop after it?, who waits).
@@ -53,7 +55,8 @@ final class JobCheckpointCoordinator: Sendable {
 
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
-    sources: Set<TaskID>, firstCheckpointID: Int64, maxParallelism: Int,
+    sources: Set<TaskID>, components: [Set<TaskID>]? = nil, firstCheckpointID: Int64,
+    maxParallelism: Int,
     committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock(),
     logger: Logger = Logger(label: "tributary"), monitor: JobMonitor? = nil,
     adaptive: AdaptiveCheckpointInterval? = nil
@@ -68,7 +71,8 @@ final class JobCheckpointCoordinator: Sendable {
     self.committers = committers
     var machine = try CheckpointCoordinatorStateMachine(
       settings: configuration.settings, tasks: tasks, sources: sources,
-      nowMillis: clock.now().milliseconds, firstCheckpointID: firstCheckpointID)
+      components: components ?? [tasks], nowMillis: clock.now().milliseconds,
+      firstCheckpointID: firstCheckpointID)
     // A restarted run keeps the interval the job had chosen.
     if let adaptive {
       machine.changeInterval(to: adaptive.status.intervalMillis)
@@ -138,11 +142,12 @@ final class JobCheckpointCoordinator: Sendable {
   }
 
   /// A task's input ended; `snapshots` describe its final state (source end
-  /// positions, sinks' last transactions) for the final checkpoint.
+  /// positions, sinks' last transactions) for the final checkpoint, and for
+  /// every checkpoint that completes after its whole component finished.
   func taskFinished(_ task: TaskID, snapshots: [TaskSnapshot]) {
     state.withLock { s in
       guard !s.closed else { return }
-      s.finalSnapshots.append(contentsOf: snapshots)
+      s.finalSnapshots[task] = snapshots
       s.queue.append(contentsOf: s.machine.taskFinished(task))
     }
     drain()
@@ -205,7 +210,7 @@ final class JobCheckpointCoordinator: Sendable {
         CheckpointMetadata(
           id: s.machine.nextCheckpointID, creationTimeMillis: Self.wallClockMillis(),
           maxParallelism: maxParallelism,
-          tasks: s.finalSnapshots + [
+          tasks: s.finalSnapshots.keys.sorted().flatMap { s.finalSnapshots[$0]! } + [
             TaskSnapshot(
               operatorID: "_job", subtaskIndex: 0, parallelism: 1, payload: ["finished": [1]])
           ])
@@ -314,10 +319,14 @@ final class JobCheckpointCoordinator: Sendable {
     case .commitMetadata(let id, let acknowledgements):
       monitor?.checkpointAcknowledged(id: id, acknowledgements: acknowledgements)
       let metadata = state.withLock { s in
-        CheckpointMetadata(
+        // Tasks of components that finished before this checkpoint: their
+        // final state (so its sinks' last transactions commit with it).
+        s.snapshots[id, default: []] += s.finalSnapshots.keys.sorted()
+          .filter { acknowledgements[$0] == nil }.flatMap { s.finalSnapshots[$0]! }
+        return CheckpointMetadata(
           id: id, kind: s.savepoints[id] == nil ? .checkpoint : .savepoint,
           creationTimeMillis: Self.wallClockMillis(), maxParallelism: maxParallelism,
-          tasks: s.snapshots[id] ?? [])
+          tasks: s.snapshots[id]!)
       }
       do {
         try storage.commit(metadata)
