@@ -25,4 +25,45 @@ import Testing
       state: transaction.state)
     #expect(throws: CodecError.self) { try ExchangeTransaction.decode(impossible.encodedBytes()) }
   }
+
+  /// A watermark read from the exchange reaches the driver only after every
+  /// record before it, also when a read returns fewer records than one
+  /// message holds (the rest wait for the next read).
+  @Test func aWatermarkNeverOvertakesRecordsLeftForTheNextRead() throws {
+    let topology = ExchangeTopology(
+      job: "t", index: 0, instances: 1, producerParallelism: 1, consumerParallelism: 1,
+      maxParallelism: 1)
+    let exchange = InMemoryExchange()
+    let connection = try exchange.connect()
+    var publisher = ExchangePublisher<Int64>(
+      producer: ExchangeProducer(instance: 0, subtask: 0), generation: 1, keyGroups: 1)
+    var out = publisher.start()
+    for value in Int64(1)...10 { out += publisher.append(value, keyGroup: 0, now: 0) }
+    out += publisher.watermark(10)
+    out += publisher.barrier(checkpoint: 1).publishes
+    out += publisher.checkpointCompleted(1)
+    try connection.publish(
+      out.map {
+        ExchangeOutgoing(
+          subject: topology.subject(keyGroup: $0.keyGroup), messageID: $0.messageID,
+          payload: $0.message.encodedBytes())
+      })
+    let reader = try ExchangeSourceReader<Int64>(
+      topology: topology, keyGroups: 0..<1, positions: [:], transport: exchange)
+    defer { reader.close() }
+    var received: [Int64] = []
+    var watermarkSeenAfter: Int?
+    for _ in 0..<10 {
+      var buffer: [Int64] = []
+      _ = try reader.read(into: &buffer, limit: 3)
+      #expect(buffer.count <= 3)
+      received += buffer
+      if reader.signals.drain().contains(.watermark(10)), watermarkSeenAfter == nil {
+        watermarkSeenAfter = received.count
+      }
+    }
+    #expect(received == Array(1...10))
+    #expect(
+      watermarkSeenAfter == 10, "the watermark came after \(watermarkSeenAfter ?? -1) records")
+  }
 }

@@ -13,7 +13,7 @@ import TributaryPostgres
 /// prepared transaction left.
 @Suite(.serialized) struct ScaleOutRunTests {
   static let subjects = 8
-  static let events = 80_000
+  static let events = 240_000
 
   /// Event `i` goes to subject `i % 8`; timestamps are monotonic per subject
   /// and skewed by 2 s per subject.
@@ -105,6 +105,62 @@ import TributaryPostgres
         process.terminationReason == .exit && process.terminationStatus == 0,
         "instance \(instance) did not finish:\n\(output)")
     }
+    expectSameElements(
+      try ConnectorPipelineTests.tableRows(postgres, table: "results"), Self.expectedRows())
+    #expect(try ConnectorPipelineTests.preparedTransactions(postgres).isEmpty)
+  }
+
+  /// Ten times, a random running instance is killed with `kill -9` at a
+  /// random moment and restarted with the same arguments while the others
+  /// keep running; the table still ends exactly right, each row once.
+  @Test func killedInstancesRestartAndTheTableStaysExact() async throws {
+    guard let binary = builtExecutable("windowed-counts") else {
+      Issue.record("windowed-counts is not built; run `swift build` first")
+      return
+    }
+    let nats = try NATSServer.start()
+    defer { nats.stop() }
+    let postgres = try PostgresServer.start()
+    defer { postgres.stop() }
+    try Self.publish(to: nats, stream: "events")
+    let root = try temporaryDirectory("tributary-scale-out-kill")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let checkpoints = root.appendingPathComponent("checkpoints")
+    func arguments(_ instance: Int) -> [String] {
+      Self.arguments(
+        instance: instance, nats: nats, postgres: postgres, checkpoints: checkpoints,
+        parallelism: 2)
+    }
+    var running = try (0..<3).map { try Self.start(binary, arguments($0)) }
+    var outputs = ["", "", ""]
+    var rng = SplitMix64(seed: 27)
+    var kills = 0
+    let deadline = ContinuousClock.now + .seconds(240)
+    while kills < 10 && ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(300 + Int(rng.next() % 1_200)))
+      let alive = (0..<3).filter { running[$0].0.isRunning }
+      guard let victim = alive.isEmpty ? nil : alive[Int(rng.next() % UInt64(alive.count))]
+      else { break }
+      kill(running[victim].0.processIdentifier, SIGKILL)
+      running[victim].0.waitUntilExit()
+      outputs[victim] += String(
+        decoding: running[victim].1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      running[victim] = try Self.start(binary, arguments(victim))
+      kills += 1
+    }
+    while running.contains(where: { $0.0.isRunning }) && ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    for (instance, (process, pipe)) in running.enumerated() {
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      let output = String(
+        decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      #expect(
+        process.terminationReason == .exit && process.terminationStatus == 0,
+        "instance \(instance) did not finish:\n\(outputs[instance])\n--- last run:\n\(output)")
+    }
+    #expect(kills == 10, "the job ended before ten kills")
     expectSameElements(
       try ConnectorPipelineTests.tableRows(postgres, table: "results"), Self.expectedRows())
     #expect(try ConnectorPipelineTests.preparedTransactions(postgres).isEmpty)

@@ -122,6 +122,15 @@ final class ExchangeSink<Record: BinaryCodable & Sendable>: StreamSink {
   private var clock: any ProcessingClock = SystemProcessingClock()
   private var producer = ExchangeProducer(instance: 0, subtask: 0)
   private var ended = false
+  /// The newest watermark not published yet, and when one was published last.
+  private var heldWatermark: Int64?
+  private var lastWatermarkMillis: Int64?
+  /// Watermarks go out at most this often (Flink's auto-watermark interval):
+  /// each costs a message on every subject, and a later watermark is never wrong.
+  static var watermarkIntervalMillis: Int64 { 200 }
+  /// A partly filled batch waits this long for more records: records become
+  /// visible only after the producer's next checkpoint anyway.
+  static var flushAfterMillis: Int64 { 50 }
 
   init(
     topology: ExchangeTopology, transport: any ExchangeTransport, committer: ExchangeCommitter,
@@ -143,7 +152,7 @@ final class ExchangeSink<Record: BinaryCodable & Sendable>: StreamSink {
     // run started: the new generation begins with none pending.
     var publisher = ExchangePublisher<Record>(
       producer: producer, generation: context.generation, keyGroups: topology.maxParallelism,
-      restoredCheckpoint: context.restoredCheckpointID)
+      restoredCheckpoint: context.restoredCheckpointID, flushAfterMillis: Self.flushAfterMillis)
     let begin = publisher.start()
     self.publisher = publisher
     try publish(begin)
@@ -161,23 +170,36 @@ final class ExchangeSink<Record: BinaryCodable & Sendable>: StreamSink {
 
   func writeWatermark(_ watermark: Int64) throws {
     guard !ended else { return }
-    try publish(publisher!.watermark(watermark))
+    heldWatermark = watermark
+    try publishWatermark(force: false)
   }
 
   func idlenessChanged(_ isIdle: Bool) throws {
     guard !ended else { return }
+    try publishWatermark(force: true)
     try publish(publisher!.idleness(isIdle))
   }
 
   func tick() throws {
-    guard let publisher else { return }
-    var copy = publisher
-    let out = copy.tick(now: clock.nowMillis())
-    self.publisher = copy
-    try publish(out)
+    guard publisher != nil, !ended else { return }
+    try publish(publisher!.tick(now: clock.nowMillis()))
+    try publishWatermark(force: false)
+  }
+
+  /// Publishes the held watermark when the interval has passed (or `force`).
+  private func publishWatermark(force: Bool) throws {
+    guard let watermark = heldWatermark else { return }
+    let now = clock.nowMillis()
+    if !force, let last = lastWatermarkMillis, now - last < Self.watermarkIntervalMillis {
+      return
+    }
+    heldWatermark = nil
+    lastWatermarkMillis = now
+    try publish(publisher!.watermark(watermark))
   }
 
   func snapshotState(checkpoint: Int64) throws -> [UInt8]? {
+    try publishWatermark(force: true)
     // Epochs the job committed already need no markers again.
     _ = publisher!.checkpointCompleted(
       committer.committedCheckpoint(stream: topology.stream, producer: producer))
@@ -188,6 +210,7 @@ final class ExchangeSink<Record: BinaryCodable & Sendable>: StreamSink {
   }
 
   func finish() throws {
+    try publishWatermark(force: true)
     ended = true
     try publish(publisher!.endOfInput())
   }

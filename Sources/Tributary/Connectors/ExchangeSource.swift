@@ -8,7 +8,9 @@
 /// each subject right after the last decided message. Used by one task only.
 final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
   /// Messages of one subject waiting for a commit before more are fetched.
-  static var maxUndecided: Int { 4_096 }
+  /// A subject whose head waits for a producer's commit marker that lies
+  /// further on than this stops (docs/scale-out.md, "Limits").
+  static var maxUndecided: Int { 32_768 }
 
   private let topology: ExchangeTopology
   private let keyGroups: Range<Int>
@@ -21,6 +23,9 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
   private var carry: [Record] = []
   private var next = 0
   let signals = ControlSignals()
+  /// The newest watermark and idleness not handed to the driver yet.
+  private var heldWatermark: Int64?
+  private var heldIdle: Bool?
 
   /// Opens the subjects of `keyGroups`, each after its position in `positions`
   /// (the union of the former subtasks' checkpointed positions).
@@ -85,6 +90,7 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
       let take = min(limit, carry.count)
       buffer.append(contentsOf: carry[..<take])
       carry.removeFirst(take)
+      if carry.isEmpty { releaseSignals() }
       return .more
     }
     guard remaining > 0 else {
@@ -96,7 +102,7 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
       let s = next
       next = (next + 1) % subjects.count
       guard !ended[s], reader.undecided(ofSubject: s) < Self.maxUndecided else { continue }
-      let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(1))
+      let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(10))
       fetched += messages.count
       for incoming in messages {
         let message = try ExchangeMessage.decode(incoming.payload)
@@ -109,6 +115,9 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
       carry.append(contentsOf: buffer[limit...])
       buffer.removeSubrange(limit...)
     }
+    // A watermark follows every record delivered before it: while some wait
+    // in `carry`, it waits too.
+    if carry.isEmpty { releaseSignals() }
     return remaining == 0 && carry.isEmpty ? .finished : .more
   }
 
@@ -133,10 +142,18 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
   private func apply(_ outputs: [WatermarkValve.Output]) {
     for output in outputs {
       switch output {
-      case .watermark(let watermark): signals.watermark = watermark
-      case .idleness(let idle): signals.idle = idle
+      case .watermark(let watermark): heldWatermark = watermark
+      case .idleness(let idle): heldIdle = idle
       }
     }
+  }
+
+  /// Hands the held watermark and idleness to the driver.
+  private func releaseSignals() {
+    if let heldWatermark { signals.watermark = heldWatermark }
+    if let heldIdle { signals.idle = heldIdle }
+    heldWatermark = nil
+    heldIdle = nil
   }
 
   /// Every owned key group's reader state, keyed by key group.

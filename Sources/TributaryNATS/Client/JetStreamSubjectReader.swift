@@ -72,10 +72,15 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
     while attempts < 3 {
       let subscription = try currentSubscription()
       var list = natsMsgList()
-      let status = PullConsumer.fetch(subscription, into: &list, batch: max, timeout: remaining)
+      // Late deliveries of an earlier request that expired on our side wait in
+      // the subscription, and a fetch takes them first: ask for room for all
+      // of them, so the list nats.c fills is never shorter than what it holds
+      // (seen as heap corruption under load with short fetch waits).
+      let batch = Swift.min(max + PullConsumer.pendingMessages(subscription), PullConsumer.maxBatch)
+      let status = PullConsumer.fetch(subscription, into: &list, batch: batch, timeout: remaining)
       if status == NATS_OK {
-        let delivered = Int(list.Count)
-        let messages = take(&list)
+        let delivered = Swift.min(Int(list.Count), batch)
+        let messages = take(&list, capacity: batch)
         if !messages.isEmpty { return messages }
         if self.subscription != nil && delivered == 0 { return messages }
         // Every message delivered was at or before the start position (the
@@ -159,9 +164,9 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   /// Copies the messages of `list` out and destroys it. Stops at the first delivery whose
   /// consumer sequence is not the expected one (deliveries were lost) and drops the consumer,
   /// so the next read restarts right after the last message taken.
-  private func take(_ list: inout natsMsgList) -> [JetStreamMessage] {
+  private func take(_ list: inout natsMsgList, capacity: Int) -> [JetStreamMessage] {
     defer { natsMsgList_Destroy(&list) }
-    let count = Int(list.Count)
+    let count = Swift.min(Int(list.Count), capacity)
     guard count > 0, let entries = list.Msgs else { return [] }
     var messages: [JetStreamMessage] = []
     messages.reserveCapacity(count)

@@ -57,6 +57,15 @@ enum PullConsumer {
   /// has delivered what is pending, or waits for the expiry if nothing is. (nats.c's
   /// `natsSubscription_Fetch` instead sends a waiting request for the whole batch after an
   /// empty answer and returns only when it is full or the timeout passed.)
+  /// Messages delivered to `subscription` and not taken yet (late deliveries
+  /// of a fetch request that expired on our side first).
+  static func pendingMessages(_ subscription: OpaquePointer) -> Int {
+    var messages: Int32 = 0
+    var bytes: Int32 = 0
+    guard natsSubscription_GetPending(subscription, &messages, &bytes) == NATS_OK else { return 0 }
+    return Int(max(0, messages))
+  }
+
   static func fetch(
     _ subscription: OpaquePointer, into list: inout natsMsgList, batch: Int, timeout: Duration
   ) -> natsStatus {
