@@ -136,4 +136,45 @@ import Testing
       }
     #expect(incomplete.isEmpty, "incomplete checkpoint directories left: \(incomplete)")
   }
+
+  @Test(
+    "removing a checkpoint directory in which a file appears while it is emptied removes that file too"
+  )
+  func removeTreeRemovesWhatAppearsMeanwhile() throws {
+    let root = try temporaryDirectory("tributary-remove-tree")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let directory = root.appendingPathComponent("chk-7")
+    func populate() throws {
+      try FileManager.default.createDirectory(
+        at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+      try Data([1]).write(to: directory.appendingPathComponent("a.state"))
+      try Data([2]).write(to: directory.appendingPathComponent("sub/b.state"))
+    }
+    // A late writer: a new file each time the directory has just been emptied.
+    func lateWriter(times: Int) -> (String) -> Void {
+      var written = 0
+      return { path in
+        guard path == directory.path, written < times else { return }
+        written += 1
+        _ = FileManager.default.createFile(
+          atPath: directory.appendingPathComponent("late-\(written).state").path,
+          contents: Data([3]))
+      }
+    }
+
+    try populate()
+    try DurableFileIO.removeTree(directory.path, emptied: lateWriter(times: 2))
+    #expect(!FileManager.default.fileExists(atPath: directory.path))
+
+    // Listing once only (as before): the same late write makes the removal fail.
+    try populate()
+    #expect {
+      try DurableFileIO.removeTree(directory.path, attempts: 1, emptied: lateWriter(times: 1))
+    } throws: { error in
+      guard case .io(_, _, let code) = error as? CheckpointStorageError else { return false }
+      return code == ENOTEMPTY
+    }
+    #expect(
+      FileManager.default.fileExists(atPath: directory.appendingPathComponent("late-1.state").path))
+  }
 }

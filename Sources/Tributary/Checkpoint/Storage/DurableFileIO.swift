@@ -164,8 +164,12 @@ enum DurableFileIO {
   /// followed); a missing path is not an error. An entry created inside a
   /// directory while it is being removed is removed too (the directory is
   /// listed again, up to `attempts` times, before "Directory not empty" is
-  /// thrown).
-  static func removeTree(_ path: String, attempts: Int = 5) throws(CheckpointStorageError) {
+  /// thrown). `emptied` is called with each directory's path after its
+  /// entries were removed, just before the directory is deleted (tests create
+  /// an entry there).
+  static func removeTree(
+    _ path: String, attempts: Int = 5, emptied: (String) -> Void = { _ in }
+  ) throws(CheckpointStorageError) {
     var info = stat()
     if lstat(path, &info) != 0 {
       let code = errno
@@ -175,7 +179,10 @@ enum DurableFileIO {
     guard info.st_mode & S_IFMT == S_IFDIR else { return try removeFile(path) }
     let limit = max(1, attempts)
     for attempt in 1...limit {
-      for name in try list(path) { try removeTree(path + "/" + name, attempts: attempts) }
+      for name in try list(path) {
+        try removeTree(path + "/" + name, attempts: attempts, emptied: emptied)
+      }
+      emptied(path)
       if rmdir(path) == 0 { return }
       let code = errno
       if code == ENOENT { return }
