@@ -65,6 +65,7 @@ enum DashboardPage {
           <span class="c-failed">Failed <b id="checkpoints-failed">0</b></span>
           <span class="c-in-progress">In progress <b id="checkpoints-in-progress">0</b></span>
         </div>
+        <div id="checkpoint-interval"></div>
         <div id="checkpoint-latest"></div>
         <div id="checkpoint-chart"></div>
         <div class="scroll" id="checkpoint-history-wrap">

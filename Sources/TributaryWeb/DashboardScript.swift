@@ -226,12 +226,33 @@ enum DashboardScript {
       }
       setHTML($("watermarks"), html + "</tbody></table>");
     }
+    // The interval the job chose from its recovery objective (--checkpoint-interval
+    // auto): the interval in force, the objective, the predicted recovery time and
+    // whether the objective is met. Nothing with a fixed interval (no `interval`).
+    function intervalHTML(iv) {
+      if (!iv) return "";
+      const predicted = iv.predicted_recovery_ms;
+      const status = predicted == null
+        ? '<span class="badge" id="objective-status" title="the prediction needs two completed ' +
+          'checkpoints">no prediction yet</span>'
+        : iv.objective_met
+        ? '<span class="badge objective-met" id="objective-status">objective met</span>'
+        : '<span class="badge objective-missed" id="objective-status" title="the predicted ' +
+          'recovery exceeds the objective even at the minimum interval">objective not met: ' +
+          "running at the minimum interval</span>";
+      return '<span title="chosen by the job from its recovery objective">Interval <b ' +
+        'id="interval-in-force">' + fmtMs(iv.interval_ms) + "</b> (auto)</span> · " +
+        'Recovery objective <b id="recovery-objective">' + fmtMs(iv.recovery_objective_ms) +
+        "</b> · " + 'Predicted recovery <b id="predicted-recovery">' +
+        (predicted == null ? "–" : fmtMs(predicted)) + "</b> " + status;
+    }
     function renderCheckpoints() {
       const cp = ui.checkpoints;
       if (!cp) return;
       $("checkpoints-completed").textContent = cp.counts.completed;
       $("checkpoints-failed").textContent = cp.counts.failed;
       $("checkpoints-in-progress").textContent = cp.counts.in_progress;
+      setHTML($("checkpoint-interval"), intervalHTML(cp.interval));
       const latest = cp.latest_completed;
       setHTML($("checkpoint-latest"), latest
         ? "Latest completed: <b>#" + latest.id + "</b>" + (latest.is_savepoint ? " (savepoint)" : "") +

@@ -108,6 +108,10 @@ enum DashboardStyle {
     .counts b { font-size: 17px; }
     .counts .c-failed b { color: var(--bad); }
     #checkpoint-latest { color: var(--muted); margin-bottom: 6px; overflow-wrap: anywhere; }
+    #checkpoint-interval { margin-bottom: 6px; }
+    #checkpoint-interval:empty { display: none; }
+    .badge.objective-met { background: #e2f5e9; color: #145c33; }
+    .badge.objective-missed { background: #fbe3e2; color: #8a1f1b; }
     .scroll { max-height: 220px; overflow: auto; border: 1px solid #eceff3; border-radius: 4px; }
     svg text { font: 11px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
       fill: #5d6878; }

@@ -107,6 +107,8 @@ import TributaryWeb
     #expect(Self.number(in: first, id: "checkpoints-failed") == 0)
     #expect(Self.number(in: first, id: "checkpoints-in-progress") != nil)
     #expect(first.contains("Completed <b id=\"checkpoints-completed\">"))
+    // A fixed interval: nothing about an adaptive interval (its element stays empty).
+    #expect(first.contains("<div id=\"checkpoint-interval\"></div>"))
 
     #expect(await eventually { monitor.checkpoints.counts.completed > earlier })
     let second = try await Chromium.dumpDOM(url, profile: root.appendingPathComponent("p2"))
@@ -218,6 +220,89 @@ import TributaryWeb
       .sink(name: "Latest") { _ in SlowSnapshotSink(counts, millis: slowSnapshotMillis) }
       .parallelism(1)
     return env
+  }
+
+  /// `ms` as the dashboard writes a duration under a minute: "250 ms", "1.50 s", "12.5 s".
+  static func duration(ms: Int) -> String {
+    if abs(ms) < 1_000 { return "\(ms) ms" }
+    return String(format: abs(ms) < 10_000 ? "%.2f s" : "%.1f s", Double(ms) / 1_000)
+  }
+
+  @Test(
+    "an adaptive interval: the interval in force, the objective, the predicted recovery and whether it is met"
+  )
+  func adaptiveInterval() async throws {
+    try #require(Chromium.missing == nil, "\(Chromium.missing ?? "")")
+    // 1 ms cannot be met even at the minimum interval; 30 s is met.
+    for (objective, met) in [(Duration.milliseconds(1), false), (.seconds(30), true)] {
+      let root = try scratchDirectory("tributary-dashboard-adaptive")
+      defer { try? FileManager.default.removeItem(at: root) }
+      let metrics = PrometheusMetrics()
+      let monitor = JobMonitor(metricsFactory: metrics.factory)
+      let (server, port) = try await startServer(monitor, metrics)
+      defer { Task { await server.stop() } }
+      var config = JobConfiguration()
+      config.jobName = "adaptive"
+      config.parallelism = 2
+      config.monitor = monitor
+      config.checkpointing = CheckpointingConfiguration(
+        directory: root.appendingPathComponent("checkpoints").path,
+        recoveryObjective: RecoveryObjective(
+          objective, minimumInterval: .milliseconds(100), maximumInterval: .milliseconds(400)))
+      let env = StreamEnvironment(configuration: config)
+      env.generate(count: 100_000_000, ratePerSecond: 20_000, name: "Numbers") { $0 }
+        .keyBy { $0 % 100 }
+        .reduce(name: "Sum") { $0 + $1 }
+        .sink(name: "Out") { _ in }
+      let job = Task { try await env.execute() }
+      defer { job.cancel() }
+      #expect(
+        await eventually(60) {
+          guard let interval = monitor.checkpoints.interval else { return false }
+          return interval.predictedRecoveryMs != nil && interval.objectiveMet == met
+        })
+      let page = try await DevToolsPage(
+        url: "http://127.0.0.1:\(port)/", profile: root.appendingPathComponent("profile"))
+      defer { page.close() }
+      let shown = try await page.waitFor(
+        "(document.getElementById('predicted-recovery') || {}).textContent !== undefined && "
+          + "document.getElementById('predicted-recovery').textContent !== '–'")
+      #expect(shown != nil, "the page shows the adaptive interval with a prediction")
+      // What the page rendered and the API answer it rendered it from, read at once.
+      let json = try await page.evaluate(
+        """
+        JSON.stringify({ api: window.tributary.ui.checkpoints.interval,
+          text: Object.fromEntries(["interval-in-force", "recovery-objective",
+            "predicted-recovery", "objective-status", "checkpoint-interval"].map(
+              (id) => [id, document.getElementById(id).textContent])) })
+        """)
+      let encoded = try #require(json as? String)
+      let decoded = try JSONSerialization.jsonObject(with: Data(encoded.utf8))
+      let object = try #require(decoded as? [String: Any])
+      let api = try #require(object["api"] as? [String: Any])
+      let text = try #require(object["text"] as? [String: String])
+      let intervalMs = try #require(api["interval_ms"] as? Int)
+      let predictedMs = try #require(api["predicted_recovery_ms"] as? Int)
+      #expect(api["recovery_objective_ms"] as? Int == (met ? 30_000 : 1))
+      #expect(api["objective_met"] as? Bool == met)
+      #expect((100...400).contains(intervalMs))
+      if !met { #expect(intervalMs == 100, "an objective that cannot be met runs at the minimum") }
+      #expect(text["interval-in-force"] == Self.duration(ms: intervalMs))
+      #expect(text["recovery-objective"] == (met ? "30.0 s" : "1 ms"))
+      #expect(predictedMs < 60_000)
+      #expect(text["predicted-recovery"] == Self.duration(ms: predictedMs))
+      #expect(
+        text["objective-status"]
+          == (met ? "objective met" : "objective not met: running at the minimum interval"))
+      #expect(text["checkpoint-interval"]?.hasPrefix("Interval ") == true)
+      let png = root.appendingPathComponent("dashboard-adaptive-\(met ? "met" : "missed").png")
+      try await page.screenshot().write(to: png)
+      #expect(Self.isPNG(try Data(contentsOf: png)))
+      try Self.keep(png)
+      job.cancel()
+      _ = try? await job.value
+      await server.stop()
+    }
   }
 
   @Test("failed checkpoints: counted, drawn red, listed with their reason")

@@ -35,7 +35,23 @@ struct JobExecution: Sendable {
   /// read (for `restoreDuration`).
   var startedAt: Duration
 
+  /// Runs every task; see the type's guarantees. When it returns or throws,
+  /// checkpointing of this run has ended (``JobCheckpointCoordinator/close()``):
+  /// no background snapshot write of this run is still going on, so a
+  /// restart that follows at once cannot race it.
   func run() async throws -> JobResult {
+    let result: JobResult
+    do {
+      result = try await runTasks()
+    } catch {
+      await checkpoints?.coordinator.close()
+      throw error
+    }
+    await checkpoints?.coordinator.close()
+    return result
+  }
+
+  private func runTasks() async throws -> JobResult {
     // Mailboxes of every chain head with inputs, indexed [chain][subtask].
     let mailboxes: [[any AnyMailbox]] = plan.chains.enumerated().map { c, chain in
       let count = plan.channelCounts[c]
@@ -46,7 +62,6 @@ struct JobExecution: Sendable {
         }
     }
     let cancelAll = MailboxCanceller(mailboxes: mailboxes)
-    defer { checkpoints?.coordinator.close() }
     let clock = config.runtimeClock
     let start = clock.now()
     let ready = ReadyTasks(plan.chains.reduce(0) { $0 + $1.parallelism }, clock: clock) {

@@ -161,22 +161,35 @@ enum DurableFileIO {
   }
 
   /// Removes `path` and everything below it (symlinks are removed, not
-  /// followed); a missing path is not an error.
-  static func removeTree(_ path: String) throws(CheckpointStorageError) {
+  /// followed); a missing path is not an error. An entry created inside a
+  /// directory while it is being removed is removed too (the directory is
+  /// listed again, up to `attempts` times, before "Directory not empty" is
+  /// thrown). `emptied` is called with each directory's path after its
+  /// entries were removed, just before the directory is deleted (tests create
+  /// an entry there).
+  static func removeTree(
+    _ path: String, attempts: Int = 5, emptied: (String) -> Void = { _ in }
+  ) throws(CheckpointStorageError) {
     var info = stat()
     if lstat(path, &info) != 0 {
       let code = errno
       if code == ENOENT { return }
       throw .io(operation: "stat", path: path, errno: code)
     }
-    if info.st_mode & S_IFMT == S_IFDIR {
-      for name in try list(path) { try removeTree(path + "/" + name) }
-      if rmdir(path) != 0 {
-        let code = errno
-        if code != ENOENT { throw .io(operation: "delete directory", path: path, errno: code) }
+    guard info.st_mode & S_IFMT == S_IFDIR else { return try removeFile(path) }
+    let limit = max(1, attempts)
+    for attempt in 1...limit {
+      for name in try list(path) {
+        try removeTree(path + "/" + name, attempts: attempts, emptied: emptied)
       }
-    } else {
-      try removeFile(path)
+      emptied(path)
+      if rmdir(path) == 0 { return }
+      let code = errno
+      if code == ENOENT { return }
+      // Not empty (EEXIST on some systems): something was created meanwhile.
+      if (code != ENOTEMPTY && code != EEXIST) || attempt == limit {
+        throw .io(operation: "delete directory", path: path, errno: code)
+      }
     }
   }
 

@@ -52,6 +52,15 @@ final class JobCheckpointCoordinator: Sendable {
   /// Held while actions are carried out: their I/O runs one at a time, in
   /// the order the machine returned them, outside `state`'s lock.
   private let io = Mutex(())
+  /// The asynchronous parts of snapshots still running on Dispatch threads
+  /// (``TaskCheckpointing/acknowledgeInBackground(_:syncMillis:alignmentMillis:)``),
+  /// and whoever waits in ``close()`` for them to end.
+  private let backgroundWrites = Mutex(BackgroundWrites())
+
+  private struct BackgroundWrites: ~Copyable {
+    var running = 0
+    var waiters: [CheckedContinuation<Void, Never>] = []
+  }
 
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
@@ -181,13 +190,30 @@ final class JobCheckpointCoordinator: Sendable {
   /// Ends this run's checkpointing: later calls change nothing and queued
   /// actions are dropped (a completed checkpoint whose sinks were not
   /// committed yet is committed by the next run's restore). When it returns,
-  /// no I/O of this run is in progress.
-  func close() {
+  /// no I/O of this run is in progress, and none will start: every
+  /// asynchronous part of a snapshot of this run has ended, written (and
+  /// ignored) or abandoned (one that had not written yet writes nothing).
+  /// So a restart that begins after it never races this run's writes into
+  /// its checkpoint directories.
+  func close() async {
     let pending = state.withLock { s in
       s.closed = true
       let pending = s.savepoints
       s.savepoints = [:]
       return pending
+    }
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let running = backgroundWrites.withLock { writes in
+        if writes.running > 0 { writes.waiters.append(continuation) }
+        return writes.running
+      }
+      if running == 0 {
+        continuation.resume()
+      } else {
+        logger.debug(
+          "waiting for the run's background snapshot writes to end",
+          metadata: ["running": "\(running)"])
+      }
     }
     io.withLock { _ in }
     monitor?.checkpointRunEnded()
@@ -195,6 +221,34 @@ final class JobCheckpointCoordinator: Sendable {
       configuration.savepoints?.failed(
         id: id, reason: "the run ended before it completed", request: request)
     }
+  }
+
+  /// Whether the run ended (``close()`` was called): an asynchronous part of
+  /// a snapshot that has not written yet abandons its checkpoint.
+  var isClosed: Bool { state.withLock { $0.closed } }
+
+  /// Registers an asynchronous part of a snapshot about to start in the
+  /// background; ``close()`` waits until it called ``backgroundWriteEnded()``.
+  /// Returns `false` once the run ended: the caller abandons the snapshot.
+  func backgroundWriteBegan() -> Bool {
+    // Under `state`'s lock, so that no write begins after `close` looked.
+    state.withLock { s in
+      guard !s.closed else { return false }
+      backgroundWrites.withLock { $0.running += 1 }
+      return true
+    }
+  }
+
+  /// An asynchronous part registered by ``backgroundWriteBegan()`` ended
+  /// (acknowledged, declined or abandoned).
+  func backgroundWriteEnded() {
+    let waiters = backgroundWrites.withLock { writes in
+      writes.running -= 1
+      guard writes.running == 0 else { return [CheckedContinuation<Void, Never>]() }
+      defer { writes.waiters = [] }
+      return writes.waiters
+    }
+    for waiter in waiters { waiter.resume() }
   }
 
   /// Whether a stop-with-savepoint completed: the job should stop now.

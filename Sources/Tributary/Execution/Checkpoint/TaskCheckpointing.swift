@@ -14,31 +14,42 @@ struct TaskCheckpointing: @unchecked Sendable {
 
   /// The asynchronous part of a snapshot: writes the states in `builder` to
   /// checkpoint storage and acknowledges (or declines) the checkpoint in the
-  /// background, while the task goes on processing.
+  /// background, while the task goes on processing. The coordinator counts it
+  /// until it ended, so a run's ``JobCheckpointCoordinator/close()`` waits for
+  /// it; once the run ended it is abandoned instead (nothing written).
   func acknowledgeInBackground(
     _ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64
   ) {
+    guard coordinator.backgroundWriteBegan() else { return }
     let box = UncheckedBox((self, builder))
     // On a Dispatch thread, not the cooperative pool: the work blocks on file
     // I/O, and a backend closing waits for it (IncrementalRocksDBSnapshots).
     DispatchQueue.global(qos: .utility).async {
       let (checkpointing, builder) = box.value
+      defer { checkpointing.coordinator.backgroundWriteEnded() }
       let clock = checkpointing.coordinator.clock
       let started = clock.now()
       checkpointing.acknowledge(
         builder, syncMillis: syncMillis, alignmentMillis: alignmentMillis,
-        asyncMillis: (clock.now() - started).milliseconds)
+        asyncMillis: { (clock.now() - started).milliseconds })
     }
   }
 
   /// Stores the states in `builder` and acknowledges the checkpoint (or
-  /// declines it when storage fails; processing goes on either way).
+  /// declines it when storage fails; processing goes on either way). Writes
+  /// nothing once the run ended (its checkpoint can no longer complete, and
+  /// the next run may already be cleaning up the directory): the snapshot is
+  /// abandoned. `asyncMillis` is read after the states were produced and
+  /// stored.
   func acknowledge(
     _ builder: TaskSnapshotBuilder, syncMillis: Int64, alignmentMillis: Int64,
-    asyncMillis: Int64 = 0
+    asyncMillis: () -> Int64 = { 0 }
   ) {
+    guard !coordinator.isClosed else { return }
     do {
       let states = try builder.states()
+      // Producing the states may take long (encoding, native snapshots).
+      guard !coordinator.isClosed else { return }
       let snapshots = try store(states, builder: builder, checkpoint: builder.checkpoint)
       let bytes = states.reduce(0) {
         $0 + Int64($1.snapshot.bytes.count) + $1.snapshot.files.reduce(0) { $0 + $1.size }
@@ -46,7 +57,7 @@ struct TaskCheckpointing: @unchecked Sendable {
       coordinator.acknowledge(
         checkpoint: builder.checkpoint, task: task, snapshots: snapshots,
         stats: TaskCheckpointStats(
-          syncDurationMillis: syncMillis, asyncDurationMillis: asyncMillis,
+          syncDurationMillis: syncMillis, asyncDurationMillis: asyncMillis(),
           alignmentMillis: alignmentMillis, bytes: bytes))
     } catch {
       coordinator.decline(checkpoint: builder.checkpoint, task: task, reason: "\(error)")
