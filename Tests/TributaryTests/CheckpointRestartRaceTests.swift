@@ -58,11 +58,13 @@ import Testing
         guard s.snapshotsOfFirstRun == 3 else { return false }
         s.slowCheckpoint = checkpoint
         s.failPending = true
-        s.slowInProgress = true
         return true
       }
       guard slow else { return { OperatorSnapshot(bytes: [1, 2, 3]) } }
       return { [self] in
+        // In progress from when the write starts: a write the failed run
+        // abandoned before it started never runs and races nothing.
+        state.withLock { $0.slowInProgress = true }
         let deadline = ContinuousClock.now + slowWriteLimit
         while state.withLock({ $0.runs < 2 }), ContinuousClock.now < deadline {
           Thread.sleep(forTimeInterval: 0.002)

@@ -150,8 +150,9 @@ public final class StreamEnvironment: Sendable {
     {
       config.checkpointing?.settings.intervalMillis = objective.minimumInterval.milliseconds
     }
-    let lock = try config.checkpointing.map {
-      try CheckpointDirectoryLock(directory: $0.directory)
+    var lock: CheckpointDirectoryLock?
+    if let directory = config.checkpointing?.directory {
+      lock = try await Self.lockCheckpointDirectory(directory, instances: config.instances)
     }
     defer { lock?.release() }
     while true {
@@ -187,6 +188,26 @@ public final class StreamEnvironment: Sendable {
         config.checkpointing = checkpointing
         try await config.runtimeClock.sleep(for: delay)
       }
+    }
+  }
+
+  /// Locks the checkpoint directory. An instance of a scaled-out job holds its
+  /// lease already: a process it took over from must stop within one lease
+  /// period, so the lock is waited for up to two periods before the refusal.
+  private static func lockCheckpointDirectory(_ directory: String, instances: InstanceSettings)
+    async throws -> CheckpointDirectoryLock
+  {
+    guard !instances.isSingle else { return try CheckpointDirectoryLock(directory: directory) }
+    let deadline = ContinuousClock.now + instances.leasePeriod * 2
+    while true {
+      do {
+        return try CheckpointDirectoryLock(directory: directory)
+      } catch {
+        guard case .directoryInUse = error,
+          ContinuousClock.now < deadline
+        else { throw error }
+      }
+      try await Task.sleep(for: .milliseconds(100))
     }
   }
 }
