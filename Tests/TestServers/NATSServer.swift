@@ -22,6 +22,9 @@ public final class NATSServer: @unchecked Sendable {
   public var url: String { "nats://127.0.0.1:\(port)" }
 
   private let executable: URL
+  /// The address the server listens on (`127.0.0.1`, or `0.0.0.0` to be reachable
+  /// from network namespaces too); clients here still use ``url``.
+  private let listenAddress: String
   private let logFile: URL
   private let lock = NSLock()
   private var process: Process?
@@ -29,7 +32,8 @@ public final class NATSServer: @unchecked Sendable {
   /// How long `start()` and `restart()` wait for the port to accept connections.
   public static let startupTimeout: Duration = .seconds(10)
 
-  private init(executable: URL, port: Int, directory: URL) {
+  private init(executable: URL, port: Int, directory: URL, listenAddress: String = "127.0.0.1") {
+    self.listenAddress = listenAddress
     self.executable = executable
     self.port = port
     self.storageDirectory = directory.appendingPathComponent("jetstream")
@@ -44,7 +48,7 @@ public final class NATSServer: @unchecked Sendable {
   /// Ready means that this server itself logged that it listens on the port: a free port can
   /// be taken by a server another test starts at the same moment, and a connection to that
   /// one must not pass for ours. When the port was taken, another port is tried.
-  public static func start() throws -> NATSServer {
+  public static func start(listenAddress: String = "127.0.0.1") throws -> NATSServer {
     let executable = try findExecutable()
     var attempt = 0
     while true {
@@ -53,7 +57,8 @@ public final class NATSServer: @unchecked Sendable {
       let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("tributary-nats-\(UUID().uuidString)")
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let server = NATSServer(executable: executable, port: port, directory: directory)
+      let server = NATSServer(
+        executable: executable, port: port, directory: directory, listenAddress: listenAddress)
       do {
         try server.launch()
         return server
@@ -100,7 +105,7 @@ public final class NATSServer: @unchecked Sendable {
 
   /// How many times the log says the server listens for clients on its port.
   private var listening: Int {
-    output.components(separatedBy: "Listening for client connections on 127.0.0.1:\(port)")
+    output.components(separatedBy: "Listening for client connections on \(listenAddress):\(port)")
       .count - 1
   }
 
@@ -109,7 +114,7 @@ public final class NATSServer: @unchecked Sendable {
     let process = Process()
     process.executableURL = executable
     process.arguments = [
-      "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storageDirectory.path,
+      "-js", "-a", listenAddress, "-p", String(port), "-sd", storageDirectory.path,
     ]
     if !FileManager.default.fileExists(atPath: logFile.path) {
       _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)

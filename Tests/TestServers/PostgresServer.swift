@@ -63,16 +63,28 @@ public final class PostgresServer: @unchecked Sendable {
   ///   disables `PREPARE TRANSACTION`).
   /// - Throws: ``PostgresServerError`` saying which step failed, with the command's output
   ///   and the log's tail. Nothing is left running and the directory is removed.
-  public static func start(maxPreparedTransactions: Int = 64) throws -> PostgresServer {
+  ///   - network: also listen on `network.address` and trust clients from
+  ///     `network.clients` (CIDR), for clients in network namespaces; `nil`: loopback only.
+  public static func start(
+    maxPreparedTransactions: Int = 64, network: (address: String, clients: String)? = nil
+  ) throws -> PostgresServer {
     let binaries = try ServerCommands.findBinaries()
     let directory = try ScratchDirectory.make()
     var server: PostgresServer?
     do {
       let commands = ServerCommands(
         binaries: binaries, directory: directory,
-        maxPreparedTransactions: maxPreparedTransactions)
+        maxPreparedTransactions: maxPreparedTransactions,
+        listenAddresses: ["127.0.0.1"] + (network.map { [$0.address] } ?? []))
       try ScratchDirectory.makeServerOwned(commands.socketDirectory)
       try commands.initdb()
+      if let network {
+        let hba = commands.dataDirectory + "/pg_hba.conf"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: hba))
+        handle.seekToEndOfFile()
+        handle.write(Data("host all all \(network.clients) trust\n".utf8))
+        try handle.close()
+      }
       for attempt in 1... {
         let port = try FreePort.pick()
         do {
@@ -140,6 +152,7 @@ private struct ServerCommands {
   let binaries: String
   let directory: String
   let maxPreparedTransactions: Int
+  var listenAddresses = ["127.0.0.1"]
 
   var dataDirectory: String { directory + "/data" }
   var socketDirectory: String { directory + "/socket" }
@@ -176,7 +189,8 @@ private struct ServerCommands {
   /// Starts the postmaster (`pg_ctl start -w`) and returns its pid.
   func start(port: Int) throws -> pid_t {
     let options = [
-      "-p \(port)", "-c listen_addresses=127.0.0.1", "-k '\(socketDirectory)'",
+      "-p \(port)", "-c listen_addresses=\(listenAddresses.joined(separator: ","))",
+      "-k '\(socketDirectory)'",
       "-c max_prepared_transactions=\(maxPreparedTransactions)", "-c fsync=off",
       "-c full_page_writes=off",
     ].joined(separator: " ")

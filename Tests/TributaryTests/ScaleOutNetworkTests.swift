@@ -1,0 +1,154 @@
+import Foundation
+import TestServers
+import Testing
+import TributaryNATS
+import TributaryPostgres
+
+@testable import Tributary
+
+/// Scaled-out `windowed-counts` with each instance in its own network
+/// namespace, joined by veth pairs to a bridge where nats-server and
+/// PostgreSQL listen, so records really cross network interfaces
+/// (docs/scale-out.md). One instance's link is cut for several seconds and
+/// restored; an instance that stops (its lease could not be renewed) is
+/// started again, as a supervisor would. The table still ends exact.
+@Suite(.serialized) struct ScaleOutNetworkTests {
+  /// A bridge and one namespace per instance, removed by ``remove()``.
+  final class Network {
+    let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
+    let subnet = Int.random(in: 100..<250)
+    let instances: Int
+    var bridge: String { "trb\(tag)" }
+    var gateway: String { "10.213.\(subnet).1" }
+
+    init(instances: Int) throws {
+      self.instances = instances
+      do {
+        try Self.ip(["link", "add", bridge, "type", "bridge"])
+        try Self.ip(["addr", "add", "\(gateway)/24", "dev", bridge])
+        try Self.ip(["link", "set", bridge, "up"])
+        for i in 0..<instances {
+          let namespace = namespace(i)
+          try Self.ip(["netns", "add", namespace])
+          try Self.ip(["link", "add", hostLink(i), "type", "veth", "peer", "name", "trn\(tag)\(i)"])
+          try Self.ip(["link", "set", "trn\(tag)\(i)", "netns", namespace])
+          try Self.ip(["link", "set", hostLink(i), "master", bridge])
+          try Self.ip(["link", "set", hostLink(i), "up"])
+          try Self.ip(
+            [
+              "netns", "exec", namespace, "ip", "addr", "add", "10.213.\(subnet).\(10 + i)/24",
+              "dev", "trn\(tag)\(i)",
+            ])
+          try Self.ip(["netns", "exec", namespace, "ip", "link", "set", "trn\(tag)\(i)", "up"])
+          try Self.ip(["netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
+        }
+      } catch {
+        remove()
+        throw error
+      }
+    }
+
+    func namespace(_ i: Int) -> String { "trb\(tag)-\(i)" }
+    func hostLink(_ i: Int) -> String { "trh\(tag)\(i)" }
+
+    /// Takes instance `i`'s link down or up (the bridge side of its veth pair).
+    func setLink(_ i: Int, up: Bool) throws {
+      try Self.ip(["link", "set", hostLink(i), up ? "up" : "down"])
+    }
+
+    /// Deletes the namespaces (and with them the veth pairs) and the bridge.
+    func remove() {
+      for i in 0..<instances {
+        try? Self.ip(["link", "del", hostLink(i)])
+        try? Self.ip(["netns", "del", namespace(i)])
+      }
+      try? Self.ip(["link", "del", bridge])
+    }
+
+    struct CommandFailed: Error, CustomStringConvertible {
+      let description: String
+    }
+
+    static func ip(_ arguments: [String]) throws {
+      let result = try runProcess("/usr/sbin/ip", arguments, mergingStandardError: true)
+      guard result.status == 0 else {
+        throw CommandFailed(
+          description: "ip \(arguments.joined(separator: " ")) failed: \(result.output)")
+      }
+    }
+  }
+
+  @Test func instancesInNamespacesSurviveACutLink() async throws {
+    guard let binary = builtExecutable("windowed-counts") else {
+      Issue.record("windowed-counts is not built; run `swift build` first")
+      return
+    }
+    let network = try Network(instances: 3)
+    defer { network.remove() }
+    let nats = try NATSServer.start(listenAddress: "0.0.0.0")
+    defer { nats.stop() }
+    let postgres = try PostgresServer.start(
+      network: (address: network.gateway, clients: "10.213.\(network.subnet).0/24"))
+    defer { postgres.stop() }
+    try ScaleOutRunTests.publish(to: nats, stream: "events")
+    let root = try temporaryDirectory("tributary-scale-out-netns")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let checkpoints = root.appendingPathComponent("checkpoints")
+    let natsURL = "nats://\(network.gateway):\(nats.port)"
+    let postgresURL = "postgresql://postgres@\(network.gateway):\(postgres.port)/tributary"
+    func start(_ instance: Int) throws -> ScaleOutFencingTests.Started {
+      try ScaleOutFencingTests.Started(
+        "/usr/sbin/ip",
+        ["netns", "exec", network.namespace(instance), binary]
+          + [
+            "--instances", "3", "--instance", String(instance), "--exchange-url", natsURL,
+            "--job-name", "netns", "--source", "jetstream", "--nats-url", natsURL,
+            "--nats-stream", "events", "--nats-bounded", "--sink", "postgres",
+            "--postgres-url", postgresURL, "--postgres-table", "results",
+            "--checkpoint-dir", checkpoints.path, "--checkpoint-interval", "100ms",
+            "--lease-period", "2s", "--restart-attempts", "5",
+          ])
+    }
+    var running = try (0..<3).map(start)
+    #expect(try await running[1].waitFor("checkpoint"), "\(running[1].output)")
+    try network.setLink(1, up: false)
+    try await Task.sleep(for: .seconds(4))
+    try network.setLink(1, up: true)
+    // A supervisor: an instance that stopped (it could not renew its lease
+    // while cut off) is started again with the same arguments.
+    var restarts = 0
+    var outputs = ["", "", ""]
+    let deadline = ContinuousClock.now + .seconds(180)
+    while ContinuousClock.now < deadline {
+      var allDone = true
+      for i in 0..<3 {
+        if running[i].process.isRunning {
+          allDone = false
+          continue
+        }
+        let status = running[i].process.terminationStatus
+        if status != 0 && restarts < 5 {
+          outputs[i] += running[i].output + "\n--- restarted\n"
+          running[i] = try start(i)
+          restarts += 1
+          allDone = false
+        }
+      }
+      if allDone { break }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    let cutOff = (outputs[1] + running[1].output).split(separator: "\n").filter {
+      $0.contains("lease") || $0.contains("restart") || $0.contains("error")
+    }
+    print("instances restarted by the supervisor: \(restarts); the cut instance logged:")
+    for line in cutOff.prefix(12) { print("  \(line)") }
+    for i in 0..<3 {
+      let status = try await running[i].finish(within: 1)
+      #expect(status == 0, "instance \(i):\n\(outputs[i])\(running[i].output)")
+    }
+    expectSameElements(
+      try ConnectorPipelineTests.tableRows(postgres, table: "results"),
+      ScaleOutRunTests.expectedRows())
+    #expect(try ConnectorPipelineTests.preparedTransactions(postgres).isEmpty)
+  }
+}
