@@ -3,22 +3,25 @@ import Tributary
 
 /// Checks the state and checkpoint options that `run` and `recover` share;
 /// throws a `ValidationError` naming the option and what is allowed.
+/// Commands without `--recovery-objective` (`nexmark`, `jetstream`) pass no
+/// `recovery`: an unparsed `RecoveryObjectiveOptions()` cannot be read (the
+/// argument parser exits on the first property access).
 func validateStateAndCheckpointOptions(
   state: String, stateCacheMb: Int, checkpointInterval: String, mode: String,
-  recovery: RecoveryObjectiveOptions = RecoveryObjectiveOptions()
+  recovery: RecoveryObjectiveOptions? = nil
 ) throws {
   guard StateBackendConfiguration.Kind(rawValue: state) != nil else {
     throw ValidationError("unknown --state '\(state)'; use heap or rocksdb")
   }
   guard stateCacheMb >= 0 else { throw ValidationError("--state-cache-mb must not be negative") }
   if checkpointInterval == "auto" {
-    guard recovery.recoveryObjective != nil else {
+    guard let recovery, recovery.recoveryObjective != nil else {
       throw ValidationError("--checkpoint-interval auto needs --recovery-objective, e.g. 2s")
     }
     _ = try recovery.objective()
   } else if Interval(parsing: checkpointInterval) == nil {
     throw ValidationError("--checkpoint-interval must look like 100ms, 1s, off or auto")
-  } else if recovery.recoveryObjective != nil {
+  } else if recovery?.recoveryObjective != nil {
     throw ValidationError("--recovery-objective needs --checkpoint-interval auto")
   }
   guard ["exactly-once", "at-least-once"].contains(mode) else {

@@ -19,6 +19,16 @@ final class NativeHandles {
     let tableOptions = rocksdb_block_based_options_create()!
     let blockCache = rocksdb_cache_create_lru(max(settings.blockCacheBytes, 0))!
     rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
+    if settings.bloomBitsPerKey > 0 {
+      // Before the factory is made from the table options (it copies them); the
+      // table options own the policy from here on.
+      rocksdb_block_based_options_set_filter_policy(
+        tableOptions, rocksdb_filterpolicy_create_bloom_full(settings.bloomBitsPerKey))
+      // A memtable filter over whole keys, about 1/40 of the write buffer
+      // (10 bits for each entry of about 50 bytes).
+      rocksdb_options_set_memtable_prefix_bloom_size_ratio(options, 0.025)
+      rocksdb_options_set_memtable_whole_key_filtering(options, 1)
+    }
     rocksdb_options_set_block_based_table_factory(options, tableOptions)
     rocksdb_options_set_create_if_missing(options, settings.createIfMissing ? 1 : 0)
     rocksdb_options_set_write_buffer_size(options, max(settings.writeBufferBytes, 1 << 16))

@@ -24,6 +24,11 @@ public struct RocksDBOptions: Sendable {
   public var compression: Compression
   /// Upper bound on concurrent background flushes and compactions (default 2).
   public var maxBackgroundJobs: Int
+  /// Bits per key of the Bloom filters in table files and memtables (default 10, about 1 %
+  /// false positives; 0 = none). A read of a key the database does not hold then skips
+  /// the memtable's skip list and every table file whose filter rules the key out, instead
+  /// of searching each; state backends read many such keys (a new window, a new timer).
+  public var bloomBitsPerKey: Double
   /// Skip the write-ahead log for every write (default true). Writes not yet flushed are
   /// then lost on a crash (a clean `close()` flushes them); `flush()` and
   /// `createCheckpoint(at:)` make them durable.
@@ -40,6 +45,7 @@ public struct RocksDBOptions: Sendable {
     writeBufferBytes: Int = 64 << 20,
     compression: Compression = .lz4,
     maxBackgroundJobs: Int = 2,
+    bloomBitsPerKey: Double = 10,
     disableWAL: Bool = true,
     mergeOperator: MergeFunction? = nil,
     mergeOperatorName: String = "TributaryMergeOperator"
@@ -49,6 +55,7 @@ public struct RocksDBOptions: Sendable {
     self.writeBufferBytes = writeBufferBytes
     self.compression = compression
     self.maxBackgroundJobs = maxBackgroundJobs
+    self.bloomBitsPerKey = bloomBitsPerKey
     self.disableWAL = disableWAL
     self.mergeOperator = mergeOperator
     self.mergeOperatorName = mergeOperatorName

@@ -63,13 +63,27 @@ public struct HashPartitioner<T: Sendable>: Sendable {
         // One downstream subtask owns every key group: no key to compute.
         return { batch, targets in targets[0].append(contentsOf: batch) }
       }
+      // The owner of each key group, looked up instead of divided per record.
+      let owners = (0..<maxParallelism).map {
+        KeyGroups.subtask(forKeyGroup: $0, parallelism: parallelism, maxParallelism: maxParallelism)
+      }
+      var destinations: [Int32] = []
       return { batch, targets in
-        for record in batch {
-          let group = KeyGroups.keyGroup(
-            of: key(record), maxParallelism: maxParallelism, scratch: &scratch)
-          let target = KeyGroups.subtask(
-            forKeyGroup: group, parallelism: parallelism, maxParallelism: maxParallelism)
-          targets[target].append(record)
+        // Two passes: the hashes of many records (each a chain of dependent
+        // multiplications) overlap in the CPU when nothing else is in the loop,
+        // and the appends then run on their own.
+        if destinations.count < batch.count {
+          destinations = [Int32](repeating: 0, count: batch.count)
+        }
+        owners.withUnsafeBufferPointer { owners in
+          destinations.withUnsafeMutableBufferPointer { destinations in
+            for index in batch.indices {
+              let group = KeyGroups.keyGroup(
+                of: key(batch[index]), maxParallelism: maxParallelism, scratch: &scratch)
+              destinations[index] = Int32(truncatingIfNeeded: owners[group])
+            }
+            for index in batch.indices { targets[Int(destinations[index])].append(batch[index]) }
+          }
         }
       }
     }

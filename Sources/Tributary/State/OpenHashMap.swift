@@ -88,6 +88,13 @@ public final class OpenHashMap<Key: Hashable, Value> {
     tributary_prefetch(entries + i)
   }
 
+  /// Asks the CPU to fetch slot `slot`'s control byte and entry.
+  @inlinable
+  public func prefetch(slot: Int) {
+    tributary_prefetch(control + slot)
+    tributary_prefetch(entries + slot)
+  }
+
   /// The slot holding `key`, or `nil`.
   @inlinable
   func find(_ key: Key) -> Int? {
@@ -207,6 +214,27 @@ public final class OpenHashMap<Key: Hashable, Value> {
       }
       i = (i + 1) & mask
     }
+  }
+
+  /// The longest run of consecutive occupied slots (wrapping around): the
+  /// furthest a lookup of an absent key can probe. Linear probing stays fast
+  /// only while this stays short; it is O(`slotCount`) to compute (tests).
+  func longestOccupiedRun() -> Int {
+    guard storedCount < capacity else { return capacity }
+    // Start just after an empty slot so that no run wraps past the start.
+    var start = 0
+    while control[start] != 0 { start += 1 }
+    var longest = 0
+    var run = 0
+    for step in 1...capacity {
+      if control[(start + step) & mask] != 0 {
+        run += 1
+        longest = max(longest, run)
+      } else {
+        run = 0
+      }
+    }
+    return longest
   }
 
   /// Calls `body` with every entry, in storage order.
