@@ -47,25 +47,16 @@ public struct HashPartitioner<T: Sendable>: Sendable {
   public static func byKey<K: BinaryCodable>(_ key: @escaping @Sendable (T) -> K) -> Self {
     HashPartitioner { parallelism, maxParallelism, instances in
       var scratch = BinaryWriter(capacity: 32)
-      if instances > 1 {
-        return { batch, targets in
-          for record in batch {
-            let group = KeyGroups.keyGroup(
-              of: key(record), maxParallelism: maxParallelism, scratch: &scratch)
-            let target = KeyGroups.subtask(
-              forKeyGroup: group, parallelism: parallelism, instances: instances,
-              maxParallelism: maxParallelism)
-            targets[target].append(record)
-          }
-        }
-      }
       if parallelism == 1 {
-        // One downstream subtask owns every key group: no key to compute.
+        // One downstream subtask owns every key group (of the instance, whose
+        // key groups are the only ones it receives): no key to compute.
         return { batch, targets in targets[0].append(contentsOf: batch) }
       }
       // The owner of each key group, looked up instead of divided per record.
       let owners = (0..<maxParallelism).map {
-        KeyGroups.subtask(forKeyGroup: $0, parallelism: parallelism, maxParallelism: maxParallelism)
+        KeyGroups.subtask(
+          forKeyGroup: $0, parallelism: parallelism, instances: instances,
+          maxParallelism: maxParallelism)
       }
       var destinations: [Int32] = []
       return { batch, targets in
