@@ -234,6 +234,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TributaryBenchTests",
+      dependencies: ["TestServers"],
       path: "Tests/TributaryBenchTests"
     ),
     .testTarget(

@@ -9,6 +9,7 @@ struct TributaryBench: AsyncParsableCommand {
     abstract: "Benchmarks of the Tributary stream engine.",
     subcommands: [
       RunCommand.self, RecoverCommand.self, SweepCommand.self, KeyGroupsCommand.self,
-      JetStreamCommand.self, NexmarkCommand.self,
+      JetStreamCommand.self, NexmarkCommand.self, ExchangeCommand.self,
+      ExchangeInstanceCommand.self,
     ])
 }

@@ -45,6 +45,13 @@ final class WatermarkPassTimes: Sendable {
       return entry.nanos
     }
   }
+
+  /// Every window end that all source subtasks passed, with its moment.
+  var moments: [Int64: UInt64] {
+    state.withLock { times in
+      times.compactMapValues { $0.subtasks >= sourceParallelism ? $0.nanos : nil }
+    }
+  }
 }
 
 /// Sits right after the watermark assigner and notes when its watermark

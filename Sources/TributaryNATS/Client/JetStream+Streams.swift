@@ -47,7 +47,7 @@ extension JetStream {
         duplicateWindow: .nanoseconds(config?.Duplicates ?? 0),
         messages: info.State.Msgs,
         firstSequence: info.State.FirstSeq,
-        lastSequence: info.State.LastSeq)
+        lastSequence: info.State.LastSeq, bytes: info.State.Bytes)
     }
   }
 

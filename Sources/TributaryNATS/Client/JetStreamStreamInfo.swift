@@ -12,11 +12,13 @@ public struct JetStreamStreamInfo: Sendable, Hashable {
   public let firstSequence: UInt64
   /// The sequence of the newest message held (0 if nothing was ever stored).
   public let lastSequence: UInt64
+  /// How many bytes the stream's messages take on the server (payloads, subjects, headers).
+  public let bytes: UInt64
 
   /// Creates a snapshot (for tests and callers that build one by hand).
   public init(
     name: String, configuredSubjects: [String], duplicateWindow: Duration, messages: UInt64,
-    firstSequence: UInt64, lastSequence: UInt64
+    firstSequence: UInt64, lastSequence: UInt64, bytes: UInt64 = 0
   ) {
     self.name = name
     self.configuredSubjects = configuredSubjects
@@ -24,5 +26,6 @@ public struct JetStreamStreamInfo: Sendable, Hashable {
     self.messages = messages
     self.firstSequence = firstSequence
     self.lastSequence = lastSequence
+    self.bytes = bytes
   }
 }
