@@ -32,6 +32,11 @@ struct ExchangeCommand: AsyncParsableCommand {
     help: "Checkpoint interval of each instance (records cross after the producer's checkpoint).")
   var checkpointInterval: String = "1s"
 
+  /// Events per second across all instances (0: unthrottled); at a rate the
+  /// exchange sustains, the latency is the added latency rather than the backlog.
+  @Option(help: "Events per second across all instances (0: as fast as possible).")
+  var rate: Double = 0
+
   @Option(help: "Seconds to wait for the instances before killing them.")
   var timeout: Int = 600
 
@@ -52,6 +57,7 @@ struct ExchangeCommand: AsyncParsableCommand {
     if instances > 1 && natsUrl == nil {
       throw ValidationError("--instances above 1 needs --nats-url")
     }
+    guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
     guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
   }
 
@@ -67,7 +73,7 @@ struct ExchangeCommand: AsyncParsableCommand {
           "exchange-instance", "--events", "\(events)", "--instances", "\(instances)",
           "--instance", "\(instance)", "--job-name", jobName,
           "--checkpoint-dir", workDir + "/checkpoints", "--checkpoint-interval",
-          checkpointInterval, "--parallelism", "\(parallelism)",
+          checkpointInterval, "--parallelism", "\(parallelism)", "--rate", "\(rate)",
         ] + (natsUrl.map { ["--nats-url", $0] } ?? []),
         output: workDir + "/instance-\(instance).json")
     }
@@ -120,6 +126,7 @@ struct ExchangeCommand: AsyncParsableCommand {
       ("instances", .int(instances)),
       ("parallelism", .int(parallelism)),
       ("checkpoint_interval", .string(checkpointInterval)),
+      ("rate", .double(rate)),
       ("seconds", .double(seconds)),
       ("events_per_second", .double(Double(events) / seconds)),
       ("output_records", .int(records)),

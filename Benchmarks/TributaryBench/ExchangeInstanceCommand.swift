@@ -22,6 +22,7 @@ struct ExchangeInstanceCommand: AsyncParsableCommand {
   @Option var checkpointDir: String
   @Option var checkpointInterval: String
   @Option var parallelism: Int = 1
+  @Option var rate: Double = 0
 
   func run() async throws {
     let settings =
@@ -45,16 +46,19 @@ struct ExchangeInstanceCommand: AsyncParsableCommand {
     let env = StreamEnvironment(configuration: config, instances: settings)
     let passTimes = WatermarkPassTimes(sourceParallelism: parallelism)
     let outputs = WindowOutputTimes()
-    env.generate(count: events) { CanonicalEvent.make($0) }
-      .assignTimestampsAndWatermarks(.monotonic { $0.timestampMs }.withInterval(.milliseconds(50)))
-      .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: passTimes)) }
-      .withTimestamps { $0.timestampMs }
-      .keyBy { $0.key }
-      .window(.tumbling(.milliseconds(1_000)))
-      .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
-        WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
-      }
-      .sink(name: "W2Sink") { _ in WindowOutputSink(times: outputs) }
+    // The rate is the job's: each instance generates its share of it.
+    env.generate(count: events, ratePerSecond: rate > 0 ? rate / Double(instances) : nil) {
+      CanonicalEvent.make($0)
+    }
+    .assignTimestampsAndWatermarks(.monotonic { $0.timestampMs }.withInterval(.milliseconds(50)))
+    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: passTimes)) }
+    .withTimestamps { $0.timestampMs }
+    .keyBy { $0.key }
+    .window(.tumbling(.milliseconds(1_000)))
+    .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
+      WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
+    }
+    .sink(name: "W2Sink") { _ in WindowOutputSink(times: outputs) }
     let start = monotonicNanos()
     let result = try await env.execute()
     let end = monotonicNanos()
