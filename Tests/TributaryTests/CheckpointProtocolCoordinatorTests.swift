@@ -378,7 +378,7 @@ import Testing
 
   // MARK: Finished tasks
 
-  @Test func finishedTaskStopsTriggeringAndAbortsWhatItCannotAck() throws {
+  @Test func aFinishingTaskAbortsWhatItCannotAckAndCheckpointsGoOnWithoutIt() throws {
     var c = try Self.make(CheckpointSettings(intervalMillis: 100, maxConcurrentCheckpoints: 2))
     _ = c.tick(nowMillis: 100)
     _ = c.tick(nowMillis: 200)
@@ -389,55 +389,30 @@ import Testing
         .abort(checkpoint: 2, reason: .taskFinished(Self.sourceA))
       ])
     #expect(c.consecutiveFailures == 0)
-    #expect(c.nextPeriodicTriggerMillis == nil)
-    #expect(c.tick(nowMillis: 10_000) == [])
     #expect(
-      c.savepointRequested(nowMillis: 10_001) == [
+      c.savepointRequested(nowMillis: 250) == [
         .abort(checkpoint: 3, reason: .taskFinished(Self.sourceA))
       ])
-    #expect(Self.ackAll(&c, 1, nowMillis: 10_002, except: [Self.sourceA]).count == 1)
+    #expect(Self.ackAll(&c, 1, nowMillis: 260, except: [Self.sourceA]).count == 1)
     #expect(
-      c.storageCompleted(checkpoint: 1, nowMillis: 10_003).first == .notifyComplete(checkpoint: 1))
-    #expect(c.taskFinished(TaskID("ghost", subtask: 0)) == [])
-  }
-
-  /// Two components (the stages of a scaled-out job): while one has finished
-  /// in part nothing is triggered; once it finished whole, checkpoints go on
-  /// and complete with the other component's acknowledgements alone.
-  @Test func checkpointsGoOnOnceAWholeComponentFinished() throws {
-    let upstream: Set<TaskID> = [Self.sourceA, Self.mapper]
-    let downstream: Set<TaskID> = [Self.sourceB, Self.sink]
-    var c = try CheckpointCoordinatorStateMachine(
-      settings: CheckpointSettings(intervalMillis: 100), tasks: Self.allTasks,
-      sources: Self.sources, components: [upstream, downstream], nowMillis: 0)
-    #expect(c.tick(nowMillis: 100) == [Self.trigger(1)])
-    #expect(
-      Self.complete(&c, 1, ackMillis: 110, doneMillis: 120).contains(.notifyComplete(checkpoint: 1))
-    )
-    // The upstream source finished, its mapper not yet: nothing is triggered.
-    #expect(c.taskFinished(Self.sourceA) == [])
-    #expect(c.nextPeriodicTriggerMillis == nil)
-    #expect(c.tick(nowMillis: 1_000) == [])
-    // The whole upstream component finished: checkpoints resume.
-    #expect(c.taskFinished(Self.mapper) == [])
-    #expect(c.tick(nowMillis: 1_001) == [Self.trigger(2)])
-    #expect(c.acknowledged(checkpoint: 2, task: Self.sourceB, nowMillis: 1_010) == [])
-    let done = c.acknowledged(checkpoint: 2, task: Self.sink, nowMillis: 1_011)
-    #expect(done.count == 1)
-    guard case .commitMetadata(2, let acknowledgements) = done.first else {
-      Issue.record("expected the metadata of checkpoint 2 to be committed, got \(done)")
+      c.storageCompleted(checkpoint: 1, nowMillis: 270).first == .notifyComplete(checkpoint: 1))
+    // Periodic checkpoints go on while a source runs; the finished task
+    // counts as acknowledged.
+    #expect(c.tick(nowMillis: 400) == [Self.trigger(4)])
+    #expect(c.acknowledged(checkpoint: 4, task: Self.sourceB, nowMillis: 410) == [])
+    #expect(c.acknowledged(checkpoint: 4, task: Self.mapper, nowMillis: 411) == [])
+    let done = c.acknowledged(checkpoint: 4, task: Self.sink, nowMillis: 412)
+    guard case .commitMetadata(4, let acknowledgements) = done.first else {
+      Issue.record("expected the metadata of checkpoint 4 to be committed, got \(done)")
       return
     }
-    #expect(Set(acknowledgements.keys) == downstream)
-    // A task of the running component finishing aborts what lacks its ack.
-    #expect(
-      c.storageCompleted(checkpoint: 2, nowMillis: 1_020).contains(.notifyComplete(checkpoint: 2)))
-    #expect(c.tick(nowMillis: 1_200) == [Self.trigger(3)])
-    #expect(c.taskFinished(Self.sink) == [.abort(checkpoint: 3, reason: .taskFinished(Self.sink))])
-    #expect(c.nextPeriodicTriggerMillis == nil)
-    // Everything finished: nothing more to trigger.
+    #expect(Set(acknowledgements.keys) == [Self.sourceB, Self.mapper, Self.sink])
+    #expect(c.storageCompleted(checkpoint: 4, nowMillis: 420).contains(.notifyComplete(checkpoint: 4)))
+    // Once every source finished nothing can be triggered.
     #expect(c.taskFinished(Self.sourceB) == [])
     #expect(c.nextPeriodicTriggerMillis == nil)
+    #expect(c.tick(nowMillis: 10_000) == [])
+    #expect(c.taskFinished(TaskID("ghost", subtask: 0)) == [])
   }
 
   // MARK: Statistics

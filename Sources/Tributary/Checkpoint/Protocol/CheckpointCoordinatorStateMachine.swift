@@ -35,15 +35,14 @@ import DequeModule
 ///   than the last completed one; any completion resets the count; when the
 ///   count exceeds `tolerableConsecutiveFailures`, `.failJob` is returned and
 ///   every later event returns no actions.
-/// - Finished tasks: the tasks form `components` (groups that share no
-///   edge, such as the stages of a scaled-out job; by default one). While a
-///   component has finished in part, no periodic checkpoint is triggered;
-///   once all of its tasks finished, periodic checkpoints go on without it
-///   (its tasks count as acknowledged, with their final state: Flink's
-///   "checkpoints after tasks finished" for whole components). A requested
-///   savepoint is aborted at once with `.taskFinished` when any task
-///   finished, and pending checkpoints that lack a finishing task's
-///   acknowledgement are aborted with `.taskFinished` (not counted).
+/// - Finished tasks (Flink's "checkpoints after tasks finished"): a finished
+///   task counts as having acknowledged every later checkpoint, with its
+///   final state, and periodic checkpoints go on while any task runs (a
+///   running task gets the barriers from its running inputs; ended inputs
+///   count as aligned). A requested savepoint is aborted at once with
+///   `.taskFinished` when any task finished, and pending checkpoints that
+///   lack a finishing task's acknowledgement are aborted with `.taskFinished`
+///   (not counted).
 public struct CheckpointCoordinatorStateMachine: Sendable {
   /// The settings, validated.
   public let settings: CheckpointSettings
@@ -51,8 +50,6 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   public let tasks: Set<TaskID>
   /// The source tasks that are triggered.
   public let sources: Set<TaskID>
-  /// Groups of tasks that finish independently; together they are `tasks`.
-  public let components: [Set<TaskID>]
   /// How many completed checkpoints the statistics summaries cover.
   public let statisticsWindow: Int
 
@@ -87,7 +84,7 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
   /// `statisticsWindow` (at least 1) bounds the checkpoints summarised.
   public init(
     settings: CheckpointSettings, tasks: Set<TaskID>, sources: Set<TaskID>,
-    components: [Set<TaskID>]? = nil, nowMillis: Int64, firstCheckpointID: Int64 = 1,
+    nowMillis: Int64, firstCheckpointID: Int64 = 1,
     statisticsWindow: Int = 1_000
   ) throws(CheckpointConfigurationError) {
     try settings.validate()
@@ -97,12 +94,6 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
     self.settings = settings
     self.tasks = tasks
     self.sources = sources
-    let components = (components ?? [tasks]).filter { !$0.isEmpty }
-    precondition(
-      components.reduce(0) { $0 + $1.count } == tasks.count
-        && components.reduce(into: Set<TaskID>()) { $0.formUnion($1) } == tasks,
-      "components partition the tasks")
-    self.components = components
     self.statisticsWindow = Swift.max(1, statisticsWindow)
     nextCheckpointID = firstCheckpointID
     lastPeriodicTriggerMillis = nowMillis
@@ -134,13 +125,11 @@ public struct CheckpointCoordinatorStateMachine: Sendable {
 
   /// The earliest time a `tick` could trigger a periodic checkpoint given the
   /// current state, or `nil` if none can until some other event (checkpoints
-  /// off, too many in flight, a task finished, the job failed). Lets the actor
+  /// off, too many in flight, every source finished, the job failed). Lets the actor
   /// sleep instead of ticking blindly; ticking also stays correct.
   public var nextPeriodicTriggerMillis: Int64? {
-    guard let interval = intervalMillis, !hasFailedJob, finishedTasks.count < tasks.count,
-      !components.contains(where: {
-        !$0.isDisjoint(with: finishedTasks) && !$0.isSubset(of: finishedTasks)
-      }),
+    guard let interval = intervalMillis, !hasFailedJob,
+      sources.contains(where: { !finishedTasks.contains($0) }),
       pending.count < settings.maxConcurrentCheckpoints
     else { return nil }
     var due = lastPeriodicTriggerMillis + interval

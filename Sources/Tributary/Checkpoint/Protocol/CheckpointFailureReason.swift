@@ -40,7 +40,7 @@ public enum CheckpointFailureReason: Sendable, Hashable, CustomStringConvertible
     case .subsumed(let newer):
       return "subsumed by completed checkpoint \(newer)"
     case .taskFinished(let task):
-      return "task \(task) finished; checkpoints stop once a task has finished"
+      return "task \(task) finished before it took part in this checkpoint"
     }
   }
 }

@@ -64,7 +64,7 @@ final class JobCheckpointCoordinator: Sendable {
 
   init(
     configuration: CheckpointingConfiguration, storage: CheckpointStorage, tasks: Set<TaskID>,
-    sources: Set<TaskID>, components: [Set<TaskID>]? = nil, firstCheckpointID: Int64,
+    sources: Set<TaskID>, firstCheckpointID: Int64,
     maxParallelism: Int,
     committers: [String: SinkTransactions], clock: any RuntimeClock = SystemRuntimeClock(),
     logger: Logger = Logger(label: "tributary"), monitor: JobMonitor? = nil,
@@ -80,7 +80,7 @@ final class JobCheckpointCoordinator: Sendable {
     self.committers = committers
     var machine = try CheckpointCoordinatorStateMachine(
       settings: configuration.settings, tasks: tasks, sources: sources,
-      components: components ?? [tasks], nowMillis: clock.now().milliseconds,
+      nowMillis: clock.now().milliseconds,
       firstCheckpointID: firstCheckpointID)
     // A restarted run keeps the interval the job had chosen.
     if let adaptive {
@@ -152,7 +152,7 @@ final class JobCheckpointCoordinator: Sendable {
 
   /// A task's input ended; `snapshots` describe its final state (source end
   /// positions, sinks' last transactions) for the final checkpoint, and for
-  /// every checkpoint that completes after its whole component finished.
+  /// every checkpoint that completes after it finished.
   func taskFinished(_ task: TaskID, snapshots: [TaskSnapshot]) {
     state.withLock { s in
       guard !s.closed else { return }
@@ -373,8 +373,8 @@ final class JobCheckpointCoordinator: Sendable {
     case .commitMetadata(let id, let acknowledgements):
       monitor?.checkpointAcknowledged(id: id, acknowledgements: acknowledgements)
       let metadata = state.withLock { s in
-        // Tasks of components that finished before this checkpoint: their
-        // final state (so its sinks' last transactions commit with it).
+        // Tasks that finished before this checkpoint reached them: their
+        // final state (so finished sinks' last transactions commit with it).
         s.snapshots[id, default: []] += s.finalSnapshots.keys.sorted()
           .filter { acknowledgements[$0] == nil }.flatMap { s.finalSnapshots[$0]! }
         return CheckpointMetadata(

@@ -106,23 +106,6 @@ struct JobCheckpointSetup: @unchecked Sendable {
         if chain.head.isSource { sources.insert(task) }
       }
     }
-    // Chains that share no edge (the stages of a scaled-out job) finish
-    // independently; checkpoints go on while one of them has finished.
-    var componentOfChain = Array(plan.chains.indices)
-    func root(_ c: Int) -> Int {
-      var c = c
-      while componentOfChain[c] != c { c = componentOfChain[c] }
-      return c
-    }
-    for (c, consumers) in plan.consumers.enumerated() {
-      for consumer in consumers { componentOfChain[root(consumer.chainIndex)] = root(c) }
-    }
-    var components: [Int: Set<TaskID>] = [:]
-    for (c, chain) in plan.chains.enumerated() {
-      for subtask in 0..<chain.parallelism {
-        components[root(c), default: []].insert(TaskID("task\(c)", subtask: subtask))
-      }
-    }
     var restored: [String: [(subtask: Int, parallelism: Int, bytes: [UInt8])]] = [:]
     if let metadata {
       guard metadata.maxParallelism == maxParallelism else {
@@ -154,7 +137,6 @@ struct JobCheckpointSetup: @unchecked Sendable {
     // One source of ids: after every id this directory ever used.
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
-      components: components.keys.sorted().map { components[$0]! },
       firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
       committers: committers, clock: clock, logger: logger, monitor: monitor, adaptive: adaptive)
     if let metadata { try coordinator.commitSinks(of: metadata) }
