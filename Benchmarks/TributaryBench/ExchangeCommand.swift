@@ -32,6 +32,10 @@ struct ExchangeCommand: AsyncParsableCommand {
     help: "Checkpoint interval of each instance (records cross after the producer's checkpoint).")
   var checkpointInterval: String = "1s"
 
+  /// Key groups of the job: also the exchange's subjects.
+  @Option(help: "Key groups (maximum parallelism); the exchange has one subject per key group.")
+  var maxParallelism: Int = KeyGroups.defaultMaxParallelism
+
   /// Events per second across all instances (0: unthrottled); at a rate the
   /// exchange sustains, the latency is the added latency rather than the backlog.
   @Option(help: "Events per second across all instances (0: as fast as possible).")
@@ -57,6 +61,9 @@ struct ExchangeCommand: AsyncParsableCommand {
     if instances > 1 && natsUrl == nil {
       throw ValidationError("--instances above 1 needs --nats-url")
     }
+    guard (instances...32_768).contains(maxParallelism) else {
+      throw ValidationError("--max-parallelism must be in \(instances)...32768")
+    }
     guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
     guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
   }
@@ -74,6 +81,7 @@ struct ExchangeCommand: AsyncParsableCommand {
           "--instance", "\(instance)", "--job-name", jobName,
           "--checkpoint-dir", workDir + "/checkpoints", "--checkpoint-interval",
           checkpointInterval, "--parallelism", "\(parallelism)", "--rate", "\(rate)",
+          "--max-parallelism", "\(maxParallelism)",
         ] + (natsUrl.map { ["--nats-url", $0] } ?? []),
         output: workDir + "/instance-\(instance).json")
     }
@@ -127,6 +135,7 @@ struct ExchangeCommand: AsyncParsableCommand {
       ("parallelism", .int(parallelism)),
       ("checkpoint_interval", .string(checkpointInterval)),
       ("rate", .double(rate)),
+      ("max_parallelism", .int(maxParallelism)),
       ("seconds", .double(seconds)),
       ("events_per_second", .double(Double(events) / seconds)),
       ("output_records", .int(records)),

@@ -23,6 +23,7 @@ struct ExchangeInstanceCommand: AsyncParsableCommand {
   @Option var checkpointInterval: String
   @Option var parallelism: Int = 1
   @Option var rate: Double = 0
+  @Option var maxParallelism: Int = KeyGroups.defaultMaxParallelism
 
   func run() async throws {
     let settings =
@@ -32,6 +33,7 @@ struct ExchangeInstanceCommand: AsyncParsableCommand {
         count: instances, index: instance, exchangeURL: natsUrl, jobName: jobName)
     var config = JobConfiguration()
     config.parallelism = parallelism
+    config.maxParallelism = maxParallelism
     config.jobName = jobName
     config.stateBackend = StateBackendConfiguration(kind: .heap, directory: nil, cacheBytes: 0)
     config.checkpointing = CheckpointingConfiguration(
