@@ -102,7 +102,7 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
       let s = next
       next = (next + 1) % subjects.count
       guard !ended[s], reader.undecided(ofSubject: s) < Self.maxUndecided else { continue }
-      let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(10))
+      let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(1))
       fetched += messages.count
       for incoming in messages {
         let message = try ExchangeMessage.decode(incoming.payload)
