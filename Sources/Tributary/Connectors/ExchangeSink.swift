@@ -162,7 +162,7 @@ final class ExchangeSink<Record: BinaryCodable & Sendable>: StreamSink {
     let now = clock.nowMillis()
     var out: [ExchangePublish] = []
     for record in batch {
-      out += publisher!.append(record, keyGroup: keyGroupOf(record, &scratch), now: now)
+      publisher!.append(record, keyGroup: keyGroupOf(record, &scratch), now: now, into: &out)
     }
     out += publisher!.tick(now: now)
     try publish(out)

@@ -97,13 +97,11 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
       signals.watermark = .max
       return .finished
     }
-    var fetched = 0
     for _ in 0..<subjects.count where buffer.count < limit {
       let s = next
       next = (next + 1) % subjects.count
       guard !ended[s], reader.undecided(ofSubject: s) < Self.maxUndecided else { continue }
       let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(1))
-      fetched += messages.count
       for incoming in messages {
         let message = try ExchangeMessage.decode(incoming.payload)
         for delivery in reader.receive(message, subject: s, sequence: incoming.sequence) {

@@ -153,12 +153,21 @@ public struct ExchangePublisher<Record: BinaryCodable & Sendable>: Sendable {
 
   /// Adds `record` to the batch of `keyGroup`; returns that batch when it is full.
   public mutating func append(_ record: Record, keyGroup: Int, now: Int64) -> [ExchangePublish] {
+    var out: [ExchangePublish] = []
+    append(record, keyGroup: keyGroup, now: now, into: &out)
+    return out
+  }
+
+  /// As ``append(_:keyGroup:now:)``, adding the full batch (if any) to `out`:
+  /// no array per record on the producer's path.
+  public mutating func append(
+    _ record: Record, keyGroup: Int, now: Int64, into out: inout [ExchangePublish]
+  ) {
     precondition(started, "start() first")
     if batchStarted[keyGroup] == nil { batchStarted[keyGroup] = now }
     record.encode(to: &batches[keyGroup])
     batchCounts[keyGroup] += 1
-    guard batches[keyGroup].bytes.count >= maxBatchBytes else { return [] }
-    return [flush(keyGroup)]
+    if batches[keyGroup].bytes.count >= maxBatchBytes { out.append(flush(keyGroup)) }
   }
 
   /// The batches whose first record waited `flushAfterMillis` or longer.
