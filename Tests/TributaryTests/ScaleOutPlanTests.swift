@@ -275,4 +275,10 @@ import Testing
       try env.explain()
     }
   }
+
+  /// Sinks scope their names per instance; a single instance keeps them.
+  @Test func namesAreScopedPerInstance() throws {
+    #expect(InstanceSettings.single.scoped("part") == "part")
+    #expect(try Self.instance(2, of: 3).scoped("part") == "part-i2")
+  }
 }

@@ -161,8 +161,7 @@ extension DataStream {
   ) -> StreamSinkHandle {
     // Instances of a scaled-out job may share the directory: each names its
     // files (and recovers) on its own.
-    let instances = environment.configuration.instances
-    let prefix = instances.isSingle ? prefix : "\(prefix)-i\(instances.index)"
+    let prefix = environment.configuration.instances.scoped(prefix)
     let factory: SinkFactory<T> = { _ in
       SinkKernel(
         TransactionalFileSink(

@@ -73,6 +73,13 @@ public struct InstanceSettings: Sendable, Equatable, CustomStringConvertible {
     return base + "/instance-\(index)"
   }
 
+  /// `name` made this instance's own: `name` for a single instance, else
+  /// `name-i<index>`. Sinks name their files or transactions with it, so
+  /// instances sharing a directory or database never touch each other's.
+  public func scoped(_ name: String) -> String {
+    isSingle ? name : "\(name)-i\(index)"
+  }
+
   /// The instance index at the end of a StatefulSet-style host name
   /// (`windowed-counts-2` → 2), or `nil` when it does not end in `-<digits>`.
   public static func index(fromHostname hostname: String) -> Int? {

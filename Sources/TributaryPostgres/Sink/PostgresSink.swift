@@ -198,8 +198,7 @@ extension DataStream {
     row: @escaping @Sendable (T) -> [String]
   ) -> StreamSinkHandle {
     // Instances of a scaled-out job prepare and recover their own transactions.
-    let instances = executionEnvironment.configuration.instances
-    let job = instances.isSingle ? options.jobID : "\(options.jobID)-i\(instances.index)"
+    let job = executionEnvironment.configuration.instances.scoped(options.jobID)
     let prefix = PreparedTransactionName.prefix(job: job, sink: name)
     let transactions =
       options.mode == .exactlyOnce
