@@ -81,8 +81,12 @@ extension StreamEnvironment {
       let topology = plan.topology(
         of: exchange, instances: config.instances, maxParallelism: config.maxParallelism)
       let source = cut.insert(self, edge, topology, transport, committer)
+      // Exchange source subtask i reads exactly the key groups consumer
+      // subtask i owns: the edge is forward (the consumer chains to it when it
+      // has no other input) and no record is hashed a second time.
       consumer.inputs[exchange.inputIndex] = LogicalEdge(
-        source: source, requested: .hash, hashPartitioner: edge.hashPartitioner)
+        source: source, requested: .forward, hashPartitioner: nil, sideOutput: nil,
+        exchangeCut: nil, partitionedByKey: true)
     }
     return try PhysicalPlan(nodes: nodes, config: config)
   }

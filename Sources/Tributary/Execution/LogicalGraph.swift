@@ -11,12 +11,26 @@ struct LogicalEdge: @unchecked Sendable {
   /// For `.hash` edges of `BinaryCodable` records: how the edge becomes an
   /// exchange between instances (an `ExchangeCut`).
   @usableFromInline let exchangeCut: Any?
+  /// A forward edge whose records are already partitioned by key: producer
+  /// subtask i emits only the key groups consumer subtask i owns (an
+  /// exchange's source), so the consumer is keyed without hashing again.
+  let partitionedByKey: Bool
 
   @usableFromInline
   init(
     source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?,
     sideOutput: String? = nil, exchangeCut: Any? = nil
   ) {
+    self.init(
+      source: source, requested: requested, hashPartitioner: hashPartitioner,
+      sideOutput: sideOutput, exchangeCut: exchangeCut, partitionedByKey: false)
+  }
+
+  init(
+    source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?, sideOutput: String?,
+    exchangeCut: Any?, partitionedByKey: Bool
+  ) {
+    self.partitionedByKey = partitionedByKey
     self.exchangeCut = exchangeCut
     self.source = source
     self.requested = requested
@@ -86,8 +100,9 @@ class LogicalNode: @unchecked Sendable {
   /// For transactional sinks: commits transactions of completed checkpoints
   /// and moves aside output of abandoned timelines.
   var sinkTransactions: SinkTransactions? { nil }
-  /// Whether the node consumes a keyed (hash-partitioned) stream.
-  var isKeyed: Bool { inputs.contains { $0.requested == .hash } }
+  /// Whether the node consumes a keyed stream (hash-partitioned, or
+  /// partitioned by key already).
+  var isKeyed: Bool { inputs.contains { $0.requested == .hash || $0.partitionedByKey } }
   /// Whether every subtask receives the state of all former subtasks on
   /// restore and picks its share itself (split sources: positions follow
   /// their splits to whichever subtask reads them now, at any parallelism),
