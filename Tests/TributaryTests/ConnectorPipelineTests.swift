@@ -69,18 +69,14 @@ import TributaryPostgres
   func killedAndRestartedTheTableHoldsExactlyTheUndisturbedResult(parallelisms: [Int])
     async throws
   {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    let postgres = try PostgresServer.start()
-    defer { postgres.stop() }
-    try Self.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-connectors")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let checkpoints = root.appendingPathComponent("checkpoints")
+    guard
+      let bed = try WindowedCountsTestbed.start(
+        "tributary-connectors", postgres: { try PostgresServer.start() },
+        publish: { try Self.publish(to: $0, stream: "events") }),
+      let postgres = bed.postgres
+    else { return }
+    defer { bed.stop() }
+    let (binary, nats, checkpoints) = (bed.binary, bed.nats, bed.checkpoints)
     func arguments(_ parallelism: Int) -> [String] {
       [
         "--source", "jetstream", "--nats-url", nats.url, "--nats-stream", "events",
@@ -107,20 +103,16 @@ import TributaryPostgres
   }
 
   @Test func killedAndRestartedTheJetStreamSinkPublishesEveryResultOnce() async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    try Self.publish(to: nats, stream: "events")
+    guard
+      let bed = try WindowedCountsTestbed.start(
+        "tributary-connectors-js", publish: { try Self.publish(to: $0, stream: "events") })
+    else { return }
+    defer { bed.stop() }
+    let (binary, nats, checkpoints) = (bed.binary, bed.nats, bed.checkpoints)
     let connection = try NATSConnection(url: nats.url)
     defer { connection.close() }
     let jetStream = try JetStream(connection)
     try jetStream.createStream(name: "results", subjects: ["results"])
-    let root = try temporaryDirectory("tributary-connectors-js")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let checkpoints = root.appendingPathComponent("checkpoints")
     let arguments = [
       "--source", "jetstream", "--nats-url", nats.url, "--nats-stream", "events",
       "--nats-bounded", "--sink", "jetstream", "--nats-subject", "results",

@@ -23,6 +23,12 @@ import TributaryNATS
     ] + (bounded ? ["--nats-bounded"] : [])
   }
 
+  /// The servers of a test: nats-server with the input.
+  static func testbed(_ name: String) throws -> WindowedCountsTestbed? {
+    try WindowedCountsTestbed.start(
+      name, publish: { try ScaleOutRunTests.publish(to: $0, stream: "events") })
+  }
+
   /// A started process whose output lines are collected as they come.
   struct Started {
     let process: Process
@@ -83,15 +89,9 @@ import TributaryNATS
   }
 
   @Test func aSecondProcessOfOneInstanceRefusesNamingTheHolder() async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    try ScaleOutRunTests.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-fencing-double")
-    defer { try? FileManager.default.removeItem(at: root) }
+    guard let bed = try Self.testbed("tributary-fencing-double") else { return }
+    defer { bed.stop() }
+    let (binary, nats, root) = (bed.binary, bed.nats, bed.root)
     let first = try Started(
       binary,
       Self.arguments(
@@ -115,15 +115,9 @@ import TributaryNATS
   }
 
   @Test func aFrozenHolderIsTakenOverAndStopsWhenItWakes() async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    try ScaleOutRunTests.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-fencing-takeover")
-    defer { try? FileManager.default.removeItem(at: root) }
+    guard let bed = try Self.testbed("tributary-fencing-takeover") else { return }
+    defer { bed.stop() }
+    let (binary, nats, root) = (bed.binary, bed.nats, bed.root)
     let checkpoints = root.appendingPathComponent("checkpoints")
     let output = root.appendingPathComponent("output")
     func arguments(_ instance: Int) -> [String] {

@@ -79,21 +79,19 @@ import TributaryPostgres
   }
 
   @Test func instancesInNamespacesSurviveACutLink() async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
     let network = try Network(instances: 3)
     defer { network.remove() }
-    let nats = try NATSServer.start(listenAddress: "0.0.0.0")
-    defer { nats.stop() }
-    let postgres = try PostgresServer.start(
-      network: (address: network.gateway, clients: "10.213.\(network.subnet).0/24"))
-    defer { postgres.stop() }
-    try ScaleOutRunTests.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-scale-out-netns")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let checkpoints = root.appendingPathComponent("checkpoints")
+    guard
+      let bed = try WindowedCountsTestbed.start(
+        "tributary-scale-out-netns", nats: { try NATSServer.start(listenAddress: "0.0.0.0") },
+        postgres: {
+          try PostgresServer.start(
+            network: (address: network.gateway, clients: "10.213.\(network.subnet).0/24"))
+        }, publish: { try ScaleOutRunTests.publish(to: $0, stream: "events") }),
+      let postgres = bed.postgres
+    else { return }
+    defer { bed.stop() }
+    let (binary, nats, checkpoints) = (bed.binary, bed.nats, bed.checkpoints)
     let natsURL = "nats://\(network.gateway):\(nats.port)"
     let postgresURL = "postgresql://postgres@\(network.gateway):\(postgres.port)/tributary"
     func start(_ instance: Int) throws -> ScaleOutFencingTests.Started {

@@ -71,28 +71,20 @@ import TributaryPostgres
     return (process, pipe)
   }
 
-  @Test(arguments: [1, 2])
-  func threeInstancesWriteExactlyTheResult(parallelism: Int) async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    let postgres = try PostgresServer.start()
-    defer { postgres.stop() }
-    try Self.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-scale-out")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let checkpoints = root.appendingPathComponent("checkpoints")
-    let processes = try (0..<3).map { instance in
-      try Self.start(
-        binary,
-        Self.arguments(
-          instance: instance, nats: nats, postgres: postgres, checkpoints: checkpoints,
-          parallelism: parallelism))
-    }
-    let deadline = ContinuousClock.now + .seconds(120)
+  /// The servers of a test: nats-server with the input, PostgreSQL.
+  static func testbed(_ name: String) throws -> WindowedCountsTestbed? {
+    try WindowedCountsTestbed.start(
+      name, postgres: { try PostgresServer.start() },
+      publish: { try publish(to: $0, stream: "events") })
+  }
+
+  /// Waits until every process exited (killing those still running at
+  /// `deadline`) and expects each to have exited 0; `earlier` is output of
+  /// former runs of each instance, shown on failure.
+  static func expectAllFinish(
+    _ processes: [(Process, Pipe)], by deadline: ContinuousClock.Instant,
+    earlier: [String]? = nil
+  ) async throws {
     while processes.contains(where: { $0.0.isRunning }) && ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(50))
     }
@@ -101,37 +93,49 @@ import TributaryPostgres
       let output = String(
         decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       process.waitUntilExit()
+      let former = earlier.map { "\($0[instance])\n--- last run:\n" } ?? ""
       #expect(
         process.terminationReason == .exit && process.terminationStatus == 0,
-        "instance \(instance) did not finish:\n\(output)")
+        "instance \(instance) did not finish:\n\(former)\(output)")
     }
+  }
+
+  /// The table holds exactly the expected rows, and no transaction is left prepared.
+  static func expectExactTable(_ postgres: PostgresServer) throws {
     expectSameElements(
-      try ConnectorPipelineTests.tableRows(postgres, table: "results"), Self.expectedRows())
+      try ConnectorPipelineTests.tableRows(postgres, table: "results"), expectedRows())
     #expect(try ConnectorPipelineTests.preparedTransactions(postgres).isEmpty)
+  }
+
+  @Test(arguments: [1, 2])
+  func threeInstancesWriteExactlyTheResult(parallelism: Int) async throws {
+    guard let bed = try Self.testbed("tributary-scale-out"), let postgres = bed.postgres
+    else { return }
+    defer { bed.stop() }
+    let processes = try (0..<3).map { instance in
+      try Self.start(
+        bed.binary,
+        Self.arguments(
+          instance: instance, nats: bed.nats, postgres: postgres, checkpoints: bed.checkpoints,
+          parallelism: parallelism))
+    }
+    try await Self.expectAllFinish(processes, by: ContinuousClock.now + .seconds(120))
+    try Self.expectExactTable(postgres)
   }
 
   /// Ten times, a random running instance is killed with `kill -9` at a
   /// random moment and restarted with the same arguments while the others
   /// keep running; the table still ends exactly right, each row once.
   @Test func killedInstancesRestartAndTheTableStaysExact() async throws {
-    guard let binary = builtExecutable("windowed-counts") else {
-      Issue.record("windowed-counts is not built; run `swift build` first")
-      return
-    }
-    let nats = try NATSServer.start()
-    defer { nats.stop() }
-    let postgres = try PostgresServer.start()
-    defer { postgres.stop() }
-    try Self.publish(to: nats, stream: "events")
-    let root = try temporaryDirectory("tributary-scale-out-kill")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let checkpoints = root.appendingPathComponent("checkpoints")
+    guard let bed = try Self.testbed("tributary-scale-out-kill"), let postgres = bed.postgres
+    else { return }
+    defer { bed.stop() }
     func arguments(_ instance: Int) -> [String] {
       Self.arguments(
-        instance: instance, nats: nats, postgres: postgres, checkpoints: checkpoints,
+        instance: instance, nats: bed.nats, postgres: postgres, checkpoints: bed.checkpoints,
         parallelism: 2)
     }
-    var running = try (0..<3).map { try Self.start(binary, arguments($0)) }
+    var running = try (0..<3).map { try Self.start(bed.binary, arguments($0)) }
     var outputs = ["", "", ""]
     var rng = SplitMix64(seed: 27)
     var kills = 0
@@ -145,24 +149,11 @@ import TributaryPostgres
       running[victim].0.waitUntilExit()
       outputs[victim] += String(
         decoding: running[victim].1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      running[victim] = try Self.start(binary, arguments(victim))
+      running[victim] = try Self.start(bed.binary, arguments(victim))
       kills += 1
     }
-    while running.contains(where: { $0.0.isRunning }) && ContinuousClock.now < deadline {
-      try await Task.sleep(for: .milliseconds(50))
-    }
-    for (instance, (process, pipe)) in running.enumerated() {
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      let output = String(
-        decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      process.waitUntilExit()
-      #expect(
-        process.terminationReason == .exit && process.terminationStatus == 0,
-        "instance \(instance) did not finish:\n\(outputs[instance])\n--- last run:\n\(output)")
-    }
+    try await Self.expectAllFinish(running, by: deadline, earlier: outputs)
     #expect(kills == 10, "the job ended before ten kills")
-    expectSameElements(
-      try ConnectorPipelineTests.tableRows(postgres, table: "results"), Self.expectedRows())
-    #expect(try ConnectorPipelineTests.preparedTransactions(postgres).isEmpty)
+    try Self.expectExactTable(postgres)
   }
 }
