@@ -54,11 +54,11 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     public var confirmations: Int
 
     /// Creates settings; the defaults aim at 80 % of the objective, ignore
-    /// target changes under 15 %, move after 2 confirming updates, grow at
-    /// most 1.5× per update and weigh a new measurement 0.2.
+    /// target changes under 15 %, move after 2 confirming updates, at most
+    /// double the interval per update and weigh a new measurement 0.2.
     public init(
       objectiveMillis: Int64, minimumMillis: Int64 = 100, maximumMillis: Int64 = 60_000,
-      margin: Double = 0.8, deadband: Double = 0.15, maximumGrowth: Double = 1.5,
+      margin: Double = 0.8, deadband: Double = 0.15, maximumGrowth: Double = 2,
       smoothing: Double = 0.2, confirmations: Int = 2
     ) {
       self.objectiveMillis = objectiveMillis
@@ -69,6 +69,17 @@ public struct CheckpointIntervalController: Sendable, Equatable {
       self.maximumGrowth = maximumGrowth
       self.smoothing = smoothing
       self.confirmations = Swift.max(1, confirmations)
+    }
+
+    /// The interval to start at before anything is measured: a quarter of
+    /// the share of the objective the prediction aims at. Safe without
+    /// measurements: until the first checkpoint completes, a failure loses
+    /// at most this interval plus the checkpoint's own time of input, which a
+    /// job that keeps up with its input replays in no more time than that;
+    /// the first measurements then move it to the target within a few
+    /// checkpoints instead of the many a start at the minimum takes.
+    public var safeStartMillis: Int64 {
+      Int64((margin * Double(objectiveMillis) / 4).rounded())
     }
 
     /// Throws when the objective or the bounds make no sense.
@@ -135,15 +146,15 @@ public struct CheckpointIntervalController: Sendable, Equatable {
   private var pendingDirection = 0
   private var pendingCount = 0
 
-  /// A controller starting at `initialMillis` (clamped to the bounds; by
-  /// default the minimum, the safe side until something is measured).
+  /// A controller starting at `initialMillis`, by default at
+  /// ``Settings/safeStartMillis``; clamped to the bounds.
   public init(settings: Settings, initialMillis: Int64? = nil) throws(CheckpointConfigurationError)
   {
     try settings.validate()
     self.settings = settings
     let start = Swift.min(
       settings.maximumMillis,
-      Swift.max(settings.minimumMillis, initialMillis ?? settings.minimumMillis))
+      Swift.max(settings.minimumMillis, initialMillis ?? settings.safeStartMillis))
     intervalMillis = start
     targetMillis = start
   }
