@@ -43,13 +43,15 @@ public struct NexmarkGenerator: Sendable {
   public func event(_ n: Int64) -> NexmarkEvent {
     var random = EventRandom(eventNumber: n, seed: configuration.seed)
     let time = timestamp(ofEvent: n)
-    let offset = n % configuration.totalProportion
-    if offset < configuration.personProportion {
-      return .person(person(n, time: time, random: &random))
-    } else if offset < configuration.personProportion + configuration.auctionProportion {
-      return .auction(auction(n, time: time, random: &random))
+    // One division for the position in the 1 : 3 : 46 cycle; every id below
+    // is derived from it.
+    let position = CyclePosition(n, configuration)
+    if position.offset < configuration.personProportion {
+      return .person(person(position, time: time, random: &random))
+    } else if position.offset < configuration.personProportion + configuration.auctionProportion {
+      return .auction(auction(n, position, time: time, random: &random))
     } else {
-      return .bid(bid(n, time: time, random: &random))
+      return .bid(bid(position, time: time, random: &random))
     }
   }
 
@@ -57,18 +59,26 @@ public struct NexmarkGenerator: Sendable {
 
   /// The id (from 0) of the last person created at or before event `n`.
   public func lastBase0PersonId(_ n: Int64) -> Int64 {
-    let c = configuration
-    let epoch = n / c.totalProportion
-    let offset = min(n % c.totalProportion, c.personProportion - 1)
-    return epoch * c.personProportion + offset
+    lastBase0PersonId(CyclePosition(n, configuration))
   }
 
   /// The id (from 0) of the last auction created at or before event `n`
   /// (−1 before the first).
   public func lastBase0AuctionId(_ n: Int64) -> Int64 {
+    lastBase0AuctionId(CyclePosition(n, configuration))
+  }
+
+  /// The id (from 0) of the last person created at or before `position`.
+  func lastBase0PersonId(_ position: CyclePosition) -> Int64 {
     let c = configuration
-    var epoch = n / c.totalProportion
-    var offset = n % c.totalProportion
+    return position.epoch * c.personProportion + min(position.offset, c.personProportion - 1)
+  }
+
+  /// The id (from 0) of the last auction created at or before `position`.
+  func lastBase0AuctionId(_ position: CyclePosition) -> Int64 {
+    let c = configuration
+    var epoch = position.epoch
+    var offset = position.offset
     if offset < c.personProportion {
       epoch -= 1
       offset = c.auctionProportion - 1
@@ -80,35 +90,53 @@ public struct NexmarkGenerator: Sendable {
     return epoch * c.auctionProportion + offset
   }
 
-  /// A random recently active person (from 0), possibly a few ahead of the last created.
-  func randomBase0PersonId(_ n: Int64, _ random: inout EventRandom) -> Int64 {
-    let people = lastBase0PersonId(n) + 1
+  /// A random recently active person (from 0), possibly a few ahead of the
+  /// last created, `lastPerson`.
+  func randomBase0PersonId(lastPerson: Int64, _ random: inout EventRandom) -> Int64 {
+    let people = lastPerson + 1
     let active = min(people, configuration.numActivePeople)
     return people - active + random.nextInt64(active + Self.idLead)
   }
 
-  /// A random auction (from 0) among those likely still open, possibly a few ahead.
-  func randomBase0AuctionId(_ n: Int64, _ random: inout EventRandom) -> Int64 {
-    let last = lastBase0AuctionId(n)
+  /// A random auction (from 0) among those likely still open, possibly a few
+  /// ahead of the last created, `lastAuction`.
+  func randomBase0AuctionId(lastAuction last: Int64, _ random: inout EventRandom) -> Int64 {
     let first = max(last - configuration.numInFlightAuctions, 0)
     return first + random.nextInt64(last - first + 1 + Self.idLead)
   }
 
   // MARK: Records
 
-  func person(_ n: Int64, time: Int64, random: inout EventRandom) -> Person {
-    let id = lastBase0PersonId(n) + Self.firstPersonId
-    let name =
-      Vocabulary.firstNames[random.nextInt(Vocabulary.firstNames.count)] + " "
-      + Vocabulary.lastNames[random.nextInt(Vocabulary.lastNames.count)]
-    let email =
-      randomString(&random, maxLength: 7) + "@" + randomString(&random, maxLength: 5)
-      + ".com"
-    var card = ""
-    for group in 0..<4 {
-      if group > 0 { card += " " }
-      let digits = String(random.nextInt(10_000))
-      card += String(repeating: "0", count: 4 - digits.utf8.count) + digits
+  func person(_ position: CyclePosition, time: Int64, random: inout EventRandom) -> Person {
+    let id = lastBase0PersonId(position) + Self.firstPersonId
+    let first = random.nextInt(Vocabulary.firstNames.count)
+    let name = Vocabulary.fullNames[
+      first * Vocabulary.lastNames.count
+        + random.nextInt(Vocabulary.lastNames.count)]
+    // Two random strings of up to 6 and 4 letters, "@", ".com": at most 15 bytes.
+    let email = String(unsafeUninitializedCapacity: 15) { buffer in
+      let base = buffer.baseAddress!
+      var length = writeRandomString(&random, maxLength: 7, to: base)
+      base[length] = UInt8(ascii: "@")
+      length += 1
+      length += writeRandomString(&random, maxLength: 5, to: base + length)
+      for byte in ".com".utf8 {
+        base[length] = byte
+        length += 1
+      }
+      return length
+    }
+    // Four groups of four digits, zero-padded, separated by spaces.
+    let card = String(unsafeUninitializedCapacity: 19) { buffer in
+      for group in 0..<4 {
+        var value = random.nextInt(10_000)
+        for digit in (0..<4).reversed() {
+          buffer[group * 5 + digit] = 0x30 + UInt8(value % 10)
+          value /= 10
+        }
+        if group < 3 { buffer[group * 5 + 4] = UInt8(ascii: " ") }
+      }
+      return 19
     }
     let city = Vocabulary.cities[random.nextInt(Vocabulary.cities.count)]
     let state = Vocabulary.states[random.nextInt(Vocabulary.states.count)]
@@ -121,14 +149,17 @@ public struct NexmarkGenerator: Sendable {
       dateTime: time, extra: extra)
   }
 
-  func auction(_ n: Int64, time: Int64, random: inout EventRandom) -> Auction {
+  func auction(
+    _ n: Int64, _ position: CyclePosition, time: Int64, random: inout EventRandom
+  ) -> Auction {
     let c = configuration
-    let id = lastBase0AuctionId(n) + Self.firstAuctionId
+    let id = lastBase0AuctionId(position) + Self.firstAuctionId
     var seller: Int64
+    let lastPerson = lastBase0PersonId(position)
     if random.nextInt(c.hotSellersRatio) > 0 {
-      seller = (lastBase0PersonId(n) / Self.hotBatch) * Self.hotBatch
+      seller = (lastPerson / Self.hotBatch) * Self.hotBatch
     } else {
-      seller = randomBase0PersonId(n, &random)
+      seller = randomBase0PersonId(lastPerson: lastPerson, &random)
     }
     seller += Self.firstPersonId
     let category = Self.firstCategoryId + Int64(random.nextInt(Self.categories))
@@ -148,21 +179,23 @@ public struct NexmarkGenerator: Sendable {
       extra: extra)
   }
 
-  func bid(_ n: Int64, time: Int64, random: inout EventRandom) -> Bid {
+  func bid(_ position: CyclePosition, time: Int64, random: inout EventRandom) -> Bid {
     let c = configuration
     var auction: Int64
+    let lastAuction = lastBase0AuctionId(position)
     if random.nextInt(c.hotAuctionRatio) > 0 {
-      auction = (lastBase0AuctionId(n) / Self.hotBatch) * Self.hotBatch
+      auction = (lastAuction / Self.hotBatch) * Self.hotBatch
     } else {
-      auction = randomBase0AuctionId(n, &random)
+      auction = randomBase0AuctionId(lastAuction: lastAuction, &random)
     }
     auction += Self.firstAuctionId
     var bidder: Int64
+    let lastPerson = lastBase0PersonId(position)
     if random.nextInt(c.hotBiddersRatio) > 0 {
       // The second person of the batch, so hot bidders are not hot sellers.
-      bidder = (lastBase0PersonId(n) / Self.hotBatch) * Self.hotBatch + 1
+      bidder = (lastPerson / Self.hotBatch) * Self.hotBatch + 1
     } else {
-      bidder = randomBase0PersonId(n, &random)
+      bidder = randomBase0PersonId(lastPerson: lastPerson, &random)
     }
     bidder += Self.firstPersonId
     let price = randomPrice(&random)
@@ -181,5 +214,18 @@ public struct NexmarkGenerator: Sendable {
     return Bid(
       auction: auction, bidder: bidder, price: price, channel: channel, url: url,
       dateTime: time, extra: extra)
+  }
+}
+
+/// Where an event number falls in the cycle of persons, auctions and bids:
+/// `epoch` whole cycles before it, at `offset` within its own.
+struct CyclePosition {
+  let epoch: Int64
+  let offset: Int64
+
+  init(_ n: Int64, _ configuration: NexmarkConfiguration) {
+    let total = configuration.totalProportion
+    epoch = n / total
+    offset = n - epoch * total
   }
 }

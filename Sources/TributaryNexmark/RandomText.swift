@@ -10,16 +10,28 @@ extension NexmarkGenerator {
   /// Between 3 and `maxLength − 1` random lowercase letters and spaces (about
   /// one in 13), without leading or trailing spaces.
   func randomString(_ random: inout EventRandom, maxLength: Int) -> String {
+    String(unsafeUninitializedCapacity: maxLength - 1) { buffer in
+      writeRandomString(&random, maxLength: maxLength, to: buffer.baseAddress!)
+    }
+  }
+
+  /// Writes what ``randomString(_:maxLength:)`` returns to `base` (room for
+  /// `maxLength − 1` bytes) and returns its length: the letters are drawn in
+  /// place, then the leading and trailing spaces cut off.
+  func writeRandomString(
+    _ random: inout EventRandom, maxLength: Int, to base: UnsafeMutablePointer<UInt8>
+  ) -> Int {
     let length = 3 + random.nextInt(maxLength - 3)
-    var bytes = [UInt8](repeating: 0, count: length)
     for i in 0..<length {
-      bytes[i] = random.nextInt(13) == 0 ? 0x20 : 0x61 + UInt8(random.nextInt(26))
+      base[i] = random.nextInt(13) == 0 ? 0x20 : 0x61 + UInt8(random.nextInt(26))
     }
     var start = 0
     var end = length
-    while start < end && bytes[start] == 0x20 { start += 1 }
-    while end > start && bytes[end - 1] == 0x20 { end -= 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
+    while start < end && base[start] == 0x20 { start += 1 }
+    while end > start && base[end - 1] == 0x20 { end -= 1 }
+    // Shift left over the leading spaces (forwards: the regions may overlap).
+    if start > 0 { for i in start..<end { base[i - start] = base[i] } }
+    return end - start
   }
 
   /// Random lowercase letters that bring a record of `currentSize` bytes to
@@ -31,12 +43,12 @@ extension NexmarkGenerator {
     let wanted = average - currentSize
     let delta = Int((Double(wanted) * 0.2).rounded())
     let length = wanted - delta + (delta == 0 ? 0 : random.nextInt(2 * delta))
-    let pool = Vocabulary.letterPool
+    let pool = Vocabulary.letterPool.letters
     guard length <= pool.count else { return randomLetters(&random, count: length) }
     let start = random.nextInt(pool.count - length + 1)
-    return pool.withUnsafeBufferPointer { letters in
-      String(
-        decoding: UnsafeBufferPointer(rebasing: letters[start..<start + length]), as: UTF8.self)
+    return String(unsafeUninitializedCapacity: length) { buffer in
+      buffer.baseAddress!.initialize(from: pool.baseAddress! + start, count: length)
+      return length
     }
   }
 

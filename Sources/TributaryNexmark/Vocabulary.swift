@@ -12,6 +12,11 @@ enum Vocabulary {
   static let lastNames = [
     "Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris",
   ]
+  /// Every first name followed by a space and every last name, at
+  /// `first * lastNames.count + last`.
+  static let fullNames: [String] = firstNames.flatMap { first in
+    lastNames.map { first + " " + $0 }
+  }
   /// Half of all bids come from one of these.
   static let hotChannels = ["Google", "Facebook", "Baidu", "Apple"]
   /// The hot channels' URLs.
@@ -21,10 +26,7 @@ enum Vocabulary {
   /// The names `channel-0` … `channel-9999`.
   static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }
   /// 64 KiB of random lowercase letters (fixed): `extra` padding is cut from it.
-  static let letterPool: [UInt8] = {
-    var random = EventRandom(eventNumber: 0, seed: 0x6C65_7474_6572_73)
-    return (0..<65_536).map { _ in 0x61 + UInt8(random.nextInt(26)) }
-  }()
+  static let letterPool = LetterPool()
   /// The URLs of `channel-0` … `channel-9999`; nine in ten carry a `channel_id`.
   static let channelURLs: [String] = (0..<10_000).map { i in
     var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)
@@ -48,6 +50,19 @@ enum Vocabulary {
       return s
     }
     return "https://www.nexmark.com/\(segment())/\(segment())/\(segment())/item.htm?query=1"
+  }
+}
+
+/// 64 KiB of random lowercase letters, allocated once for the life of the
+/// process and never written after: copied from without reference counting.
+struct LetterPool: @unchecked Sendable {
+  let letters: UnsafeBufferPointer<UInt8>
+
+  init() {
+    var random = EventRandom(eventNumber: 0, seed: 0x6C65_7474_6572_73)
+    let letters = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 65_536)
+    for i in letters.indices { letters[i] = 0x61 + UInt8(random.nextInt(26)) }
+    self.letters = UnsafeBufferPointer(letters)
   }
 }
 

@@ -47,6 +47,23 @@ import Testing
     }
   }
 
+  @Test func ascendingTimestampsReadOnlyTheLastRecordOfABatch() throws {
+    let reads = Mutex(0)
+    let strategy = WatermarkStrategy<Int64>.boundedOutOfOrderness(.milliseconds(10)) {
+      reads.withLock { $0 += 1 }
+      return $0
+    }.withAscendingTimestamps()
+    #expect(strategy.ascending && strategy.maxOutOfOrderness == 10 && strategy.interval == 200)
+    #expect(strategy.withIdleness(.seconds(1)).ascending, "kept by the other modifiers")
+    let h = try AssignerHarness(strategy)
+    #expect(try h.batch([10, 20, 30, 100]) == nil)
+    #expect(reads.withLock { $0 } == 1, "one timestamp read per batch")
+    #expect(try h.tick(after: 200) == 89, "the last record, 100, less bound 10, less 1")
+    #expect(try h.batch([]) == nil)
+    #expect(try h.batch([150, 200]) == nil)
+    #expect(try h.tick(after: 200) == 189)
+  }
+
   @Test func boundedOutOfOrdernessIsPeriodicAndNeverGoesBackwards() throws {
     let h = try AssignerHarness(.boundedOutOfOrderness(.milliseconds(10)) { $0 })
     #expect(try h.batch([100, 40]) == nil, "the first interval (200 ms) has not passed")

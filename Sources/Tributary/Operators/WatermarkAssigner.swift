@@ -28,7 +28,11 @@ public final class WatermarkAssigner<T: Sendable>: StreamOperator {
   @inlinable
   public func processBatch(_ batch: [T], into output: inout [T]) throws {
     var largest = maxTimestamp
-    for record in batch { largest = max(largest, strategy.timestamp(record)) }
+    if strategy.ascending {
+      if let last = batch.last { largest = max(largest, strategy.timestamp(last)) }
+    } else {
+      for record in batch { largest = max(largest, strategy.timestamp(record)) }
+    }
     maxTimestamp = largest
     output = batch
     let now = clock.nowMillis()

@@ -67,11 +67,14 @@ struct OpenAuction: Sendable, BinaryCodable {
 
 /// q4's join, keyed by auction id. Bids that arrive before their auction wait
 /// (as `Pair(dateTime, price)`) until it arrives or until the watermark passes
-/// their time (then no auction can still start before them). The auction's
-/// highest bid is emitted when the watermark passes `expires` (at the latest
-/// at end of input); the closed auction is kept `closedRetention` ms longer,
-/// so that the many bids still arriving for it (after its end, so never
-/// winning) are dropped at once instead of waiting, then dropped.
+/// their time (then no auction can still start before them); one cleanup
+/// timer per auction id, at the first waiting bid's time, stands for them all
+/// and is deleted when the auction arrives. The auction's highest bid is
+/// emitted when the watermark passes `expires` (at the latest at end of
+/// input); the closed auction is kept `closedRetention` ms longer, so that the
+/// many bids still arriving for it (after its end, so never winning) are
+/// dropped at once instead of waiting, then dropped; when the watermark is
+/// past that already (at the end of input), it is dropped at once.
 struct WinningBid: KeyedCoProcessFunction {
   /// How long a closed auction is remembered, in ms of event time.
   static let closedRetention: Int64 = 10_000
@@ -88,10 +91,15 @@ struct WinningBid: KeyedCoProcessFunction {
     _ value: OpenAuction, context: KeyedContext<Int64>, out: inout Collector<WinningPrice>
   ) throws {
     var auction = value
-    for bid in try waiting.get() where bid.first >= value.dateTime && bid.first <= value.expires {
-      auction.best = max(auction.best ?? .min, bid.second)
+    let early = try waiting.get()
+    if let first = early.first {
+      // The waiting bids' cleanup timer is not needed any more.
+      try context.deleteEventTimeTimer(first.first)
+      for bid in early where bid.first >= value.dateTime && bid.first <= value.expires {
+        auction.best = max(auction.best ?? .min, bid.second)
+      }
+      try waiting.clear()
     }
-    try waiting.clear()
     try open.update(auction)
     try context.registerEventTimeTimer(value.expires)
   }
@@ -107,8 +115,9 @@ struct WinningBid: KeyedCoProcessFunction {
       auction.best = value.price
       try open.update(auction)
     } else {
+      // The first waiting bid's time is the cleanup timer of them all.
+      if try waiting.get().isEmpty { try context.registerEventTimeTimer(value.dateTime) }
       try waiting.add(Pair(value.dateTime, value.price))
-      try context.registerEventTimeTimer(value.dateTime)
     }
   }
 
@@ -123,15 +132,26 @@ struct WinningBid: KeyedCoProcessFunction {
         if let best = auction.best {
           out.emit(WinningPrice(category: auction.category, price: best))
         }
-        auction.closed = true
-        auction.best = nil
-        try open.update(auction)
-        try context.registerEventTimeTimer(auction.expires + Self.closedRetention)
+        let forgetAt = auction.expires + Self.closedRetention
+        if context.currentWatermark >= forgetAt {
+          try open.clear()
+        } else {
+          auction.closed = true
+          auction.best = nil
+          try open.update(auction)
+          try context.registerEventTimeTimer(forgetAt)
+        }
       }
     } else {
-      // No auction started by now: the waiting bids up to now can never win.
+      // No auction started by now: the waiting bids up to now can never win;
+      // the first of those left sets the next cleanup timer.
       let left = try waiting.get().filter { $0.first > timestamp }
-      if left.isEmpty { try waiting.clear() } else { try waiting.update(left) }
+      if let first = left.first {
+        try waiting.update(left)
+        try context.registerEventTimeTimer(first.first)
+      } else {
+        try waiting.clear()
+      }
     }
   }
 }
