@@ -455,7 +455,11 @@ extension PipelineOptions {
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await job() }
         group.addTask {
-          try await lease.keep()
+          do {
+            try await lease.keep()
+          } catch let loss as LeaseLoss {
+            Self.stopProcess(after: loss, logger: logger)
+          }
           // Released: only this function releases, after the job.
           try await Task.sleep(for: .seconds(86_400 * 365))
         }
@@ -463,6 +467,23 @@ extension PipelineOptions {
         group.cancelAll()
       }
     }
+  }
+}
+
+extension PipelineOptions {
+  /// Ends the process at once after the lease was lost: says why, then
+  /// exits with status 1 without waiting for the job. Cancelling the job
+  /// is not enough: a task blocked on a server it cannot reach (the very
+  /// partition that cost the lease) would keep the process, its checkpoint
+  /// directory and its connections alive past the moment a successor takes
+  /// over. Exiting like this is as safe as `kill -9`: the successor resumes
+  /// from the latest checkpoint and the sinks' transactions make output
+  /// exactly-once.
+  static func stopProcess(after loss: LeaseLoss, logger: Logger) -> Never {
+    logger.critical("stopping the process: \(loss)")
+    FileHandle.standardError.write(Data("Error: \(loss)\n".utf8))
+    fflush(nil)  // every C stream
+    _exit(1)
   }
 }
 

@@ -175,6 +175,30 @@ import Testing
 
   /// A holder cut off from the store stops before anyone may take over, and
   /// the contender takes over only after that.
+  /// A holder's deadline (what a watchdog checks while a renewal is still
+  /// blocked) is its last successful renewal plus three quarters of a period,
+  /// and moves with every renewal.
+  @Test func theHoldersDeadlineFollowsItsRenewals() {
+    var lease = InstanceLease(
+      key: Self.key, holder: LeaseHolder(token: "t", description: "pid 1 on host h"),
+      period: 2_000)
+    #expect(lease.mustStopAt == nil, "not held yet")
+    var command = lease.start(now: 0)
+    if case .read = command { command = lease.read(nil, now: 0) }
+    guard case .create = command else {
+      Issue.record("a free lease is created, got \(command)")
+      return
+    }
+    _ = lease.written(revision: 1, now: 10)
+    #expect(lease.mustStopAt == 1_500)
+    guard case .update = lease.tick(now: 700) else {
+      Issue.record("renews after a third of the period")
+      return
+    }
+    _ = lease.written(revision: 2, now: 720)
+    #expect(lease.mustStopAt == Int64(2_200), "renewed at 700 ms")
+  }
+
   @Test func aHolderThatCannotRenewStopsBeforeATakeover() throws {
     var store = Store()
     var processes = [Process("1", now: 0)]
@@ -190,6 +214,7 @@ import Testing
       return
     }
     #expect(stopAt == renewedAt + Self.period - Self.period / 4)
+    #expect(processes[0].lease.mustStopAt == nil, "lost: no deadline any more")
     var contender = [Process("2", now: 3_100)]
     Self.run(&contender, &store, from: 3_100, to: 30_000)
     #expect(contender[0].events == [.acquired])

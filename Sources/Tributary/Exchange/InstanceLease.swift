@@ -170,6 +170,15 @@ public struct InstanceLease: Sendable {
   /// Where it is.
   public private(set) var phase: Phase = .contending
 
+  /// While holding: the moment a holder that has not renewed since must
+  /// stop (``tick(now:)`` returns ``LeaseCommand/stop(_:)`` from then on);
+  /// `nil` in any other phase. A watchdog can compare it with the clock while
+  /// a store call of the renewal is still blocked.
+  public var mustStopAt: Int64? {
+    guard case .holding(_, let renewedAt) = phase else { return nil }
+    return renewedAt + period - margin
+  }
+
   private var margin: Int64 { period / 4 }
   private var renewEvery: Int64 { period / 3 }
   private var retryEvery: Int64 { max(1, period / 10) }

@@ -103,6 +103,9 @@ public final class JetStreamInstanceLease: Sendable {
               case .acquired:
                 let lease = JetStreamInstanceLease(bucket: bucket, machine: machine, clock: clock)
                 continuation.resume(returning: lease)
+                let watchdog = Thread { lease.watchTheDeadline() }
+                watchdog.name = "tributary-lease-watchdog"
+                watchdog.start()
                 lease.renewUntilStopped()
                 return
               case .refuse(let refusal):
@@ -230,8 +233,30 @@ public final class JetStreamInstanceLease: Sendable {
     }
   }
 
+  /// Declares the lease lost when its deadline passes although a renewal is
+  /// still blocked in a store call (a partition can hold one far beyond the
+  /// store's timeout): the renewal thread alone would notice only once the
+  /// call returned. Polls every tenth of the lease's margin, at most 50 ms.
+  private func watchTheDeadline() {
+    let (period, key) = machine.withLock { ($0.period, $0.key) }
+    let poll = max(1, min(50, Int(period / 40)))
+    while !renewal.withLock({ $0.finished }) {
+      Thread.sleep(forTimeInterval: Double(poll) / 1_000)
+      guard case .holding(_, let renewedAt) = machine.withLock({ $0.phase }),
+        let stopAt = machine.withLock({ $0.mustStopAt }), clock.nowMillis() >= stopAt
+      else { continue }
+      renewal.withLock { $0.stop = (true, false) }
+      wake.signal()
+      finish(loss: .couldNotRenew(key: key, lastRenewed: renewedAt, stopAt: stopAt))
+      return
+    }
+  }
+
+  /// Ends the lease with `loss` (or a release) and wakes the waiters; only
+  /// the first call counts.
   private func finish(loss: LeaseLoss?) {
     let waiters = renewal.withLock { state -> [CheckedContinuation<Void, any Error>] in
+      guard !state.finished else { return [] }
       state.finished = true
       state.loss = loss
       defer { state.waiters = [:] }
