@@ -446,6 +446,9 @@ extension PipelineOptions {
       let lease = try await JetStreamInstanceLease.acquire(
         in: bucket, jobName: jobName, instance: instances.index, period: instances.leasePeriod)
       defer { lease.release() }
+      // From the lease's own thread: the job's tasks may be blocked on a
+      // server the partition cut off, leaving no thread to run `keep()`.
+      lease.whenLost { loss in Self.stopProcess(after: loss, logger: logger) }
       logger.info(
         "instance lease acquired",
         metadata: [

@@ -145,9 +145,10 @@ import TributaryPostgres
           || running[1].output.contains("the lease netns.instance-1 was taken over"),
         "\(running[1].output)")
       try network.setLink(1, up: true)
-      // The successor may find the checkpoint directory still locked when the
-      // cut-off process stopped later than its lease deadline (it refuses:
-      // two processes never run one instance); its supervisor starts it again.
+      // Had the cut-off process stopped later than its lease deadline, the
+      // successor would find the checkpoint directory still locked and refuse
+      // (two processes never run one instance); a supervisor would start it
+      // again, but it must not come to that.
       var restarts = 0
       let deadline = ContinuousClock.now + .seconds(180)
       while ContinuousClock.now < deadline {
@@ -159,6 +160,7 @@ import TributaryPostgres
         }
         try await Task.sleep(for: .milliseconds(100))
       }
+      #expect(restarts == 0, "the cut-off process stopped too late for its successor")
       for started in [running[0], running[2], successor] {
         let status = try await started.finish(within: 180)
         #expect(status == 0, "\(started.output)")

@@ -62,6 +62,8 @@ public final class JetStreamInstanceLease: Sendable {
     var loss: LeaseLoss?
     /// Whether the thread has ended.
     var finished = false
+    /// Called on the lease's own thread when it is lost (``whenLost(_:)``).
+    var lossHandler: (@Sendable (LeaseLoss) -> Void)?
     /// Tasks waiting in `keep()`, by id.
     var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
     var nextWaiter = 0
@@ -169,6 +171,20 @@ public final class JetStreamInstanceLease: Sendable {
     }
   }
 
+  /// Calls `handler` once when the lease is lost, on the lease's own thread
+  /// (at once if it was lost already): unlike ``keep()`` it needs no task to
+  /// be scheduled, so it runs even when blocking calls occupy every thread of
+  /// the cooperative pool — as a partition does to a job's calls to its
+  /// servers. Meant for ending the process.
+  public func whenLost(_ handler: @escaping @Sendable (LeaseLoss) -> Void) {
+    let lost = renewal.withLock { state -> LeaseLoss? in
+      if let loss = state.loss { return loss }
+      state.lossHandler = handler
+      return nil
+    }
+    if let lost { handler(lost) }
+  }
+
   /// Stops renewing and gives the lease up (writes it as expired), so a successor takes
   /// over without waiting a period; `keep()` then returns. Call it when the process
   /// stops cleanly. Blocks until the renewal thread ended (at most about the store's
@@ -255,16 +271,18 @@ public final class JetStreamInstanceLease: Sendable {
   /// Ends the lease with `loss` (or a release) and wakes the waiters; only
   /// the first call counts.
   private func finish(loss: LeaseLoss?) {
-    let waiters = renewal.withLock { state -> [CheckedContinuation<Void, any Error>] in
-      guard !state.finished else { return [] }
+    let (waiters, handler) = renewal.withLock {
+      state -> ([CheckedContinuation<Void, any Error>], (@Sendable (LeaseLoss) -> Void)?) in
+      guard !state.finished else { return ([], nil) }
       state.finished = true
       state.loss = loss
       defer { state.waiters = [:] }
-      return Array(state.waiters.values)
+      return (Array(state.waiters.values), state.lossHandler)
     }
     for waiter in waiters {
       if let loss { waiter.resume(throwing: loss) } else { waiter.resume() }
     }
+    if let loss, let handler { handler(loss) }
   }
 
   /// Carries out one store command and feeds its outcome to `machine`.
