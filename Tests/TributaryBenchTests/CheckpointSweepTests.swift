@@ -5,6 +5,22 @@ import Testing
 @Suite struct CheckpointSweepTests {
   /// The built `tributary-bench`: next to the running test bundle (so a
   /// `--scratch-path` build finds its own), else in `.build/debug` or `.build/release`.
+  /// Runs the built `tributary-bench` with `arguments` (ending in `--json`),
+  /// expects it to exit 0 and returns the JSON object it printed.
+  static func benchJSON(_ arguments: [String]) throws -> [String: Any] {
+    let bench = try #require(benchExecutable, "build tributary-bench first (swift build)")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: bench)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+  }
+
   static var benchExecutable: String? {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("tributary-bench").path

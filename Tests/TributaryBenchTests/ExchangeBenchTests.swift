@@ -7,24 +7,14 @@ import Testing
 /// counted once and the window results are the ones computed here.
 @Suite struct ExchangeBenchTests {
   @Test func twoInstancesCountEveryEventOnceThroughTheExchange() throws {
-    let bench = try #require(
-      CheckpointSweepTests.benchExecutable, "build tributary-bench first (swift build)")
     let nats = try NATSServer.start()
     defer { nats.stop() }
     let events = 20_000
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: bench)
-    process.arguments = [
-      "exchange", "--nats-url", nats.url, "--events", "\(events)", "--instances", "2",
-      "--checkpoint-interval", "200ms", "--timeout", "120", "--json",
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let object = try CheckpointSweepTests.benchJSON(
+      [
+        "exchange", "--nats-url", nats.url, "--events", "\(events)", "--instances", "2",
+        "--checkpoint-interval", "200ms", "--timeout", "120", "--json",
+      ])
     func int(_ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
     #expect(object["workload"] as? String == "exchange-w2")
     #expect(object["mismatch"] == nil)

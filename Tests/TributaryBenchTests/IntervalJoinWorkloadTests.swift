@@ -7,22 +7,12 @@ import Testing
 @Suite struct IntervalJoinWorkloadTests {
   @Test(arguments: ["heap", "rocksdb"], [1, 2])
   func w5JoinsEveryEvenEventWithItsOddNeighbour(state: String, parallelism: Int) throws {
-    let bench = try #require(
-      CheckpointSweepTests.benchExecutable, "build tributary-bench first (swift build)")
     let events = 200_000
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: bench)
-    process.arguments = [
-      "run", "--workload", "w5", "--events", "\(events)", "--parallelism", "\(parallelism)",
-      "--state", state, "--json",
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let object = try CheckpointSweepTests.benchJSON(
+      [
+        "run", "--workload", "w5", "--events", "\(events)", "--parallelism", "\(parallelism)",
+        "--state", state, "--json",
+      ])
     #expect(object["workload"] as? String == "w5")
     // Events 2j and 2j + 1 share key j % 10,000 and are at most 1 ms apart; the next events
     // of that key are 20,000 indices (20 ms) away, outside ±5 ms: one pair per j.

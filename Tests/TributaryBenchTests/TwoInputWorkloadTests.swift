@@ -6,22 +6,12 @@ import Testing
 @Suite struct TwoInputWorkloadTests {
   @Test(arguments: ["heap", "rocksdb"], [1, 2])
   func w4SumsEveryValueOncePerKeyAndAgreesWithItsBaseline(state: String, parallelism: Int) throws {
-    let bench = try #require(
-      CheckpointSweepTests.benchExecutable, "build tributary-bench first (swift build)")
     let events = 300_001
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: bench)
-    process.arguments = [
-      "run", "--workload", "w4", "--events", "\(events)", "--parallelism", "\(parallelism)",
-      "--state", state, "--json",
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let object = try CheckpointSweepTests.benchJSON(
+      [
+        "run", "--workload", "w4", "--events", "\(events)", "--parallelism", "\(parallelism)",
+        "--state", state, "--json",
+      ])
     #expect(object["workload"] as? String == "w4")
     #expect((object["output_records"] as? NSNumber)?.intValue == 10_000)
     let expectedSum = (0..<events).reduce(0) { $0 + $1 % 100 }
