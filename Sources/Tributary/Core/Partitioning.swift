@@ -25,19 +25,17 @@ public enum PartitionKind: Sendable, CustomStringConvertible {
 /// extraction, encoding and hashing are specialised for the record and key
 /// types. Records keep their relative order within each target.
 public struct HashPartitioner<T: Sendable>: Sendable {
-  /// Makes the splitting function for a downstream parallelism, key-group
-  /// count and number of instances (with several, the records are those of
-  /// one instance's key groups, split among its subtasks as
-  /// ``KeyGroups/subtask(forKeyGroup:parallelism:instances:maxParallelism:)`` says).
+  /// Makes the splitting function for a downstream parallelism and
+  /// key-group count. (A job run as several instances has no hash edge left
+  /// inside a process: each becomes an exchange, whose source reads only the
+  /// key groups its consumer subtask owns.)
   public let make:
-    @Sendable (_ parallelism: Int, _ maxParallelism: Int, _ instances: Int) -> (
-      [T], inout [[T]]
-    ) -> Void
+    @Sendable (_ parallelism: Int, _ maxParallelism: Int) -> ([T], inout [[T]]) -> Void
 
   /// Creates a partitioner from a maker (see ``make``).
   @inlinable
   public init(
-    make: @escaping @Sendable (Int, Int, Int) -> ([T], inout [[T]]) -> Void
+    make: @escaping @Sendable (Int, Int) -> ([T], inout [[T]]) -> Void
   ) {
     self.make = make
   }
@@ -45,18 +43,15 @@ public struct HashPartitioner<T: Sendable>: Sendable {
   /// The partitioner for records whose key is `key(record)`.
   @inlinable
   public static func byKey<K: BinaryCodable>(_ key: @escaping @Sendable (T) -> K) -> Self {
-    HashPartitioner { parallelism, maxParallelism, instances in
+    HashPartitioner { parallelism, maxParallelism in
       var scratch = BinaryWriter(capacity: 32)
       if parallelism == 1 {
-        // One downstream subtask owns every key group (of the instance, whose
-        // key groups are the only ones it receives): no key to compute.
+        // One downstream subtask owns every key group: no key to compute.
         return { batch, targets in targets[0].append(contentsOf: batch) }
       }
       // The owner of each key group, looked up instead of divided per record.
       let owners = (0..<maxParallelism).map {
-        KeyGroups.subtask(
-          forKeyGroup: $0, parallelism: parallelism, instances: instances,
-          maxParallelism: maxParallelism)
+        KeyGroups.subtask(forKeyGroup: $0, parallelism: parallelism, maxParallelism: maxParallelism)
       }
       var destinations: [Int32] = []
       return { batch, targets in

@@ -195,7 +195,7 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
         channels: edge.channels,
         kind: edge.kind,
         split: (edge.hashPartitioner as? HashPartitioner<Out>)?.make(
-          edge.targets.count, config.maxParallelism, config.instances.count))
+          edge.targets.count, config.maxParallelism))
     }
     return Router<Out>(
       edges: typed, batchSize: config.batchSize, flushTimeout: config.flushTimeout,

@@ -54,7 +54,8 @@ final class AdaptiveCheckpointInterval: Sendable {
   private let state: Mutex<State>
 
   /// An adaptive interval for `objective`, starting at `initialMillis` (or
-  /// the minimum); `restartDelay` is the restart strategy's first delay.
+  /// the controller's safe start, ``CheckpointIntervalController/Settings/safeStartMillis``);
+  /// `restartDelay` is the restart strategy's first delay.
   init(objective: RecoveryObjective, initialMillis: Int64?, restartDelay: Duration?) throws {
     self.objective = objective
     restartDelayMillis = Double(restartDelay?.milliseconds ?? 0)
