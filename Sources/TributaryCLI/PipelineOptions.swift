@@ -428,9 +428,9 @@ extension PipelineOptions {
   /// runs as several instances (docs/scale-out.md, "Fencing"): the lease is
   /// acquired first (throwing ``LeaseRefusal`` naming the holder when another
   /// process runs this instance), kept renewed while the job runs, and
-  /// released when it ends; when the lease is lost the job is cancelled and
-  /// the ``LeaseLoss`` thrown, so the process exits non-zero before another
-  /// may take over. With one instance, `job` itself.
+  /// released when it ends; when the lease is lost the process ends at once
+  /// with status 1 (``stopProcess(after:logger:)``, from the lease's own
+  /// thread), before another may take over. With one instance, `job` itself.
   static func holdingLease(
     _ job: @escaping @Sendable () async throws -> Void, config: JobConfiguration
   ) -> @Sendable () async throws -> Void {
@@ -455,20 +455,7 @@ extension PipelineOptions {
           "lease": "\(lease.key)", "instance": "\(instances.index)",
           "instances": "\(instances.count)",
         ])
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await job() }
-        group.addTask {
-          do {
-            try await lease.keep()
-          } catch let loss as LeaseLoss {
-            Self.stopProcess(after: loss, logger: logger)
-          }
-          // Released: only this function releases, after the job.
-          try await Task.sleep(for: .seconds(86_400 * 365))
-        }
-        try await group.next()
-        group.cancelAll()
-      }
+      try await job()
     }
   }
 }

@@ -258,8 +258,9 @@ public final class JetStreamInstanceLease: Sendable {
     let poll = max(1, min(50, Int(period / 40)))
     while !renewal.withLock({ $0.finished }) {
       Thread.sleep(forTimeInterval: Double(poll) / 1_000)
-      guard case .holding(_, let renewedAt) = machine.withLock({ $0.phase }),
-        let stopAt = machine.withLock({ $0.mustStopAt }), clock.nowMillis() >= stopAt
+      let (phase, mustStopAt) = machine.withLock { ($0.phase, $0.mustStopAt) }
+      guard case .holding(_, let renewedAt) = phase, let stopAt = mustStopAt,
+        clock.nowMillis() >= stopAt
       else { continue }
       renewal.withLock { $0.stop = (true, false) }
       wake.signal()
