@@ -49,17 +49,14 @@ struct ExchangeInstanceCommand: AsyncParsableCommand {
     let passTimes = WatermarkPassTimes(sourceParallelism: parallelism)
     let outputs = WindowOutputTimes()
     // The rate is the job's: each instance generates its share of it.
-    env.generate(count: events, ratePerSecond: rate > 0 ? rate / Double(instances) : nil) {
-      CanonicalEvent.make($0)
-    }
-    .assignTimestampsAndWatermarks(.monotonic { $0.timestampMs }.withInterval(.milliseconds(50)))
-    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: passTimes)) }
-    .withTimestamps { $0.timestampMs }
-    .keyBy { $0.key }
-    .window(.tumbling(.milliseconds(1_000)))
-    .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
-      WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
-    }
+    let source = env.generate(
+      count: events, ratePerSecond: rate > 0 ? rate / Double(instances) : nil
+    ) { CanonicalEvent.make($0) }
+    w2CountSum(
+      source.assignTimestampsAndWatermarks(
+        .monotonic { $0.timestampMs }.withInterval(.milliseconds(50))),
+      passTimes: passTimes
+    )
     .sink(name: "W2Sink") { _ in WindowOutputSink(times: outputs) }
     let start = monotonicNanos()
     let result = try await env.execute()

@@ -179,16 +179,24 @@ func addW2Pipeline(
 /// watermarks), with the watermark probe right after the source.
 func addW2Windows(to events: DataStream<CanonicalEvent>, parallelism: Int) -> W2Report {
   let report = W2Report(passTimes: WatermarkPassTimes(sourceParallelism: parallelism))
+  w2CountSum(events, passTimes: report.passTimes)
+    .sink(name: "W2Sink") { _ in W2Sink(report: report) }
+  return report
+}
+
+/// W2's keyed 1 s tumbling windows, count and sum per key, over `events`,
+/// behind a watermark probe that records into `passTimes`.
+func w2CountSum(_ events: DataStream<CanonicalEvent>, passTimes: WatermarkPassTimes)
+  -> DataStream<WindowCount>
+{
   events
-    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: report.passTimes)) }
+    .transform("WatermarkProbe") { _ in OperatorKernel(WatermarkProbe(times: passTimes)) }
     .withTimestamps { $0.timestampMs }
     .keyBy { $0.key }
     .window(.tumbling(.milliseconds(1_000)))
     .aggregate(name: "CountSum", CountAndSum()) { key, window, acc in
       WindowCount(windowEnd: window.end, key: key, count: acc.first, sum: acc.second)
     }
-    .sink(name: "W2Sink") { _ in W2Sink(report: report) }
-  return report
 }
 
 /// W2 in a plain single-threaded loop: a dictionary per key, flushed at each
