@@ -81,9 +81,12 @@ import TributaryPostgres
 
   @Test func instancesInNamespacesSurviveACutLink() async throws {
     try await Self.withInstances(network: 3) { network, postgres, start in
-      var running = try (0..<3).map { try start($0, $0) }
-      #expect(try await running[1].waitFor("checkpoint"), "\(running[1].output)")
+      // Instance 1 starts alone and is cut off after its first checkpoint,
+      // before its peers start: it cannot have reached the end of input.
+      let first = try start(1, 1)
+      #expect(try await first.waitFor("checkpoint completed"), "\(first.output)")
       try network.setLink(1, up: false)
+      var running = try [start(0, 0), first, start(2, 2)]
       try await Task.sleep(for: .seconds(4))
       try network.setLink(1, up: true)
       // A supervisor: an instance that stopped (it could not renew its lease
@@ -129,9 +132,12 @@ import TributaryPostgres
   /// still ends exact once the link is back.
   @Test func aPartitionedInstanceIsTakenOverByASecondProcess() async throws {
     try await Self.withInstances(network: 4) { network, postgres, start in
-      let running = try (0..<3).map { try start($0, $0) }
-      #expect(try await running[1].waitFor("checkpoint"), "\(running[1].output)")
+      // Cut off after its first checkpoint and before its peers start, so it
+      // cannot have reached the end of input.
+      let first = try start(1, 1)
+      #expect(try await first.waitFor("checkpoint completed"), "\(first.output)")
       try network.setLink(1, up: false)
+      let running = try [start(0, 0), first, start(2, 2)]
       // Namespace 3 is a spare machine with instance 1's arguments.
       var successor = try start(1, 3)
       #expect(
@@ -204,7 +210,7 @@ import TributaryPostgres
             "--nats-stream", "events", "--nats-bounded", "--sink", "postgres",
             "--postgres-url", postgresURL, "--postgres-table", "results",
             "--checkpoint-dir", checkpoints.path, "--checkpoint-interval", "100ms",
-            "--lease-period", "2s", "--restart-attempts", "5",
+            "--lease-period", "2s", "--restart-attempts", "5", "--log-level", "debug",
           ])
     }
     try await body(network, postgres) { try start($0, in: $1) }
