@@ -20,6 +20,13 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// the allowed lateness updates its window and makes it fire again; window
 /// state is removed at `maxTimestamp + allowedLateness` (event time) or at the
 /// window end (processing time). Session windows merge their accumulators.
+///
+/// Event-time windows with the default trigger and no allowed lateness (the
+/// common case) keep their end-of-window timers in memory only: such a timer
+/// exists exactly while its window has contents, so a restore rebuilds the
+/// timers from the restored contents instead of storing them beside it
+/// (which cost a state write per new window and a read and a delete per fired
+/// one). Firing such a window reads and removes its contents in one step.
 public final class WindowOperator<
   Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable
 >: StreamOperator {
@@ -28,6 +35,10 @@ public final class WindowOperator<
   @usableFromInline let assigner: WindowAssigner
   @usableFromInline let trigger: any WindowTrigger
   @usableFromInline let defaultEventTimeTrigger: Bool
+  /// Window-end timers live in `windowEnds` (memory) and are rebuilt from
+  /// `contents` on restore, instead of in the stored timer service.
+  @usableFromInline let timersFromContents: Bool
+  @usableFromInline var windowEnds = TimerHeap<Key, TimeWindow>()
   @usableFromInline let allowedLateness: Int64
   @usableFromInline let keySelector: @Sendable (T) -> Key
   @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
@@ -72,6 +83,9 @@ public final class WindowOperator<
     self.trigger = chosen
     defaultEventTimeTrigger = chosen is EventTimeTrigger
     self.allowedLateness = assigner.domain == .eventTime ? max(0, allowedLateness) : 0
+    timersFromContents =
+      defaultEventTimeTrigger && assigner.domain == .eventTime && !assigner.isMerging
+      && !assigner.isGlobal && self.allowedLateness == 0
     self.keySelector = keySelector
     self.timestampOf = timestampOf
     self.add = add
@@ -90,7 +104,10 @@ public final class WindowOperator<
     triggerValues = try backend.namespacedState("window-trigger")
     sessions = try backend.namespacedState("window-sessions")
     timers = try TimerService(name: "window-timers", backend: backend)
-    if !context.restoredState.isEmpty { try timers.reload() }
+    if !context.restoredState.isEmpty {
+      try timers.reload()
+      if timersFromContents { try rebuildWindowEnds() }
+    }
     triggerContext.registerTimer = { [unowned self] domain, time in
       try timers.register(domain, at: time, key: currentKey!, namespace: currentWindow)
     }
@@ -106,6 +123,45 @@ public final class WindowOperator<
       } else {
         try triggerValues.remove(currentKey!, currentWindow)
       }
+    }
+  }
+
+  /// One window-end timer per restored window, in time order.
+  func rebuildWindowEnds() throws {
+    var windows: [StateKey<Key, TimeWindow>] = []
+    try contents.forEach { address, _ in windows.append(address) }
+    windows.sort { $0.namespace.maxTimestamp < $1.namespace.maxTimestamp }
+    windowEnds = TimerHeap()
+    for window in windows {
+      windowEnds.push(window.namespace.maxTimestamp, window.key, window.namespace)
+    }
+  }
+
+  /// Registers the timer that fires `window` of `key` at its end: in memory
+  /// when `timersFromContents`, else in the stored timer service.
+  @inlinable
+  func registerWindowEnd(key: Key, window: TimeWindow) throws {
+    if timersFromContents {
+      windowEnds.push(window.maxTimestamp, key, window)
+    } else {
+      try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window)
+    }
+  }
+
+  /// Fires, in time order, the windows whose end the watermark reached: each
+  /// window's contents are read and removed in one step and emitted.
+  @inlinable
+  func fireWindowEnds(upTo watermark: Int64, out: inout Collector<Output>) throws {
+    while let top = windowEnds.top, top.timestamp <= watermark {
+      _ = windowEnds.pop()
+      currentKey = top.key
+      currentWindow = top.namespace
+      backend.current.key = top.key
+      let acc = try contents.modify(top.key, top.namespace) { acc -> Acc? in
+        defer { acc = nil }
+        return acc
+      }
+      if let acc { try emit(top.key, top.namespace, acc, &out) }
     }
   }
 
@@ -229,7 +285,7 @@ public final class WindowOperator<
         backend.current.key = key
         try apply(.fire, key: key, window: window, out: &out)
       } else if isNew {
-        try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window)
+        try registerWindowEnd(key: key, window: window)
       }
       if isNew { try registerCleanup(key: key, window: window) }
     }
@@ -266,9 +322,7 @@ public final class WindowOperator<
       if window.maxTimestamp <= timers.currentWatermark {
         result = .fire
       } else {
-        if isNew {
-          try timers.register(.eventTime, at: window.maxTimestamp, key: key, namespace: window)
-        }
+        if isNew { try registerWindowEnd(key: key, window: window) }
         result = .continue
       }
     } else {
@@ -370,6 +424,7 @@ public final class WindowOperator<
     try timers.advanceWatermark(to: watermark) { time, key, window in
       try onTimer(.eventTime, time: time, key: key, window: window, out: &out)
     }
+    if timersFromContents { try fireWindowEnds(upTo: watermark, out: &out) }
     return watermark
   }
 
