@@ -62,13 +62,16 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
     return copy
   }
 
-  /// Builds the window operator with accumulator `Acc`.
+  /// Builds the window operator with accumulator `Acc`. `sliceable`: `merge`
+  /// does not depend on the order records came in, so sliding windows may
+  /// keep one accumulator per slide and merge them (see ``WindowOperator``).
   @inlinable
   public func build<Acc: BinaryCodable, Out: Sendable>(
     name: String,
     add: @escaping @Sendable (T, inout Acc?) -> Void,
     merge: @escaping @Sendable (Acc, Acc) -> Acc,
-    emit: @escaping @Sendable (Key, TimeWindow, Acc, inout Collector<Out>) throws -> Void
+    emit: @escaping @Sendable (Key, TimeWindow, Acc, inout Collector<Out>) throws -> Void,
+    sliceable: Bool = false
   ) -> DataStream<Out> {
     let assigner = self.assigner
     let trigger = self.trigger
@@ -81,7 +84,7 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
           WindowOperator<Key, T, Acc, Out>(
             assigner: assigner, trigger: trigger, allowedLateness: lateness,
             keySelector: keySelector, timestampOf: timestampOf, add: add, merge: merge,
-            emit: emit, late: nil))
+            emit: emit, late: nil, sliceable: sliceable))
       }
     }
     typealias Emission = WindowEmission<Out, T>
@@ -95,7 +98,7 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
             try emit(key, window, acc, &results)
             for result in results.buffer { out.emit(.result(result)) }
           },
-          late: { .late($0) }))
+          late: { .late($0) }, sliceable: sliceable))
     }
     lateTag.bind {
       combined.compactMap(name: "\(name)LateData") { emission -> T? in
@@ -120,6 +123,11 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
 
   /// Incremental aggregation with window metadata: emits
   /// `process(key, window, function.result)` when the window fires.
+  ///
+  /// As in Flink, `function.merge` must give what adding all records to one
+  /// accumulator gives, in any order: event-time sliding windows (default
+  /// trigger, no allowed lateness) keep one accumulator per slide and merge
+  /// them when a window fires, as session windows merge theirs.
   @inlinable
   public func aggregate<F: AggregateFunction, Out: Sendable>(
     name: String = "WindowAggregate", _ function: F,
@@ -129,7 +137,8 @@ public struct WindowedStream<Key: BinaryCodable & Hashable, T: Sendable>: Sendab
       name: name,
       add: { record, acc in acc = function.add(record, to: acc ?? function.createAccumulator()) },
       merge: { function.merge($0, $1) },
-      emit: { key, window, acc, out in out.emit(try process(key, window, function.result(acc))) })
+      emit: { key, window, acc, out in out.emit(try process(key, window, function.result(acc))) },
+      sliceable: true)
   }
 
   /// Process function over all records of the window (kept as a list per key

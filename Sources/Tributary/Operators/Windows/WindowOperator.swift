@@ -27,6 +27,14 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// timers from the restored contents instead of storing them beside it
 /// (which cost a state write per new window and a read and a delete per fired
 /// one). Firing such a window reads and removes its contents in one step.
+///
+/// Sliding windows of such an operator whose size is a multiple of the slide
+/// keep, when the operator is built `sliceable` (incremental aggregates, whose
+/// `merge` does not depend on the order records came in), one accumulator per
+/// slide-long slice instead of one per window: a record updates one
+/// accumulator instead of `size / slide`, and a window fires with the merge of
+/// its slices (see ``WindowSlices``). Which windows still have to fire for a
+/// slice is kept beside it only once one of them fired (`window-slice-fired`).
 public final class WindowOperator<
   Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable
 >: StreamOperator {
@@ -39,6 +47,13 @@ public final class WindowOperator<
   /// `contents` on restore, instead of in the stored timer service.
   @usableFromInline let timersFromContents: Bool
   @usableFromInline var windowEnds = TimerHeap<Key, TimeWindow>()
+  /// The slices of sliding windows, when the operator keeps one accumulator per slice.
+  @usableFromInline let slices: WindowSlices?
+  /// For each key and pending window end: which of the window's slices hold
+  /// contents (bit i: slice i). In memory; rebuilt on restore.
+  @usableFromInline let sliceMasks = OpenHashMap<StateKey<Key, Int64>, UInt64>()
+  /// For a slice some of whose windows fired: the end of the last of them.
+  @usableFromInline var slicesFired: NamespacedState<Key, TimeWindow, Int64>!
   @usableFromInline let allowedLateness: Int64
   @usableFromInline let keySelector: @Sendable (T) -> Key
   @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
@@ -67,7 +82,7 @@ public final class WindowOperator<
     keySelector: @escaping @Sendable (T) -> Key, timestampOf: (@Sendable (T) -> Int64)?,
     add: @escaping (T, inout Acc?) -> Void, merge: @escaping (Acc, Acc) -> Acc,
     emit: @escaping (Key, TimeWindow, Acc, inout Collector<Output>) throws -> Void,
-    late: ((T) -> Output)?
+    late: ((T) -> Output)?, sliceable: Bool = false
   ) {
     self.assigner = assigner
     let chosen: any WindowTrigger
@@ -86,6 +101,13 @@ public final class WindowOperator<
     timersFromContents =
       defaultEventTimeTrigger && assigner.domain == .eventTime && !assigner.isMerging
       && !assigner.isGlobal && self.allowedLateness == 0
+    if sliceable && timersFromContents,
+      case .sliding(let size, let slide, let offset) = assigner.kind
+    {
+      slices = WindowSlices(size: size, slide: slide, offset: offset)
+    } else {
+      slices = nil
+    }
     self.keySelector = keySelector
     self.timestampOf = timestampOf
     self.add = add
@@ -104,6 +126,7 @@ public final class WindowOperator<
     triggerValues = try backend.namespacedState("window-trigger")
     sessions = try backend.namespacedState("window-sessions")
     timers = try TimerService(name: "window-timers", backend: backend)
+    if slices != nil { slicesFired = try backend.namespacedState("window-slice-fired") }
     if !context.restoredState.isEmpty {
       try timers.reload()
       if timersFromContents { try rebuildWindowEnds() }
@@ -126,15 +149,97 @@ public final class WindowOperator<
     }
   }
 
-  /// One window-end timer per restored window, in time order.
+  /// One window-end timer per restored window (or per window a restored
+  /// slice still has to fire), in time order.
   func rebuildWindowEnds() throws {
     var windows: [StateKey<Key, TimeWindow>] = []
     try contents.forEach { address, _ in windows.append(address) }
     windows.sort { $0.namespace.maxTimestamp < $1.namespace.maxTimestamp }
     windowEnds = TimerHeap()
-    for window in windows {
-      windowEnds.push(window.namespace.maxTimestamp, window.key, window.namespace)
+    guard let slices else {
+      for window in windows {
+        windowEnds.push(window.namespace.maxTimestamp, window.key, window.namespace)
+      }
+      return
     }
+    var fired: [StateKey<Key, TimeWindow>: Int64] = [:]
+    try slicesFired.forEach { address, end in fired[address] = end }
+    sliceMasks.removeAll()
+    for slice in windows {
+      markSlice(
+        key: slice.key, slice: slice.namespace, firedThrough: fired[slice] ?? .min, slices: slices)
+    }
+  }
+
+  /// Notes that `slice` of `key` holds contents for each of its windows that
+  /// ends after `firedThrough`, registering the end of each window not yet pending.
+  @inlinable
+  func markSlice(key: Key, slice: TimeWindow, firedThrough: Int64, slices: WindowSlices) {
+    slices.forEachWindow(of: slice) { end, index in
+      guard end > firedThrough else { return }
+      let isNew = sliceMasks.modify(StateKey(key, end)) { mask -> Bool in
+        let fresh = mask == nil
+        mask = (mask ?? 0) | (1 << UInt64(index))
+        return fresh
+      }
+      if isNew { windowEnds.push(end, key, slices.window(endingAt: end)) }
+    }
+  }
+
+  /// Sliding windows kept per slice: one state update per record.
+  @inlinable
+  func processSliced(
+    _ batch: [T], slices: WindowSlices, timestampOf: @Sendable (T) -> Int64,
+    out: inout Collector<Output>
+  ) throws {
+    let watermark = timers.currentWatermark
+    for record in batch {
+      let key = keySelector(record)
+      let slice = slices.slice(containing: timestampOf(record))
+      if slices.lastWindowEnd(of: slice) <= watermark {
+        if let late { out.emit(late(record)) }
+        continue
+      }
+      let isNew = try contents.modify(key, slice) { acc -> Bool in
+        let fresh = acc == nil
+        add(record, &acc)
+        return fresh
+      }
+      guard isNew else { continue }
+      if slice.maxTimestamp <= watermark {
+        // Its first windows are late: after a restore they must not fire.
+        backend.current.key = key
+        try slicesFired.put(key, slice, watermark)
+      }
+      markSlice(key: key, slice: slice, firedThrough: watermark, slices: slices)
+    }
+  }
+
+  /// Fires the window ending at `end` of `key` from its slices in `mask`:
+  /// merges their accumulators in time order, removes the window's first
+  /// slice (no later window holds it) and notes the firing on the others.
+  @inlinable
+  func fireSliced(
+    key: Key, end: Int64, window: TimeWindow, slices: WindowSlices, out: inout Collector<Output>
+  ) throws {
+    guard let mask = sliceMasks.removeValue(forKey: StateKey(key, end)) else { return }
+    var acc: Acc?
+    for index in 0..<slices.slicesPerWindow where mask & (1 << UInt64(index)) != 0 {
+      let slice = slices.slice(index, of: window)
+      let part: Acc?
+      if index == 0 {
+        part = try contents.modify(key, slice) { acc -> Acc? in
+          defer { acc = nil }
+          return acc
+        }
+        try slicesFired.remove(key, slice)
+      } else {
+        part = try contents.get(key, slice)
+        try slicesFired.put(key, slice, end)
+      }
+      if let part { acc = acc.map { merge($0, part) } ?? part }
+    }
+    if let acc { try emit(key, window, acc, &out) }
   }
 
   /// Registers the timer that fires `window` of `key` at its end: in memory
@@ -157,6 +262,11 @@ public final class WindowOperator<
       currentKey = top.key
       currentWindow = top.namespace
       backend.current.key = top.key
+      if let slices {
+        try fireSliced(
+          key: top.key, end: top.timestamp, window: top.namespace, slices: slices, out: &out)
+        continue
+      }
       let acc = try contents.modify(top.key, top.namespace) { acc -> Acc? in
         defer { acc = nil }
         return acc
@@ -191,6 +301,10 @@ public final class WindowOperator<
       let timestampOf
     {
       try processTumbling(batch, timestampOf: timestampOf, out: &out)
+      return
+    }
+    if let slices, let timestampOf {
+      try processSliced(batch, slices: slices, timestampOf: timestampOf, out: &out)
       return
     }
     let processingNow = eventTime ? 0 : clock.nowMillis()
