@@ -33,8 +33,9 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// `merge` does not depend on the order records came in), one accumulator per
 /// slide-long slice instead of one per window: a record updates one
 /// accumulator instead of `size / slide`, and a window fires with the merge of
-/// its slices (see ``WindowSlices``). Which windows still have to fire for a
-/// slice is kept beside it only once one of them fired (`window-slice-fired`).
+/// its slices (see ``WindowSlices``). Each slice's state
+/// (`window-slices`) also holds the end of its last window that fired, so a
+/// restore knows which of its windows are still to fire.
 public final class WindowOperator<
   Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable
 >: StreamOperator {
@@ -52,8 +53,8 @@ public final class WindowOperator<
   /// For each key and pending window end: which of the window's slices hold
   /// contents (bit i: slice i). In memory; rebuilt on restore.
   @usableFromInline let sliceMasks = OpenHashMap<StateKey<Key, Int64>, UInt64>()
-  /// For a slice some of whose windows fired: the end of the last of them.
-  @usableFromInline var slicesFired: NamespacedState<Key, TimeWindow, Int64>!
+  /// The slices' accumulators, when the operator keeps one per slice.
+  @usableFromInline var sliceContents: NamespacedState<Key, TimeWindow, SliceAccumulator<Acc>>!
   @usableFromInline let allowedLateness: Int64
   @usableFromInline let keySelector: @Sendable (T) -> Key
   @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
@@ -126,7 +127,7 @@ public final class WindowOperator<
     triggerValues = try backend.namespacedState("window-trigger")
     sessions = try backend.namespacedState("window-sessions")
     timers = try TimerService(name: "window-timers", backend: backend)
-    if slices != nil { slicesFired = try backend.namespacedState("window-slice-fired") }
+    if slices != nil { sliceContents = try backend.namespacedState("window-slices") }
     if !context.restoredState.isEmpty {
       try timers.reload()
       if timersFromContents { try rebuildWindowEnds() }
@@ -152,22 +153,22 @@ public final class WindowOperator<
   /// One window-end timer per restored window (or per window a restored
   /// slice still has to fire), in time order.
   func rebuildWindowEnds() throws {
-    var windows: [StateKey<Key, TimeWindow>] = []
-    try contents.forEach { address, _ in windows.append(address) }
-    windows.sort { $0.namespace.maxTimestamp < $1.namespace.maxTimestamp }
     windowEnds = TimerHeap()
     guard let slices else {
+      var windows: [StateKey<Key, TimeWindow>] = []
+      try contents.forEach { address, _ in windows.append(address) }
+      windows.sort { $0.namespace.maxTimestamp < $1.namespace.maxTimestamp }
       for window in windows {
         windowEnds.push(window.namespace.maxTimestamp, window.key, window.namespace)
       }
       return
     }
-    var fired: [StateKey<Key, TimeWindow>: Int64] = [:]
-    try slicesFired.forEach { address, end in fired[address] = end }
+    var restored: [(slice: StateKey<Key, TimeWindow>, firedThrough: Int64)] = []
+    try sliceContents.forEach { address, entry in restored.append((address, entry.firedThrough)) }
+    restored.sort { $0.slice.namespace.start < $1.slice.namespace.start }
     sliceMasks.removeAll()
-    for slice in windows {
-      markSlice(
-        key: slice.key, slice: slice.namespace, firedThrough: fired[slice] ?? .min, slices: slices)
+    for (slice, firedThrough) in restored {
+      markSlice(key: slice.key, slice: slice.namespace, firedThrough: firedThrough, slices: slices)
     }
   }
 
@@ -200,17 +201,17 @@ public final class WindowOperator<
         if let late { out.emit(late(record)) }
         continue
       }
-      let isNew = try contents.modify(key, slice) { acc -> Bool in
-        let fresh = acc == nil
-        add(record, &acc)
+      let isNew = try sliceContents.modify(key, slice) { entry -> Bool in
+        let fresh = entry == nil
+        if fresh {
+          // Windows the watermark passed are late for this slice: they
+          // never fire with it, after a restore neither.
+          entry = SliceAccumulator(acc: nil, firedThrough: watermark)
+        }
+        add(record, &entry!.acc)
         return fresh
       }
       guard isNew else { continue }
-      if slice.maxTimestamp <= watermark {
-        // Its first windows are late: after a restore they must not fire.
-        backend.current.key = key
-        try slicesFired.put(key, slice, watermark)
-      }
       markSlice(key: key, slice: slice, firedThrough: watermark, slices: slices)
     }
   }
@@ -226,16 +227,14 @@ public final class WindowOperator<
     var acc: Acc?
     for index in 0..<slices.slicesPerWindow where mask & (1 << UInt64(index)) != 0 {
       let slice = slices.slice(index, of: window)
-      let part: Acc?
-      if index == 0 {
-        part = try contents.modify(key, slice) { acc -> Acc? in
-          defer { acc = nil }
-          return acc
+      let part = try sliceContents.modify(key, slice) { entry -> Acc? in
+        let acc = entry?.acc
+        if index == 0 {
+          entry = nil
+        } else {
+          entry?.firedThrough = end
         }
-        try slicesFired.remove(key, slice)
-      } else {
-        part = try contents.get(key, slice)
-        try slicesFired.put(key, slice, end)
+        return acc
       }
       if let part { acc = acc.map { merge($0, part) } ?? part }
     }

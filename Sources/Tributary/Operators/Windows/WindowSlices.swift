@@ -65,3 +65,32 @@ public struct WindowSlices: Sendable, Hashable {
     return TimeWindow(start: start, end: start + slide)
   }
 }
+
+/// The state of one slice: its accumulator and the end of the last of its
+/// windows that fired (`Int64.min` while none did), so that a restore fires
+/// each of its windows once.
+public struct SliceAccumulator<Acc: BinaryCodable>: BinaryCodable {
+  /// The slice's accumulator (`nil` only before its first record is added).
+  public var acc: Acc?
+  /// The end (`maxTimestamp`) of the last window of this slice that fired.
+  public var firedThrough: Int64
+
+  /// A slice state.
+  @inlinable
+  public init(acc: Acc?, firedThrough: Int64) {
+    self.acc = acc
+    self.firedThrough = firedThrough
+  }
+
+  @inlinable
+  public func encode(to writer: inout BinaryWriter) {
+    acc.encode(to: &writer)
+    firedThrough.encode(to: &writer)
+  }
+
+  @inlinable
+  public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
+    let acc = try Acc?.decode(from: &reader)
+    return Self(acc: acc, firedThrough: try Int64.decode(from: &reader))
+  }
+}
