@@ -35,7 +35,9 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// accumulator instead of `size / slide`, and a window fires with the merge of
 /// its slices (see ``WindowSlices``). Each slice's state
 /// (`window-slices`) also holds the end of its last window that fired, so a
-/// restore knows which of its windows are still to fire.
+/// restore knows which of its windows are still to fire; it is brought up to
+/// date when a snapshot is taken, not at every firing (which made every slice
+/// dirty in the state cache once per window).
 public final class WindowOperator<
   Key: BinaryCodable & Hashable, T: Sendable, Acc: BinaryCodable, Output: Sendable
 >: StreamOperator {
@@ -55,6 +57,9 @@ public final class WindowOperator<
   @usableFromInline let sliceMasks = OpenHashMap<StateKey<Key, Int64>, UInt64>()
   /// The slices' accumulators, when the operator keeps one per slice.
   @usableFromInline var sliceContents: NamespacedState<Key, TimeWindow, SliceAccumulator<Acc>>!
+  /// Slices some of whose windows fired since the last snapshot, with the
+  /// end of the last of them (written into their state at the next snapshot).
+  @usableFromInline let firedSlices = OpenHashMap<StateKey<Key, TimeWindow>, Int64>()
   @usableFromInline let allowedLateness: Int64
   @usableFromInline let keySelector: @Sendable (T) -> Key
   @usableFromInline let timestampOf: (@Sendable (T) -> Int64)?
@@ -227,14 +232,16 @@ public final class WindowOperator<
     var acc: Acc?
     for index in 0..<slices.slicesPerWindow where mask & (1 << UInt64(index)) != 0 {
       let slice = slices.slice(index, of: window)
-      let part = try sliceContents.modify(key, slice) { entry -> Acc? in
-        let acc = entry?.acc
-        if index == 0 {
-          entry = nil
-        } else {
-          entry?.firedThrough = end
+      let part: Acc?
+      if index == 0 {
+        part = try sliceContents.modify(key, slice) { entry -> Acc? in
+          defer { entry = nil }
+          return entry?.acc
         }
-        return acc
+        firedSlices.removeValue(forKey: StateKey(key, slice))
+      } else {
+        part = try sliceContents.get(key, slice)?.acc
+        firedSlices.set(end, forKey: StateKey(key, slice))
       }
       if let part { acc = acc.map { merge($0, part) } ?? part }
     }
@@ -279,7 +286,18 @@ public final class WindowOperator<
   public func prepareSnapshot(_ request: SnapshotRequest) throws -> (
     @Sendable () throws -> OperatorSnapshot
   )? {
-    try backend?.prepareSnapshot(request)
+    if slices != nil { try recordFiredSlices() }
+    return try backend?.prepareSnapshot(request)
+  }
+
+  /// Writes into each slice's state the end of its last window that fired.
+  func recordFiredSlices() throws {
+    try firedSlices.forEach { address, end in
+      try sliceContents.modify(address.key, address.namespace) { entry in
+        if entry != nil { entry!.firedThrough = max(entry!.firedThrough, end) }
+      }
+    }
+    firedSlices.removeAll()
   }
 
   // MARK: Records
