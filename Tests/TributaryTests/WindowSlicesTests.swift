@@ -121,7 +121,7 @@ import Testing
   /// sources send theirs), then ends the input.
   static func run(
     _ batches: [(records: [Reading], watermark: Int64)], config: StateConfig, sliceable: Bool,
-    restoreAfter: Int?
+    restoreAfter: Int?, sliceableAfterRestore: Bool? = nil
   ) throws -> [WindowResult] {
     let root = try temporaryDirectory("tributary-window-slices")
     defer { try? FileManager.default.removeItem(at: root) }
@@ -142,7 +142,7 @@ import Testing
         let write = try #require(try op.prepareSnapshot(SnapshotRequest(checkpoint: 1)))
         let bytes = try write().bytes
         op.close()
-        op = makeOperator(sliceable: sliceable)
+        op = makeOperator(sliceable: sliceableAfterRestore ?? sliceable)
         try op.open(context(1, restored: [bytes]))
         _ = try op.processWatermark(batch.watermark, into: &output)
       }
@@ -171,5 +171,15 @@ import Testing
           "seed \(seed), restored after batch \(String(describing: restoreAfter))")
       }
     }
+  }
+
+  /// A job restored from a snapshot taken before its sliding windows were
+  /// sliced keeps per-window state: each window still fires once, whole.
+  @Test(arguments: [StateConfig.heap, .rocksTinyCache])
+  func aSnapshotOfPerWindowStateRestoresIntoASliceableOperator(config: StateConfig) throws {
+    let batches = Self.batches(seed: 4)
+    let restored = try Self.run(
+      batches, config: config, sliceable: false, restoreAfter: 30, sliceableAfterRestore: true)
+    #expect(restored == Self.expected(batches))
   }
 }

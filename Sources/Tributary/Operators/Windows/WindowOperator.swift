@@ -50,8 +50,9 @@ public final class WindowOperator<
   /// `contents` on restore, instead of in the stored timer service.
   @usableFromInline let timersFromContents: Bool
   @usableFromInline var windowEnds = TimerHeap<Key, TimeWindow>()
-  /// The slices of sliding windows, when the operator keeps one accumulator per slice.
-  @usableFromInline let slices: WindowSlices?
+  /// The slices of sliding windows, when the operator keeps one accumulator
+  /// per slice (`nil` after restoring per-window state: see `open`).
+  @usableFromInline var slices: WindowSlices?
   /// For each key and pending window end: which of the window's slices hold
   /// contents (bit i: slice i). In memory; rebuilt on restore.
   @usableFromInline let sliceMasks = OpenHashMap<StateKey<Key, Int64>, UInt64>()
@@ -135,6 +136,12 @@ public final class WindowOperator<
     if slices != nil { sliceContents = try backend.namespacedState("window-slices") }
     if !context.restoredState.isEmpty {
       try timers.reload()
+      if slices != nil, try Self.hasEntries(contents) {
+        // Restored from per-window state (a snapshot taken before sliding
+        // windows were sliced): keep per-window state, so that each window
+        // fires once with all its records.
+        slices = nil
+      }
       if timersFromContents { try rebuildWindowEnds() }
     }
     triggerContext.registerTimer = { [unowned self] domain, time in
@@ -153,6 +160,18 @@ public final class WindowOperator<
         try triggerValues.remove(currentKey!, currentWindow)
       }
     }
+  }
+
+  private struct FoundEntry: Error {}
+
+  /// Whether `state` holds any entry.
+  static func hasEntries(_ state: NamespacedState<Key, TimeWindow, Acc>) throws -> Bool {
+    do {
+      try state.forEach { _, _ in throw FoundEntry() }
+    } catch is FoundEntry {
+      return true
+    }
+    return false
   }
 
   /// One window-end timer per restored window (or per window a restored
