@@ -85,8 +85,7 @@ extension StreamEnvironment {
       // subtask i owns: the edge is forward (the consumer chains to it when it
       // has no other input) and no record is hashed a second time.
       consumer.inputs[exchange.inputIndex] = LogicalEdge(
-        source: source, requested: .forward, hashPartitioner: nil, sideOutput: nil,
-        exchangeCut: nil, partitionedByKey: true)
+        source: source, requested: .forward, hashPartitioner: nil, partitionedByKey: true)
     }
     return try PhysicalPlan(nodes: nodes, config: config)
   }

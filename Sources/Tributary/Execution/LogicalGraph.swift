@@ -19,16 +19,7 @@ struct LogicalEdge: @unchecked Sendable {
   @usableFromInline
   init(
     source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?,
-    sideOutput: String? = nil, exchangeCut: Any? = nil
-  ) {
-    self.init(
-      source: source, requested: requested, hashPartitioner: hashPartitioner,
-      sideOutput: sideOutput, exchangeCut: exchangeCut, partitionedByKey: false)
-  }
-
-  init(
-    source: LogicalNode, requested: PartitionKind?, hashPartitioner: Any?, sideOutput: String?,
-    exchangeCut: Any?, partitionedByKey: Bool
+    sideOutput: String? = nil, exchangeCut: Any? = nil, partitionedByKey: Bool = false
   ) {
     self.partitionedByKey = partitionedByKey
     self.exchangeCut = exchangeCut
