@@ -81,12 +81,7 @@ import TributaryPostgres
 
   @Test func instancesInNamespacesSurviveACutLink() async throws {
     try await Self.withInstances(network: 3) { network, postgres, start in
-      // Instance 1 starts alone and is cut off after its first checkpoint,
-      // before its peers start: it cannot have reached the end of input.
-      let first = try start(1, 1)
-      #expect(try await first.waitFor("checkpoint completed"), "\(first.output)")
-      try network.setLink(1, up: false)
-      var running = try [start(0, 0), first, start(2, 2)]
+      var running = try await Self.startWithInstance1CutOff(network, start)
       try await Task.sleep(for: .seconds(4))
       try network.setLink(1, up: true)
       // A supervisor: an instance that stopped (it could not renew its lease
@@ -132,12 +127,7 @@ import TributaryPostgres
   /// still ends exact once the link is back.
   @Test func aPartitionedInstanceIsTakenOverByASecondProcess() async throws {
     try await Self.withInstances(network: 4) { network, postgres, start in
-      // Cut off after its first checkpoint and before its peers start, so it
-      // cannot have reached the end of input.
-      let first = try start(1, 1)
-      #expect(try await first.waitFor("checkpoint completed"), "\(first.output)")
-      try network.setLink(1, up: false)
-      let running = try [start(0, 0), first, start(2, 2)]
+      let running = try await Self.startWithInstance1CutOff(network, start)
       // Namespace 3 is a spare machine with instance 1's arguments.
       var successor = try start(1, 3)
       #expect(
@@ -173,6 +163,18 @@ import TributaryPostgres
       }
       try ScaleOutRunTests.expectExactTable(postgres)
     }
+  }
+
+  /// Starts instance 1 alone, cuts its link after its first checkpoint, then
+  /// starts instances 0 and 2 (each in its own namespace): instance 1 cannot
+  /// have reached the end of input, which needs its peers. The three, by index.
+  static func startWithInstance1CutOff(
+    _ network: Network, _ start: (Int, Int) throws -> ScaleOutFencingTests.Started
+  ) async throws -> [ScaleOutFencingTests.Started] {
+    let first = try start(1, 1)
+    #expect(try await first.waitFor("checkpoint completed"), "\(first.output)")
+    try network.setLink(1, up: false)
+    return try [start(0, 0), first, start(2, 2)]
   }
 
   /// Runs `body` with `network` namespaces, nats-server and PostgreSQL on
