@@ -25,8 +25,8 @@ public struct MissingTimestampsError: Error, CustomStringConvertible {
 /// common case) keep their end-of-window timers in memory only: such a timer
 /// exists exactly while its window has contents, so a restore rebuilds the
 /// timers from the restored contents instead of storing them beside it
-/// (which cost a state write per new window and a read and a delete per fired
-/// one). Firing such a window reads and removes its contents in one step.
+/// (which cost a state write per new window and a read and two deletes per
+/// fired one). Firing such a window reads and removes its contents in one step.
 ///
 /// Sliding windows of such an operator whose size is a multiple of the slide
 /// keep, when the operator is built `sliceable` (incremental aggregates, whose
