@@ -134,6 +134,39 @@ public final class RocksDBStateTable<
     if tracksChanges { changeLog.put(key, bytes) }
   }
 
+  /// Changes the value at `address` in place. A cached value is moved out of
+  /// its cache entry while `body` runs, so a copy-on-write value (a list
+  /// being appended to) stays uniquely referenced and is not copied; as with
+  /// ``HeapStateTable``, `body` must not use this table, and a value `body`
+  /// changed before throwing is kept. An uncached value is read, changed and
+  /// written as ``get(_:)`` and ``put(_:_:)`` would.
+  @inlinable
+  public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
+    throws -> R
+  {
+    guard budget.isEnabled, let slot = cache.slot(of: address) else {
+      var value = try get(address)
+      let result = try body(&value)
+      if let value { try put(address, value) } else { try remove(address) }
+      return result
+    }
+    let entry = cache.value(inSlot: slot)
+    var value = entry.pointee.value.take()
+    let wasPresent = value != nil
+    let outcome = Result { try body(&value) }
+    if let value {
+      entry.pointee.value = value
+      entry.pointee.dirty = true
+      entry.pointee.changed = true
+      entry.pointee.referenced = true
+    } else if wasPresent {
+      // The value is already out of the entry; `remove` finishes the job
+      // (drops a never-persisted entry, or records the deletion).
+      try remove(address)
+    }
+    return try outcome.get()
+  }
+
   @inlinable
   public func remove(_ address: StateKey<Key, Namespace>) throws {
     if budget.isEnabled {
