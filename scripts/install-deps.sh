@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Tributary needs when missing: librocksdb-dev (RocksDB
-# state) and python3-matplotlib (the checkpoint sweep's plot, Benchmarks/plot_checkpoint_sweep.py).
+# state), libmimalloc-dev (the executables' allocator) and python3-matplotlib (the checkpoint sweep's plot, Benchmarks/plot_checkpoint_sweep.py).
 # PostgreSQL: libpq-dev (the TributaryPostgres client) and postgresql (the server the tests start).
 set -euo pipefail
 packages=()
@@ -22,6 +22,10 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
 fi
 if ! pkg-config --exists libnats 2>/dev/null || [ ! -f /usr/include/nats/nats.h ]; then
   packages+=(libnats-dev pkg-config)
+fi
+# mimalloc: the allocator the pipelines and the benchmark link (see Package.swift).
+if ! compgen -G '/usr/lib/*/libmimalloc.so' >/dev/null && [ ! -f /usr/lib/libmimalloc.so ]; then
+  packages+=(libmimalloc-dev)
 fi
 # Chromium: the headless browser the dashboard test loads the page in.
 if [ ! -x /usr/bin/chromium ]; then
