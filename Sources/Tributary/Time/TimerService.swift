@@ -222,9 +222,13 @@ public final class TimerService<Key: BinaryCodable & Hashable, Namespace: Binary
       }
       guard let top = next else { return }
       let address = TimerAddress(timestamp: top.timestamp, domain: domain, namespace: top.namespace)
-      // A deleted timer is gone from the table: skip it.
-      guard try table.get(top.key, address) != nil else { continue }
-      try table.remove(top.key, address)
+      // A deleted timer is gone from the table: skip it. One lookup both
+      // checks and removes.
+      let stored = try table.modify(top.key, address) { present -> Bool in
+        defer { present = nil }
+        return present != nil
+      }
+      guard stored else { continue }
       try fire(top.timestamp, top.key, top.namespace)
     }
   }
