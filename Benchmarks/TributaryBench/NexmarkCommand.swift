@@ -29,6 +29,14 @@ struct NexmarkCommand: AsyncParsableCommand {
   @Option(help: "Directory for RocksDB state and checkpoints (default: a temporary directory).")
   var stateDir: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "RocksDB state in checkpoints: automatic (incremental native snapshots for large state, "
+        + "the default here, as Flink's Nexmark configuration sets state.backend.incremental), "
+        + "incremental or portable (every entry, every time).",
+      valueName: "format"))
+  var rocksdbSnapshots: String = "automatic"
+
   @Option(help: "Checkpoint interval: off, 10s, 1s, 500ms, …")
   var checkpointInterval: String = "off"
 
@@ -64,6 +72,10 @@ struct NexmarkCommand: AsyncParsableCommand {
       throw ValidationError("--results-out needs one query (--query q0 … q8), not all")
     }
     guard firstEventRate > 0 else { throw ValidationError("--first-event-rate must be positive") }
+    guard StateBackendConfiguration.RocksDBSnapshots(rawValue: rocksdbSnapshots) != nil else {
+      throw ValidationError(
+        "--rocksdb-snapshots must be automatic, incremental or portable, got '\(rocksdbSnapshots)'")
+    }
     try validateStateAndCheckpointOptions(
       state: state, stateCacheMb: stateCacheMb, checkpointInterval: checkpointInterval, mode: mode)
   }
@@ -95,8 +107,10 @@ struct NexmarkCommand: AsyncParsableCommand {
     let backendKind = StateBackendConfiguration.Kind(rawValue: state)!
     let workDir = stateDir ?? NSTemporaryDirectory() + "tributary-nexmark-\(UUID().uuidString)"
     defer { if stateDir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
-    let backend = StateBackendConfiguration(
+    var backend = StateBackendConfiguration(
       kind: backendKind, directory: workDir + "/state", cacheBytes: stateCacheMb << 20)
+    backend.rocksDBSnapshots = StateBackendConfiguration.RocksDBSnapshots(
+      rawValue: rocksdbSnapshots)!
     let checkpointing = Interval(parsing: checkpointInterval)?.millisecondsValue.map {
       CheckpointingConfiguration(
         directory: workDir + "/checkpoints",
@@ -124,7 +138,10 @@ struct NexmarkCommand: AsyncParsableCommand {
       ("parallelism", .int(parallelism)),
       ("state", .string(state)),
     ]
-    if backendKind == .rocksdb { fields.append(("state_cache_mb", .int(stateCacheMb))) }
+    if backendKind == .rocksdb {
+      fields.append(("state_cache_mb", .int(stateCacheMb)))
+      fields.append(("rocksdb_snapshots", .string(rocksdbSnapshots)))
+    }
     fields += [
       ("checkpoint_interval", .string(checkpointInterval)),
       ("seconds", .double(seconds)),
