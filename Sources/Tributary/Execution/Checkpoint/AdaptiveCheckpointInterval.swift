@@ -9,9 +9,10 @@ import Synchronization
 /// - start-up: how long a run without state takes until every task is ready;
 /// - restore: how long a run that restored a checkpoint of `b` bytes took
 ///   until every task was ready, scaled linearly with size; until the job
-///   has restored once, a timed read-back of a completed checkpoint (the
-///   restore's own reading code: files, inline state, native RocksDB
-///   snapshots converted) stands in for it;
+///   has restored once, a timed read-back of a completed checkpoint stands
+///   in for it: read, then restored into scratch backends of the job's kind
+///   and torn down, with the restore's own code (see
+///   ``RestoreRehearsal``);
 /// - the input rate (source records per second between two completed
 ///   checkpoints) and the catch-up rate (the input rate over the busiest
 ///   subtask's busy ratio: what the job could do with input waiting);
