@@ -373,7 +373,7 @@ final class JobCheckpointCoordinator: Sendable {
         let outcome = try rehearsals.rehearse(read.value)
         let millis = readMillis + outcome.restoreMillis
         adaptive.readBackMeasured(bytes: bytes, millis: millis)
-        logger.debug(
+        logger.info(
           "checkpoint read back to calibrate the restore time",
           metadata: [
             "checkpoint": "\(checkpoint.id)", "bytes": "\(bytes)",
