@@ -199,6 +199,31 @@ import Testing
     #expect(updates <= 15, "reacted within \(updates) checkpoints")
   }
 
+  /// Checkpoints slower than the interval run back to back: the next one is
+  /// triggered when the running one completes, so a failure just before it
+  /// completes loses two durations of input, not interval + duration.
+  @Test func checkpointsSlowerThanTheIntervalLoseTwoDurations() throws {
+    // W3-like: 500 ms checkpoints, a 400 ms restore, a job at 100 % busy.
+    let slow = Measurement(
+      inputRate: 8_000_000, catchUpRate: 8_000_000, checkpointMillis: 500, restoreMillis: 400,
+      restartDelayMillis: 0)
+    #expect(Controller.predictedRecovery(intervalMillis: 100, slow) == 400 + 500 + 500)
+    #expect(Controller.predictedRecovery(intervalMillis: 800, slow) == 400 + 800 + 500)
+    // 1 s: interval + duration (600 ms) plus the restore would seem to fit;
+    // two durations do not.
+    var controller = try Self.controller(objective: 1_000)
+    for _ in 0..<5 { controller.update(slow) }
+    #expect(controller.intervalMillis == 100)
+    #expect(!controller.objectiveMet)
+    #expect(controller.predictedRecoveryMillis == 1_400)
+    // 2.5 s: (2000 - 400) - 500 = 1100 ms, above the duration: the model
+    // is the plain one there.
+    var generous = try Self.controller(objective: 2_500)
+    for _ in 0..<10 { generous.update(slow) }
+    #expect(abs(Double(generous.intervalMillis) - 1_100) <= 0.15 * 1_100)
+    #expect(generous.objectiveMet)
+  }
+
   @Test func aMeasuredCorrectionScalesThePrediction() throws {
     var controller = try Self.controller(objective: 2_000)
     var corrected = Self.steady

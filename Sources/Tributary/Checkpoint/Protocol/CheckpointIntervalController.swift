@@ -5,16 +5,22 @@
 ///
 /// The model (docs/checkpoints.md, "Choosing the interval from a recovery
 /// objective"): a failure just before checkpoint n+1 completes loses
-/// everything since checkpoint n was triggered, up to `interval + duration`
-/// of input. Recovering means waiting the restart delay, restoring the last
-/// checkpoint and processing the lost input again at the catch-up rate:
+/// everything since checkpoint n was triggered. Checkpoint n+1 is triggered
+/// one interval after n was, or when n completes if that is later (one
+/// checkpoint at a time), so that is up to `max(interval, duration) +
+/// duration` of input. Recovering means waiting the restart delay, restoring
+/// the last checkpoint and processing the lost input again at the catch-up
+/// rate:
 ///
-///     recovery(I) = k · (delay + restore + (I + duration) · inputRate / catchUpRate)
+///     recovery(I) = k · (delay + restore + (max(I, duration) + duration) · inputRate / catchUpRate)
 ///
 /// where `k ≥ 1` is the measured correction (real recoveries over their
 /// predictions), so the longest interval meeting the objective is
 ///
-///     I* = (margin · objective / k − delay − restore) · catchUpRate / inputRate − duration.
+///     I* = (margin · objective / k − delay − restore) · catchUpRate / inputRate − duration
+///
+/// when that is at least the duration; below it no interval helps (the
+/// checkpoints run back to back and a failure loses two durations).
 ///
 /// Guarantees:
 /// - The interval always lies in `[minimumMillis, maximumMillis]`.
@@ -180,9 +186,11 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     targetMillis = start
   }
 
-  /// The predicted recovery time (ms) at interval `intervalMillis` under `m`.
+  /// The predicted recovery time (ms) at interval `intervalMillis` under `m`:
+  /// an interval shorter than the checkpoints' duration loses as much as one
+  /// of that duration (the next checkpoint waits for the running one).
   public static func predictedRecovery(intervalMillis: Double, _ m: Measurement) -> Double {
-    let lost = (intervalMillis + m.checkpointMillis) * ratio(m)
+    let lost = (Swift.max(intervalMillis, m.checkpointMillis) + m.checkpointMillis) * ratio(m)
     return Swift.max(1, m.correction) * (m.restartDelayMillis + m.restoreMillis + lost)
   }
 
