@@ -364,15 +364,18 @@ final class JobCheckpointCoordinator: Sendable {
     let readMillis = Double((ContinuousClock.now - started).nanoseconds) / 1e6
     let read = UncheckedBox(states)
     let logger = logger
+    adaptive.readBackBegan(nowMillis: now())
     DispatchQueue.global(qos: .utility).async { [self] in
+      var measured: Double?
       defer {
+        adaptive.readBackEnded(nowMillis: now(), bytes: bytes, millis: measured)
         readingBack.withLock { $0 = false }
         backgroundWriteEnded()
       }
       do {
         let outcome = try rehearsals.rehearse(read.value)
         let millis = readMillis + outcome.restoreMillis
-        adaptive.readBackMeasured(bytes: bytes, millis: millis)
+        measured = millis
         logger.info(
           "checkpoint read back to calibrate the restore time",
           metadata: [
