@@ -11,6 +11,9 @@ also meet the objective.
 Usage: scripts/bench-recovery-objective.py [--workloads w3] [--states heap,rocksdb]
           [--objectives 1s,2s] [--failures 20] [--fixed-failures 5] [--grid 200ms,500ms,1s,2s,5s]
           [--events N] [--warmup-ms 8000] [--parallelism 2] [--out results.json]
+          [--fixed-from earlier.json]
+--fixed-from reuses the fixed intervals' throughput and recoveries of an earlier --out (same
+workloads and states) instead of measuring the grid again: to re-measure `auto` alone.
 Needs `swift build -c release --product tributary-bench`.
 """
 import argparse, json, random, statistics, subprocess, sys
@@ -28,6 +31,7 @@ p.add_argument("--warmup-ms", type=int, default=8000)
 p.add_argument("--parallelism", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--out")
+p.add_argument("--fixed-from")
 a = p.parse_args()
 rng = random.Random(a.seed)
 
@@ -56,7 +60,14 @@ results = []
 for w in a.workloads.split(","):
     for s in a.states.split(","):
         fixed = {}
-        for interval in a.grid.split(","):
+        if a.fixed_from:
+            earlier = [row for row in json.load(open(a.fixed_from))
+                       if row["workload"] == w and row["state"] == s]
+            if not earlier:
+                raise SystemExit(f"no {w} {s} rows in {a.fixed_from}")
+            fixed = {i: (f["events_per_second"], f["recoveries_ms"])
+                     for i, f in earlier[0]["fixed"].items()}
+        for interval in [] if a.fixed_from else a.grid.split(","):
             r = run(w, s, interval, [])
             rec = recover(w, s, interval, [], a.fixed_failures)["catch_up_ms_each"]
             fixed[interval] = (r["events_per_second"], rec)

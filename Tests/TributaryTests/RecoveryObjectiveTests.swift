@@ -11,10 +11,12 @@ import Testing
   /// A rate-limited keyed count into a collecting sink.
   static func job(
     objective: RecoveryObjective, root: URL, logs: LogLines, monitor: JobMonitor,
-    injector: CheckpointRecoveryTests.FailureInjector? = nil, count: Int = 60_000
+    injector: CheckpointRecoveryTests.FailureInjector? = nil, count: Int = 60_000,
+    stateBackend: StateBackendConfiguration = .heap
   ) -> StreamEnvironment {
     var config = JobConfiguration()
     config.parallelism = 2
+    config.stateBackend = stateBackend
     config.batchSize = 64
     config.checkpointing = CheckpointingConfiguration(
       directory: root.appendingPathComponent("checkpoints").path,
@@ -109,5 +111,36 @@ import Testing
     #expect(result.checkpoints?.intervalMillisFinal.map { $0 > 200 } == true)
     // The recovery was timed: failure until the sources were back where they were.
     #expect(logs.lines.contains { $0.hasPrefix("recovered: back where the job was") })
+  }
+
+  @Test func theReadBackRestoresTheCheckpointIntoScratchBackendsAndRemovesThem() async throws {
+    let root = try temporaryDirectory("tributary-rto")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let state = root.appendingPathComponent("state")
+    let logs = LogLines()
+    let objective = RecoveryObjective(
+      .seconds(2), minimumInterval: .milliseconds(50), maximumInterval: .milliseconds(800))
+    let env = Self.job(
+      objective: objective, root: root, logs: logs, monitor: JobMonitor(), count: 30_000,
+      stateBackend: .rocksdb(directory: state.path))
+    _ = try await withTimeout(60) { try await env.execute() }
+    let readBacks = logs.lines.filter {
+      $0.hasPrefix("checkpoint read back to calibrate the restore time")
+    }
+    try #require(!readBacks.isEmpty, "\(logs.lines)")
+    func number(_ name: String, in line: String) -> Int? {
+      line.split(separator: " ").first { $0.hasPrefix("\(name)=") }
+        .flatMap { Int($0.dropFirst(name.count + 1)) }
+    }
+    for line in readBacks {
+      // Every entry of the checkpoint (one per key seen, at most 1000) was
+      // inserted into a scratch RocksDB backend beside the job's own.
+      let inserted = try #require(number("entries_inserted", in: line))
+      #expect(inserted > 0 && inserted <= 1_000, "\(line)")
+      #expect(number("entries_decoded", in: line) == inserted, "\(line)")
+      #expect(line.contains(" scratch_directory=\(state.path)/tributary-readback-"), "\(line)")
+    }
+    // The job's own working directories and every scratch directory are gone.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: state.path).isEmpty)
   }
 }

@@ -42,6 +42,10 @@ public struct OperatorContext: Sendable {
   public let generation: UInt64
   /// The id of the checkpoint this run resumed from (0: from scratch).
   public let restoredCheckpointID: Int64
+  /// Where keyed state backends publish how to rehearse their operator's
+  /// restore, when the job measures restores that way (an adaptive
+  /// checkpoint interval); `nil` otherwise.
+  var restoreRehearsals: RestoreRehearsals?
 
   /// The labels of this operator's metrics: `job`, `operator` and `subtask`,
   /// as the engine's own metrics carry them.
@@ -91,12 +95,14 @@ public struct OperatorContext: Sendable {
   /// This context with `restoredState` in place of its own (an operator that
   /// stores several parts in one snapshot hands each part on).
   public func replacingRestoredState(_ restoredState: [[UInt8]]) -> OperatorContext {
-    OperatorContext(
+    var context = OperatorContext(
       operatorName: operatorName, subtaskIndex: subtaskIndex, parallelism: parallelism,
       maxParallelism: maxParallelism, stateBackend: stateBackend,
       processingClock: processingClock, operatorID: operatorID, restoredState: restoredState,
       sideOutputs: sideOutputs, logger: logger, metricsFactory: metricsFactory, jobName: jobName,
       instance: instance, instances: instances, generation: generation,
       restoredCheckpointID: restoredCheckpointID)
+    context.restoreRehearsals = restoreRehearsals
+    return context
   }
 }

@@ -176,7 +176,7 @@ struct JobExecution: Sendable {
         to: outputs)
     }
     func context(_ node: LogicalNode) -> OperatorContext {
-      OperatorContext(
+      var context = OperatorContext(
         operatorName: node.name, subtaskIndex: subtask, parallelism: chain.parallelism,
         maxParallelism: config.maxParallelism, stateBackend: config.stateBackend,
         processingClock: config.processingClock, operatorID: node.operatorID,
@@ -186,6 +186,8 @@ struct JobExecution: Sendable {
         jobName: config.jobName, instance: config.instances.index,
         instances: config.instances.count, generation: config.generation,
         restoredCheckpointID: checkpoints?.restoredID ?? 0)
+      context.restoreRehearsals = checkpoints?.coordinator.rehearsals
+      return context
     }
     let edges = plan.consumers[c].filter { $0.sideOutput == nil }.map(edge(to:))
     var next = try chain.tail.makeRouter(edges: edges, config: config, subtask: subtask)

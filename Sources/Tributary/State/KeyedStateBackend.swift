@@ -48,6 +48,13 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   @usableFromInline var registered: [String: Registered] = [:]
   /// Prefetchers of the in-memory tables (heap, or RocksDB caches) of plain keyed state.
   @usableFromInline var prefetchers: [(Key) -> Void] = []
+  /// The states declared so far, in order, as declarations to replay into a
+  /// scratch backend (kept only when the job rehearses restores:
+  /// ``OperatorContext/restoreRehearsals``).
+  var declarations: [(name: String, declare: @Sendable (KeyedStateBackend<Key>) throws -> Void)] =
+    []
+  /// Whether declarations are kept (the job rehearses restores).
+  @usableFromInline let rehearsing: Bool
 
   /// Asks the CPU to fetch the heap state of `key` ahead of its use, so that
   /// lookups of consecutive records overlap their cache misses.
@@ -60,6 +67,7 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   /// - Throws: ``StateError/storage(state:underlying:)`` when RocksDB cannot be opened.
   public init(context: OperatorContext) throws {
     self.context = context
+    rehearsing = context.restoreRehearsals != nil
     sizeGauges = StateSizeGauges(context: context)
     configuration = context.stateBackend
     clock = context.processingClock
@@ -127,11 +135,35 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
 
   // MARK: Declaring state
 
+  /// State `name` was declared; `declare` declares it again in another
+  /// backend of the same key type. When the job rehearses restores, the
+  /// operator's ``RestoreRehearsal`` now includes it.
+  @usableFromInline
+  func declared(
+    _ name: String, _ declare: @escaping @Sendable (KeyedStateBackend<Key>) throws -> Void
+  ) {
+    guard let rehearsals = context.restoreRehearsals,
+      !declarations.contains(where: { $0.name == name })
+    else { return }
+    declarations.append((name, declare))
+    rehearsals.publish(
+      RestoreRehearsal(of: self, declarations: declarations.map(\.declare)),
+      for: context.operatorID)
+  }
+
   /// The access to state `name` of kind `kind` storing `Stored` values.
   @inlinable
   func access<Stored: BinaryCodable>(
     name: String, kind: String, ttl: StateTTL?, as: Stored.Type = Stored.self
   ) throws -> StoredAccess<Stored> {
+    let fresh = rehearsing && registered[name] == nil
+    defer {
+      if fresh && registered[name] != nil {
+        declared(name) { backend in
+          _ = try backend.access(name: name, kind: kind, ttl: ttl, as: Stored.self)
+        }
+      }
+    }
     switch (configuration.kind, ttl) {
     case (.heap, nil):
       let fresh = registered[name] == nil

@@ -60,16 +60,6 @@ public struct KeyedStateSnapshot: Sendable {
       byState[name] = collected
     }
   }
-
-  /// Decodes the whole snapshot as a restore would and drops the result:
-  /// the calibration read-back of an adaptive checkpoint interval. Returns
-  /// the number of entries.
-  /// - Throws: `CodecError` for malformed bytes.
-  func decodeAllEntries() throws(CodecError) -> Int {
-    var byState: [String: (kind: String, entries: [RestoredEntry])] = [:]
-    try decodeEntries(into: &byState) { _ in true }
-    return byState.values.reduce(0) { $0 + $1.entries.count }
-  }
 }
 
 extension KeyedStateBackend {

@@ -79,6 +79,14 @@ extension KeyedStateBackend {
   public func namespacedState<Namespace: BinaryCodable & Hashable, Value: BinaryCodable>(
     _ name: String, namespace: Namespace.Type = Namespace.self, value: Value.Type = Value.self
   ) throws -> NamespacedState<Key, Namespace, Value> {
+    let fresh = rehearsing && registered[name] == nil
+    defer {
+      if fresh && registered[name] != nil {
+        declared(name) { backend in
+          _ = try backend.namespacedState(name, namespace: Namespace.self, value: Value.self)
+        }
+      }
+    }
     switch configuration.kind {
     case .heap:
       let table = try register(name, "namespaced") { _ in

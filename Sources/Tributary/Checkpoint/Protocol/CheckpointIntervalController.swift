@@ -5,16 +5,22 @@
 ///
 /// The model (docs/checkpoints.md, "Choosing the interval from a recovery
 /// objective"): a failure just before checkpoint n+1 completes loses
-/// everything since checkpoint n was triggered, up to `interval + duration`
-/// of input. Recovering means waiting the restart delay, restoring the last
-/// checkpoint and processing the lost input again at the catch-up rate:
+/// everything since checkpoint n was triggered. Checkpoint n+1 is triggered
+/// one interval after n was, or when n completes if that is later (one
+/// checkpoint at a time), so that is up to `max(interval, duration) +
+/// duration` of input. Recovering means waiting the restart delay, restoring
+/// the last checkpoint and processing the lost input again at the catch-up
+/// rate:
 ///
-///     recovery(I) = k · (delay + restore + (I + duration) · inputRate / catchUpRate)
+///     recovery(I) = k · (delay + restore + (max(I, duration) + duration) · inputRate / catchUpRate)
 ///
 /// where `k ≥ 1` is the measured correction (real recoveries over their
 /// predictions), so the longest interval meeting the objective is
 ///
-///     I* = (margin · objective / k − delay − restore) · catchUpRate / inputRate − duration.
+///     I* = (margin · objective / k − delay − restore) · catchUpRate / inputRate − duration
+///
+/// when that is at least the duration; below it no interval helps (the
+/// checkpoints run back to back and a failure loses two durations).
 ///
 /// Guarantees:
 /// - The interval always lies in `[minimumMillis, maximumMillis]`.
@@ -25,6 +31,13 @@
 ///   (at once when the predicted recovery at the current interval exceeds
 ///   the objective), so noisy measurements around a steady state leave it
 ///   still instead of making it oscillate.
+/// - Far below the objective — the predicted recovery at the current
+///   interval under `farBelow` of the share aimed at — it grows at once
+///   (without confirmations) by up to `fastGrowth`, never past the target:
+///   a job whose checkpoints are slow completes few of them, and at two
+///   confirmations per doubling it would spend a short run climbing. Near
+///   the target the prediction is near the share aimed at, so noise there
+///   still needs the confirmations.
 /// - When the objective cannot be met even at `minimumMillis`,
 ///   ``objectiveMet`` is `false` and the interval is `minimumMillis`.
 /// - Without input (rate 0) nothing is lost by a longer interval: the
@@ -50,17 +63,31 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     /// How many updates in a row the target must lie beyond the deadband,
     /// on the same side, before the interval moves (a shortening moves at
     /// once when the prediction at the current interval misses the
-    /// objective).
+    /// objective; a lengthening at once when it is far below, see
+    /// ``farBelow``).
     public var confirmations: Int
+    /// The share of the aimed-at recovery (`margin · objective`) under which
+    /// the predicted recovery at the current interval counts as far below
+    /// it: the interval then grows without confirmations, by up to
+    /// ``fastGrowth``. In [0, 1); 0 turns fast growth off.
+    public var farBelow: Double
+    /// The largest factor by which one update lengthens the interval while
+    /// the prediction is far below the objective (at least ``maximumGrowth``).
+    public var fastGrowth: Double
 
     /// Creates settings; the defaults aim at 80 % of the objective, ignore
     /// target changes under 15 %, move after 2 confirming updates, at most
-    /// double the interval per update and weigh a new measurement 0.2.
+    /// double the interval per update (quadruple it at once while the
+    /// prediction is under half the aimed-at recovery) and weigh a new
+    /// measurement 0.2.
     public init(
       objectiveMillis: Int64, minimumMillis: Int64 = 100, maximumMillis: Int64 = 60_000,
       margin: Double = 0.8, deadband: Double = 0.15, maximumGrowth: Double = 2,
-      smoothing: Double = 0.2, confirmations: Int = 2
+      smoothing: Double = 0.2, confirmations: Int = 2, farBelow: Double = 0.5,
+      fastGrowth: Double = 4
     ) {
+      self.farBelow = Swift.min(Swift.max(farBelow, 0), 0.99)
+      self.fastGrowth = Swift.max(fastGrowth, maximumGrowth)
       self.objectiveMillis = objectiveMillis
       self.minimumMillis = minimumMillis
       self.maximumMillis = maximumMillis
@@ -159,9 +186,11 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     targetMillis = start
   }
 
-  /// The predicted recovery time (ms) at interval `intervalMillis` under `m`.
+  /// The predicted recovery time (ms) at interval `intervalMillis` under `m`:
+  /// an interval shorter than the checkpoints' duration loses as much as one
+  /// of that duration (the next checkpoint waits for the running one).
   public static func predictedRecovery(intervalMillis: Double, _ m: Measurement) -> Double {
-    let lost = (intervalMillis + m.checkpointMillis) * ratio(m)
+    let lost = (Swift.max(intervalMillis, m.checkpointMillis) + m.checkpointMillis) * ratio(m)
     return Swift.max(1, m.correction) * (m.restartDelayMillis + m.restoreMillis + lost)
   }
 
@@ -202,10 +231,15 @@ public struct CheckpointIntervalController: Sendable, Equatable {
     } else {
       pendingCount += 1
     }
-    let atRisk =
-      Self.predictedRecovery(intervalMillis: current, m) > Double(settings.objectiveMillis)
+    let predictedNow = Self.predictedRecovery(intervalMillis: current, m)
+    let atRisk = predictedNow > Double(settings.objectiveMillis)
+    let farBelow =
+      predictedNow < settings.farBelow * settings.margin * Double(settings.objectiveMillis)
     if direction < 0 && (atRisk || pendingCount >= settings.confirmations) {
       intervalMillis = targetMillis
+      pendingCount = 0
+    } else if direction > 0 && farBelow {
+      intervalMillis = Int64(Swift.min(target, current * settings.fastGrowth).rounded())
       pendingCount = 0
     } else if direction > 0 && pendingCount >= settings.confirmations {
       intervalMillis = Int64(Swift.min(target, current * settings.maximumGrowth).rounded())

@@ -9,9 +9,10 @@ import Synchronization
 /// - start-up: how long a run without state takes until every task is ready;
 /// - restore: how long a run that restored a checkpoint of `b` bytes took
 ///   until every task was ready, scaled linearly with size; until the job
-///   has restored once, a timed read-back of a completed checkpoint (the
-///   restore's own reading code: files, inline state, native RocksDB
-///   snapshots converted) stands in for it;
+///   has restored once, a timed read-back of a completed checkpoint stands
+///   in for it: read, then restored into scratch backends of the job's kind
+///   and torn down, with the restore's own code (see
+///   ``RestoreRehearsal``);
 /// - the input rate (source records per second between two completed
 ///   checkpoints) and the catch-up rate (the input rate over the busiest
 ///   subtask's busy ratio: what the job could do with input waiting);
@@ -37,6 +38,10 @@ final class AdaptiveCheckpointInterval: Sendable {
     var startupMillis: Double?
     var restore: (bytes: Int64, millis: Double)?
     var readBack: (bytes: Int64, millis: Double)?
+    /// When the last read-back began and ended (`nil`: still running).
+    var readBackWindow: (began: Int64, ended: Int64?)?
+    /// The duration of the last checkpoint no read-back ran beside.
+    var undisturbedDuration: Int64?
     var lastCompletion: (millis: Int64, sourceRecords: Int64)?
     /// Source records at each pending checkpoint's trigger, by id.
     var triggerRecords: [Int64: Int64] = [:]
@@ -99,9 +104,20 @@ final class AdaptiveCheckpointInterval: Sendable {
     }
   }
 
-  /// A read-back of `bytes` took `millis`.
-  func readBackMeasured(bytes: Int64, millis: Double) {
-    state.withLock { $0.readBack = (bytes, millis) }
+  /// A read-back began at `nowMillis` (runtime clock): until it ends it
+  /// competes with the job for CPU, so checkpoints beside it are slower than
+  /// the job's own (see ``checkpointCompleted(id:nowMillis:durationMillis:bytes:sourceRecords:busiestRatio:)``).
+  func readBackBegan(nowMillis: Int64) {
+    state.withLock { $0.readBackWindow = (nowMillis, nil) }
+  }
+
+  /// The read-back that began last ended at `nowMillis`; it took `millis`
+  /// for `bytes` (`nil`: it failed, nothing was measured).
+  func readBackEnded(nowMillis: Int64, bytes: Int64, millis: Double?) {
+    state.withLock { s in
+      if let millis { s.readBack = (bytes, millis) }
+      if let began = s.readBackWindow?.began { s.readBackWindow = (began, nowMillis) }
+    }
   }
 
   /// The predicted time to restore a checkpoint of `bytes`: start-up plus
@@ -171,7 +187,11 @@ final class AdaptiveCheckpointInterval: Sendable {
   /// `durationMillis`; the sources had emitted `sourceRecords` in total and
   /// the busiest subtask was busy `busiestRatio` of the last second. Returns
   /// the interval to use from now on, and whether the objective became
-  /// unreachable or reachable again (to be reported once).
+  /// unreachable or reachable again (to be reported once). A checkpoint
+  /// that ran beside a read-back counts with the duration of the last one
+  /// that did not (if any): on a busy machine the read-back slows it down
+  /// (W3 on one core: 1.5 s instead of 0.5 s), and the moving average would
+  /// carry that for many checkpoints.
   func checkpointCompleted(
     id: Int64, nowMillis: Int64, durationMillis: Int64, bytes: Int64, sourceRecords: Int64,
     busiestRatio: Double
@@ -188,11 +208,17 @@ final class AdaptiveCheckpointInterval: Sendable {
       let inputRate = Double(Swift.max(0, sourceRecords - last.sourceRecords)) / seconds
       let catchUpRate = inputRate / Swift.min(1, Swift.max(busiestRatio, 0.01))
       if inputRate > 0 { s.lastRates = (inputRate, catchUpRate) }
+      var duration = durationMillis
+      if let window = s.readBackWindow, (window.ended ?? nowMillis) > nowMillis - durationMillis {
+        duration = s.undisturbedDuration ?? durationMillis
+      } else {
+        s.undisturbedDuration = durationMillis
+      }
       let wasMet = s.controller.objectiveMet
       let interval = s.controller.update(
         CheckpointIntervalController.Measurement(
           inputRate: inputRate, catchUpRate: catchUpRate,
-          checkpointMillis: Double(durationMillis),
+          checkpointMillis: Double(duration),
           restoreMillis: Self.restoreMillis(bytes: bytes, s),
           restartDelayMillis: restartDelayMillis, correction: s.correction))
       return (interval, wasMet != s.controller.objectiveMet)

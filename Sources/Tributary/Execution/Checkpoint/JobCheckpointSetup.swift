@@ -138,7 +138,8 @@ struct JobCheckpointSetup: @unchecked Sendable {
     let coordinator = try JobCheckpointCoordinator(
       configuration: configuration, storage: storage, tasks: tasks, sources: sources,
       firstCheckpointID: storage.timeline.highestUsedID + 1, maxParallelism: maxParallelism,
-      committers: committers, clock: clock, logger: logger, monitor: monitor, adaptive: adaptive)
+      committers: committers, clock: clock, logger: logger, monitor: monitor, adaptive: adaptive,
+      rehearsals: adaptive.map { _ in RestoreRehearsals() })
     if let metadata { try coordinator.commitSinks(of: metadata) }
     return JobCheckpointSetup(
       coordinator: coordinator, restored: restored,
