@@ -6,6 +6,7 @@ extension DataStream where T == NexmarkEvent {
   /// state (an unbounded inner join of auctions and persons on
   /// `seller = id`; each pair is emitted once, as soon as both have arrived).
   public func q3() -> DataStream<Q3Result> {
+    let (persons, auctions) = personsAndAuctions()
     let sellers = persons.filter(name: "Q3Persons") {
       $0.state == "OR" || $0.state == "ID" || $0.state == "CA"
     }

@@ -8,6 +8,7 @@ extension DataStream where T == NexmarkEvent {
   /// category with its final value at the end of input.
   /// Only the fields it needs are carried into the join.
   public func q4() -> DataStream<Q4Result> {
+    let (auctions, bids) = auctionsAndBids()
     let lifetimes = auctions.map(name: "Q4Auctions") {
       OpenAuction(
         id: $0.id, dateTime: $0.dateTime, expires: $0.expires, category: $0.category, best: nil)

@@ -5,6 +5,7 @@ extension DataStream where T == NexmarkEvent {
   /// same 10 s tumbling window in which they registered (a window coGroup of
   /// persons and auction sellers on `id = seller`; one row per person and window).
   public func q8() -> DataStream<Q8Result> {
+    let (persons, auctions) = personsAndAuctions()
     let people = persons.map(name: "Q8Persons") {
       NewPerson(id: $0.id, name: $0.name, dateTime: $0.dateTime)
     }.withTimestamps { $0.dateTime }
