@@ -55,8 +55,9 @@ struct RecoveryObjectiveOptions: ParsableArguments {
     interval: String, mode: String, directory: String, savepoints: SavepointControl? = nil
   ) -> CheckpointingConfiguration? {
     let objective = interval == "auto" ? try? self.objective() : nil
-    let millis =
-      objective?.minimumInterval.milliseconds ?? Interval(parsing: interval)?.millisecondsValue
+    // With `auto` no first interval: the job starts at the controller's safe
+    // start (a quarter of 80 % of the objective), not at the minimum.
+    let millis = objective == nil ? Interval(parsing: interval)?.millisecondsValue : nil
     guard objective != nil || millis != nil || savepoints != nil else { return nil }
     return CheckpointingConfiguration(
       directory: directory,

@@ -291,8 +291,10 @@ public struct PipelineOptions: ParsableArguments, Sendable {
     // Each instance of a scaled-out job checkpoints on its own, in its own directory.
     let checkpointDir =
       ((try? instanceSettings()) ?? .single).checkpointDirectory(in: directory)
+    // With `auto` no first interval: the job starts at the controller's safe
+    // start (a quarter of 80 % of the objective), not at the minimum.
     let settings = CheckpointSettings(
-      intervalMillis: checkpointIntervalMillis,
+      intervalMillis: checkpointInterval == "auto" ? nil : checkpointIntervalMillis,
       mode: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce,
       timeoutMillis: Interval(parsing: checkpointTimeout)?.millisecondsValue ?? 600_000)
     return CheckpointingConfiguration(

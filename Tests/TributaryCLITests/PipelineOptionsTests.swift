@@ -61,7 +61,10 @@ import Tributary
       checkpointing.recoveryObjective
         == RecoveryObjective(
           .seconds(2), minimumInterval: .milliseconds(200), maximumInterval: .seconds(30)))
-    #expect(checkpointing.settings.intervalMillis == 200, "starts at the minimum")
+    // No first interval: the job starts at the controller's safe start (a
+    // quarter of 80 % of the objective, 400 ms), not at the minimum.
+    #expect(checkpointing.settings.intervalMillis == nil)
+    #expect(CheckpointIntervalController.Settings(objectiveMillis: 2_000).safeStartMillis == 400)
     let defaults = try PipelineOptions.parse([
       "--checkpoint-dir", "/tmp/c", "--checkpoint-interval", "auto", "--recovery-objective", "1s",
     ])

@@ -40,6 +40,33 @@ import Testing
     #expect(slow.status.predictedRecoveryMillis.map { $0 > predicted } == true)
   }
 
+  /// As in a job: the read-back begins when the first checkpoint with state
+  /// completes, so the second checkpoint, the first the controller is fed
+  /// (it needs two for rates), runs beside it and counts with the first's
+  /// duration.
+  @Test func theSecondCheckpointBesideTheFirstReadBackCountsWithTheFirstsDuration() throws {
+    func fed(second: Int64, readBack: Bool) throws -> AdaptiveCheckpointInterval {
+      let adaptive = try AdaptiveCheckpointInterval(
+        objective: RecoveryObjective(
+          .seconds(5), minimumInterval: .milliseconds(100), maximumInterval: .seconds(60)),
+        initialMillis: 1_000, restartDelay: nil)
+      adaptive.checkpointTriggered(id: 1, sourceRecords: 0)
+      _ = adaptive.checkpointCompleted(
+        id: 1, nowMillis: 1_400, durationMillis: 400, bytes: 1_000, sourceRecords: 1_000_000,
+        busiestRatio: 1)
+      if readBack { adaptive.readBackBegan(nowMillis: 1_400) }
+      adaptive.checkpointTriggered(id: 2, sourceRecords: 1_000_000)
+      _ = adaptive.checkpointCompleted(
+        id: 2, nowMillis: 3_300, durationMillis: second, bytes: 1_000,
+        sourceRecords: 2_000_000, busiestRatio: 1)
+      return adaptive
+    }
+    #expect(
+      try fed(second: 1_300, readBack: true).status == fed(second: 400, readBack: false).status)
+    #expect(
+      try fed(second: 1_300, readBack: false).status != fed(second: 400, readBack: false).status)
+  }
+
   @Test func aReadBackThatEndedBeforeTheTriggerDisturbsNothing() throws {
     let adaptive = try Self.fed(first: 100, third: 900, readBackBeside: true)
     // Ended before checkpoint 4 was triggered: its 900 ms are its own.

@@ -94,6 +94,18 @@ import Testing
     #expect(outcome.insertedEntries == 100)
   }
 
+  @Test func theRegistryDoesNotOutliveItsRun() throws {
+    let root = try temporaryDirectory("tributary-rehearsal")
+    defer { try? FileManager.default.removeItem(at: root) }
+    weak var registry: RestoreRehearsals?
+    do {
+      let (_, rehearsals) = try Self.snapshots(.heap, directory: root, parallelism: 1, keys: 10)
+      registry = rehearsals
+      #expect(registry?.rehearsal(for: "count-op") != nil)
+    }
+    #expect(registry == nil, "a published rehearsal must not keep its registry alive")
+  }
+
   @Test func withoutRehearsalsABackendKeepsNoDeclarations() throws {
     let backend = try KeyedStateBackend<Int>(
       context: OperatorContext(

@@ -79,9 +79,9 @@ extension KeyedStateBackend {
   public func namespacedState<Namespace: BinaryCodable & Hashable, Value: BinaryCodable>(
     _ name: String, namespace: Namespace.Type = Namespace.self, value: Value.Type = Value.self
   ) throws -> NamespacedState<Key, Namespace, Value> {
-    let fresh = rehearsing && registered[name] == nil
+    let firstDeclaration = rehearsing && registered[name] == nil
     defer {
-      if fresh && registered[name] != nil {
+      if firstDeclaration && registered[name] != nil {
         declared(name) { backend in
           _ = try backend.namespacedState(name, namespace: Namespace.self, value: Value.self)
         }

@@ -63,7 +63,11 @@ struct RestoreRehearsal: Sendable {
     of backend: KeyedStateBackend<Key>,
     declarations: [@Sendable (KeyedStateBackend<Key>) throws -> Void]
   ) {
-    let context = backend.context
+    // The scratch context without the live one's rehearsals: the registry
+    // holds this rehearsal, which must not hold the registry.
+    var template = backend.context
+    template.restoreRehearsals = nil
+    let context = template
     let configuration = backend.configuration
     parallelism = context.parallelism
     kind = configuration.kind

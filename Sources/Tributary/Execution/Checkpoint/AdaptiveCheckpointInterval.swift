@@ -201,6 +201,14 @@ final class AdaptiveCheckpointInterval: Sendable {
       if let atTrigger = s.triggerRecords[id] { s.restoredFrom = atTrigger }
       for older in s.triggerRecords.keys where older <= id { s.triggerRecords[older] = nil }
       s.lastBytes = bytes
+      // The first checkpoint too: the read-back begins after it, so the one
+      // after it, the first the controller sees, is the one it disturbs.
+      var duration = durationMillis
+      if let window = s.readBackWindow, (window.ended ?? nowMillis) > nowMillis - durationMillis {
+        duration = s.undisturbedDuration ?? durationMillis
+      } else {
+        s.undisturbedDuration = durationMillis
+      }
       guard let last = s.lastCompletion, nowMillis > last.millis else {
         return (s.controller.intervalMillis, false)
       }
@@ -208,12 +216,6 @@ final class AdaptiveCheckpointInterval: Sendable {
       let inputRate = Double(Swift.max(0, sourceRecords - last.sourceRecords)) / seconds
       let catchUpRate = inputRate / Swift.min(1, Swift.max(busiestRatio, 0.01))
       if inputRate > 0 { s.lastRates = (inputRate, catchUpRate) }
-      var duration = durationMillis
-      if let window = s.readBackWindow, (window.ended ?? nowMillis) > nowMillis - durationMillis {
-        duration = s.undisturbedDuration ?? durationMillis
-      } else {
-        s.undisturbedDuration = durationMillis
-      }
       let wasMet = s.controller.objectiveMet
       let interval = s.controller.update(
         CheckpointIntervalController.Measurement(

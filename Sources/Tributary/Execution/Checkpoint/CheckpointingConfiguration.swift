@@ -11,8 +11,9 @@ public struct CheckpointingConfiguration: Sendable {
   /// Savepoint requests for the running job, if any.
   public var savepoints: SavepointControl?
   /// With an objective, the job chooses and keeps adjusting its checkpoint
-  /// interval (`settings.intervalMillis` is then only the first interval,
-  /// by default the objective's minimum); see ``RecoveryObjective``.
+  /// interval (`settings.intervalMillis` is then only the first interval;
+  /// `nil` starts at ``CheckpointIntervalController/Settings/safeStartMillis``,
+  /// a quarter of 80 % of the objective); see ``RecoveryObjective``.
   public var recoveryObjective: RecoveryObjective?
 
   /// Checkpoints into `directory` with `settings`.
