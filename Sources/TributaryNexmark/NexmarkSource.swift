@@ -55,18 +55,30 @@ extension DataStream where T == NexmarkEvent {
   /// included, would travel to two further tasks; here the bids stop in the
   /// source's task. Call it once per stream.
   public func personsAndAuctions() -> (persons: DataStream<Person>, auctions: DataStream<Auction>) {
-    let auctionsTag = OutputTag<Auction>("auctions")
-    let persons = process(name: "PersonsAndAuctions") { (event, out: inout Collector<Person>) in
+    let (persons, auctions) = personsAndAuctions(persons: { $0 }, auctions: { $0 })
+    return (persons.withTimestamps { $0.dateTime }, auctions.withTimestamps { $0.dateTime })
+  }
+
+  /// What `persons` and `auctions` make of the persons and auctions of the
+  /// stream (`nil`: dropped), computed in one operator chained to the source,
+  /// the auctions' part through a side output: a filter and projection pushed
+  /// down to the source, so only what the query keeps leaves the source's
+  /// task (see ``personsAndAuctions()``). The outputs carry no timestamps; set
+  /// them with `withTimestamps`. Call it once per stream.
+  public func personsAndAuctions<P: Sendable, A: Sendable>(
+    name: String = "PersonsAndAuctions",
+    persons: @escaping @Sendable (Person) -> P?, auctions: @escaping @Sendable (Auction) -> A?
+  ) -> (persons: DataStream<P>, auctions: DataStream<A>) {
+    let auctionsTag = OutputTag<A>("auctions")
+    let picked = process(name: name) { (event, out: inout Collector<P>) in
       switch event {
-      case .person(let person): out.emit(person)
-      case .auction(let auction): out.emit(auction, to: auctionsTag)
+      case .person(let person): if let kept = persons(person) { out.emit(kept) }
+      case .auction(let auction):
+        if let kept = auctions(auction) { out.emit(kept, to: auctionsTag) }
       case .bid: break
       }
     }
-    return (
-      persons.withTimestamps { $0.dateTime },
-      persons.sideOutput(auctionsTag).withTimestamps { $0.dateTime }
-    )
+    return (picked, picked.sideOutput(auctionsTag))
   }
 
   /// The auctions and the bids of the stream, each with its `dateTime` as
@@ -76,17 +88,27 @@ extension DataStream where T == NexmarkEvent {
   /// instead of by two further tasks that each receive every event (see
   /// ``personsAndAuctions()``). Call it once per stream.
   public func auctionsAndBids() -> (auctions: DataStream<Auction>, bids: DataStream<Bid>) {
-    let auctionsTag = OutputTag<Auction>("auctions")
-    let bids = process(name: "AuctionsAndBids") { (event, out: inout Collector<Bid>) in
+    let (auctions, bids) = auctionsAndBids(auctions: { $0 }, bids: { $0 })
+    return (auctions.withTimestamps { $0.dateTime }, bids.withTimestamps { $0.dateTime })
+  }
+
+  /// What `auctions` and `bids` make of the auctions and bids of the stream
+  /// (`nil`: dropped), computed in one operator chained to the source, the
+  /// auctions' part through a side output (see ``personsAndAuctions(name:persons:auctions:)``).
+  /// The outputs carry no timestamps. Call it once per stream.
+  public func auctionsAndBids<A: Sendable, B: Sendable>(
+    name: String = "AuctionsAndBids",
+    auctions: @escaping @Sendable (Auction) -> A?, bids: @escaping @Sendable (Bid) -> B?
+  ) -> (auctions: DataStream<A>, bids: DataStream<B>) {
+    let auctionsTag = OutputTag<A>("auctions")
+    let picked = process(name: name) { (event, out: inout Collector<B>) in
       switch event {
-      case .bid(let bid): out.emit(bid)
-      case .auction(let auction): out.emit(auction, to: auctionsTag)
+      case .bid(let bid): if let kept = bids(bid) { out.emit(kept) }
+      case .auction(let auction):
+        if let kept = auctions(auction) { out.emit(kept, to: auctionsTag) }
       case .person: break
       }
     }
-    return (
-      bids.sideOutput(auctionsTag).withTimestamps { $0.dateTime },
-      bids.withTimestamps { $0.dateTime }
-    )
+    return (picked.sideOutput(auctionsTag), picked)
   }
 }

@@ -6,12 +6,14 @@ extension DataStream where T == NexmarkEvent {
   /// state (an unbounded inner join of auctions and persons on
   /// `seller = id`; each pair is emitted once, as soon as both have arrived).
   public func q3() -> DataStream<Q3Result> {
-    let (persons, auctions) = personsAndAuctions()
-    let sellers = persons.filter(name: "Q3Persons") {
-      $0.state == "OR" || $0.state == "ID" || $0.state == "CA"
-    }
-    let items = auctions.filter(name: "Q3Auctions") { $0.category == 10 }
-    return sellers.keyBy { $0.id }.connect(items.keyBy { $0.seller })
+    // The selection runs next to the source, so only matching persons and
+    // auctions leave its task.
+    let (sellers, items) = personsAndAuctions(
+      name: "Q3Select",
+      persons: { $0.state == "OR" || $0.state == "ID" || $0.state == "CA" ? $0 : nil },
+      auctions: { $0.category == 10 ? $0 : nil })
+    return sellers.withTimestamps { $0.dateTime }.keyBy { $0.id }
+      .connect(items.withTimestamps { $0.dateTime }.keyBy { $0.seller })
       .process(name: "Q3Join", LocalItemSuggestion())
   }
 }

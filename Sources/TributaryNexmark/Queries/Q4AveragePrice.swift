@@ -8,14 +8,17 @@ extension DataStream where T == NexmarkEvent {
   /// category with its final value at the end of input.
   /// Only the fields it needs are carried into the join.
   public func q4() -> DataStream<Q4Result> {
-    let (auctions, bids) = auctionsAndBids()
-    let lifetimes = auctions.map(name: "Q4Auctions") {
-      OpenAuction(
-        id: $0.id, dateTime: $0.dateTime, expires: $0.expires, category: $0.category, best: nil)
-    }
-    let prices = bids.map(name: "Q4Bids") {
-      BidPrice(auction: $0.auction, price: $0.price, dateTime: $0.dateTime)
-    }
+    // Only the fields the join needs leave the source's task.
+    let (auctions, bids) = auctionsAndBids(
+      name: "Q4Project",
+      auctions: {
+        OpenAuction(
+          id: $0.id, dateTime: $0.dateTime, expires: $0.expires, category: $0.category,
+          best: nil)
+      },
+      bids: { BidPrice(auction: $0.auction, price: $0.price, dateTime: $0.dateTime) })
+    let lifetimes = auctions.withTimestamps { $0.dateTime }
+    let prices = bids.withTimestamps { $0.dateTime }
     return lifetimes.keyBy { $0.id }.connect(prices.keyBy { $0.auction })
       .process(name: "Q4WinningBids", WinningBid())
       .keyBy { $0.category }

@@ -5,13 +5,13 @@ extension DataStream where T == NexmarkEvent {
   /// same 10 s tumbling window in which they registered (a window coGroup of
   /// persons and auction sellers on `id = seller`; one row per person and window).
   public func q8() -> DataStream<Q8Result> {
-    let (persons, auctions) = personsAndAuctions()
-    let people = persons.map(name: "Q8Persons") {
-      NewPerson(id: $0.id, name: $0.name, dateTime: $0.dateTime)
-    }.withTimestamps { $0.dateTime }
-    let sellers = auctions.map(name: "Q8Sellers") { Pair($0.seller, $0.dateTime) }
-      .withTimestamps { $0.second }
-    return people.coGroup(sellers)
+    // Only the fields the join needs leave the source's task.
+    let (persons, sellers) = personsAndAuctions(
+      name: "Q8Project",
+      persons: { NewPerson(id: $0.id, name: $0.name, dateTime: $0.dateTime) },
+      auctions: { Pair($0.seller, $0.dateTime) })
+    let people = persons.withTimestamps { $0.dateTime }
+    return people.coGroup(sellers.withTimestamps { $0.second })
       .where { $0.id }
       .equalTo { $0.first }
       .window(.tumbling(.seconds(10)))
