@@ -80,35 +80,4 @@ extension DataStream where T == NexmarkEvent {
     }
     return (picked, picked.sideOutput(auctionsTag))
   }
-
-  /// The auctions and the bids of the stream, each with its `dateTime` as
-  /// timestamp, picked out by one operator that chains to the source (the
-  /// auctions, the fewer, through a side output), for queries that read both
-  /// (q4): each event is looked at and copied once, in the source's task,
-  /// instead of by two further tasks that each receive every event (see
-  /// ``personsAndAuctions()``). Call it once per stream.
-  public func auctionsAndBids() -> (auctions: DataStream<Auction>, bids: DataStream<Bid>) {
-    let (auctions, bids) = auctionsAndBids(auctions: { $0 }, bids: { $0 })
-    return (auctions.withTimestamps { $0.dateTime }, bids.withTimestamps { $0.dateTime })
-  }
-
-  /// What `auctions` and `bids` make of the auctions and bids of the stream
-  /// (`nil`: dropped), computed in one operator chained to the source, the
-  /// auctions' part through a side output (see ``personsAndAuctions(name:persons:auctions:)``).
-  /// The outputs carry no timestamps. Call it once per stream.
-  public func auctionsAndBids<A: Sendable, B: Sendable>(
-    name: String = "AuctionsAndBids",
-    auctions: @escaping @Sendable (Auction) -> A?, bids: @escaping @Sendable (Bid) -> B?
-  ) -> (auctions: DataStream<A>, bids: DataStream<B>) {
-    let auctionsTag = OutputTag<A>("auctions")
-    let picked = process(name: name) { (event, out: inout Collector<B>) in
-      switch event {
-      case .bid(let bid): if let kept = bids(bid) { out.emit(kept) }
-      case .auction(let auction):
-        if let kept = auctions(auction) { out.emit(kept, to: auctionsTag) }
-      case .person: break
-      }
-    }
-    return (picked.sideOutput(auctionsTag), picked)
-  }
 }
