@@ -45,7 +45,7 @@ public struct OperatorContext: Sendable {
   /// Where keyed state backends publish how to rehearse their operator's
   /// restore, when the job measures restores that way (an adaptive
   /// checkpoint interval); `nil` otherwise.
-  var restoreRehearsals: RestoreRehearsals?
+  var restoreRehearsals: (any RestoreRehearsalSink)?
 
   /// The labels of this operator's metrics: `job`, `operator` and `subtask`,
   /// as the engine's own metrics carry them.
@@ -106,3 +106,9 @@ public struct OperatorContext: Sendable {
     return context
   }
 }
+
+/// Where keyed state backends publish how to rehearse their operator's
+/// restore (``OperatorContext``'s `restoreRehearsals`). Declared here, below
+/// the state floor, so that the context can carry it; the one implementation,
+/// `RestoreRehearsals`, lives with the state backends. Thread-safe.
+protocol RestoreRehearsalSink: AnyObject, Sendable {}

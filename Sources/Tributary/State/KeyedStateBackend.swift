@@ -142,7 +142,7 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   func declared(
     _ name: String, _ declare: @escaping @Sendable (KeyedStateBackend<Key>) throws -> Void
   ) {
-    guard let rehearsals = context.restoreRehearsals,
+    guard let rehearsals = context.restoreRehearsals as? RestoreRehearsals,
       !declarations.contains(where: { $0.name == name })
     else { return }
     declarations.append((name, declare))
