@@ -139,16 +139,13 @@ public final class RocksDBStateTable<
   /// being appended to) stays uniquely referenced and is not copied; as with
   /// ``HeapStateTable``, `body` must not use this table, and a value `body`
   /// changed before throwing is kept. An uncached value is read, changed and
-  /// written as ``get(_:)`` and ``put(_:_:)`` would.
+  /// written back (``StateTable/readModifyWrite(_:_:)``).
   @inlinable
   public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
     throws -> R
   {
     guard budget.isEnabled, let slot = cache.slot(of: address) else {
-      var value = try get(address)
-      let result = try body(&value)
-      if let value { try put(address, value) } else { try remove(address) }
-      return result
+      return try readModifyWrite(address, body)
     }
     let entry = cache.value(inSlot: slot)
     var value = entry.pointee.value.take()

@@ -46,9 +46,24 @@ extension StateTable {
   public func modify<R>(_ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R)
     throws -> R
   {
+    try readModifyWrite(address, body)
+  }
+
+  /// ``modify(_:_:)`` by ``get(_:)``, then ``put(_:_:)`` or ``remove(_:)``
+  /// (no removal when there was nothing and `body` left nothing): for
+  /// tables, or values, that cannot be changed in place.
+  @inlinable
+  public func readModifyWrite<R>(
+    _ address: StateKey<Key, Namespace>, _ body: (inout Value?) throws -> R
+  ) throws -> R {
     var value = try get(address)
+    let wasPresent = value != nil
     let result = try body(&value)
-    if let value { try put(address, value) } else { try remove(address) }
+    if let value {
+      try put(address, value)
+    } else if wasPresent {
+      try remove(address)
+    }
     return result
   }
 }
