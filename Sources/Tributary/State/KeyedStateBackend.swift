@@ -156,9 +156,8 @@ public final class KeyedStateBackend<Key: BinaryCodable & Hashable> {
   func access<Stored: BinaryCodable>(
     name: String, kind: String, ttl: StateTTL?, as: Stored.Type = Stored.self
   ) throws -> StoredAccess<Stored> {
-    let firstDeclaration = rehearsing && registered[name] == nil
     defer {
-      if firstDeclaration && registered[name] != nil {
+      if rehearsing && registered[name] != nil {
         declared(name) { backend in
           _ = try backend.access(name: name, kind: kind, ttl: ttl, as: Stored.self)
         }

@@ -79,9 +79,8 @@ extension KeyedStateBackend {
   public func namespacedState<Namespace: BinaryCodable & Hashable, Value: BinaryCodable>(
     _ name: String, namespace: Namespace.Type = Namespace.self, value: Value.Type = Value.self
   ) throws -> NamespacedState<Key, Namespace, Value> {
-    let firstDeclaration = rehearsing && registered[name] == nil
     defer {
-      if firstDeclaration && registered[name] != nil {
+      if rehearsing && registered[name] != nil {
         declared(name) { backend in
           _ = try backend.namespacedState(name, namespace: Namespace.self, value: Value.self)
         }
