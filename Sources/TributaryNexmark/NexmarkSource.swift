@@ -47,23 +47,14 @@ extension DataStream where T == NexmarkEvent {
 }
 
 extension DataStream where T == NexmarkEvent {
-  /// The persons and the auctions of the stream, each with its `dateTime` as
-  /// timestamp, picked out by one operator that chains to the source (the
-  /// auctions through a side output). For queries that read both but no bids
-  /// (q3, q8): reading ``persons`` and ``auctions`` consumes the stream twice,
-  /// and a stream consumed twice is not chained, so every event, bids (92 %)
-  /// included, would travel to two further tasks; here the bids stop in the
-  /// source's task. Call it once per stream.
-  public func personsAndAuctions() -> (persons: DataStream<Person>, auctions: DataStream<Auction>) {
-    let (persons, auctions) = personsAndAuctions(persons: { $0 }, auctions: { $0 })
-    return (persons.withTimestamps { $0.dateTime }, auctions.withTimestamps { $0.dateTime })
-  }
-
   /// What `persons` and `auctions` make of the persons and auctions of the
   /// stream (`nil`: dropped), computed in one operator chained to the source,
   /// the auctions' part through a side output: a filter and projection pushed
-  /// down to the source, so only what the query keeps leaves the source's
-  /// task (see ``personsAndAuctions()``). The outputs carry no timestamps; set
+  /// down to the source. For queries that read both but no bids (q3, q8):
+  /// reading ``persons`` and ``auctions`` consumes the stream twice, and a
+  /// stream consumed twice is not chained, so every event, bids (92 %)
+  /// included, would travel to two further tasks; here only what the query
+  /// keeps leaves the source's task. The outputs carry no timestamps; set
   /// them with `withTimestamps`. Call it once per stream.
   public func personsAndAuctions<P: Sendable, A: Sendable>(
     name: String = "PersonsAndAuctions",
