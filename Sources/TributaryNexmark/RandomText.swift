@@ -36,13 +36,18 @@ extension NexmarkGenerator {
 
   /// Random lowercase letters that bring a record of `currentSize` bytes to
   /// `average` bytes on average (± 20 %); empty when it is already larger.
-  /// The letters are a slice of a fixed pool of random letters at a random
-  /// offset: as random as padding needs, at the cost of one copy.
+  /// The length is drawn here; the letters are one of the prebuilt paddings
+  /// of that length (``PaddingPool``), or for a length beyond them a slice of
+  /// the fixed letter pool at a random offset.
   func randomExtra(_ random: inout EventRandom, currentSize: Int, average: Int) -> String {
     guard currentSize <= average else { return "" }
     let wanted = average - currentSize
     let delta = Int((Double(wanted) * 0.2).rounded())
     let length = wanted - delta + (delta == 0 ? 0 : random.nextInt(2 * delta))
+    let paddings = Vocabulary.paddings
+    if length <= paddings.maxLength {
+      return paddings.padding(length: length, variant: random.nextInt(PaddingPool.variants))
+    }
     let pool = Vocabulary.letterPool.letters
     guard length <= pool.count else { return randomLetters(&random, count: length) }
     let start = random.nextInt(pool.count - length + 1)

@@ -27,6 +27,9 @@ enum Vocabulary {
   static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }
   /// 64 KiB of random lowercase letters (fixed): `extra` padding is cut from it.
   static let letterPool = LetterPool()
+  /// Prebuilt paddings up to 1.2 times the default average auction size (the
+  /// largest default), so every default configuration's padding is shared.
+  static let paddings = PaddingPool(maxLength: 600)
   /// The URLs of `channel-0` … `channel-9999`; nine in ten carry a `channel_id`.
   static let channelURLs: [String] = (0..<10_000).map { i in
     var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)

@@ -86,6 +86,30 @@ import TributaryNexmark
     #expect(abs(Double(sizes.reduce(0, +)) / Double(sizes.count) - 100) < 3)
   }
 
+  @Test func paddingIsLowercaseLettersOfTheDrawnLengths() {
+    // A bid is 32 bytes before padding and 100 on average: 68 ± 14 letters.
+    var bidExtras = Set<String>()
+    var lengths = Set<Int>()
+    for n in 0..<20_000 {
+      switch generator.event(Int64(n)) {
+      case .bid(let bid):
+        #expect((54..<82).contains(bid.extra.utf8.count))
+        #expect(bid.extra.utf8.allSatisfy { (0x61...0x7A).contains($0) })
+        bidExtras.insert(bid.extra)
+        lengths.insert(bid.extra.utf8.count)
+      case .auction(let auction):
+        #expect(auction.extra.utf8.allSatisfy { (0x61...0x7A).contains($0) })
+        #expect(!auction.extra.isEmpty)
+      case .person(let person):
+        #expect(person.extra.utf8.allSatisfy { (0x61...0x7A).contains($0) })
+        #expect(!person.extra.isEmpty)
+      }
+    }
+    // Every length of the range occurs, each with several different paddings.
+    #expect(lengths.count == 28)
+    #expect(bidExtras.count > 28 * 8)
+  }
+
   @Test(arguments: [1, 2, 4])
   func theSourceProducesTheSameEventsAtEveryParallelism(parallelism: Int) async throws {
     let count = 20_000
