@@ -268,17 +268,28 @@ import Testing
     try update(harness, values, 0..<5) { _ in -5 }
     let second = try nativeSnapshot(harness, id: 4, storage: fixture.storage)
     #expect(second.files.contains { $0.path.hasSuffix(".sst") })
+    // A tenth changed (under one in `portableChangeRatio`): native.
+    #expect(StateBackendConfiguration.portableChangeRatio == 8)
+    try update(harness, values, 0..<(large / 10)) { Int64($0) * 3 }
+    let tenth = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
+    #expect(tenth.files.contains { $0.path.hasSuffix(".sst") })
+    // A fifth changed: portable (writing a fifth of the entries into the
+    // snapshot database costs more than encoding them all).
+    try update(harness, values, 0..<(large / 5)) { Int64($0) * 4 }
+    let fifth = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
+    #expect(fifth.files.isEmpty)
+    #expect(try restoredValues(fifth, storage: fixture.storage).values[7] == 28)
     // Most entries changed: portable again; then native (full) once more.
     try update(harness, values, 0..<(large * 3 / 4)) { Int64($0) * 2 }
     harness.at(large - 1)
     try values.clear()
-    let third = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
+    let third = try nativeSnapshot(harness, id: 7, storage: fixture.storage)
     #expect(third.files.isEmpty)
     let restored = try restoredValues(third, storage: fixture.storage)
     #expect(restored.values.count == large - 1)
     #expect(restored.values[7] == 14 && restored.values[large - 2] == Int64(large - 2))
     try update(harness, values, 0..<1) { _ in -9 }
-    let fourth = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
+    let fourth = try nativeSnapshot(harness, id: 8, storage: fixture.storage)
     #expect(fourth.files.contains { $0.path.hasSuffix(".sst") })
     let final = try restoredValues(fourth, storage: fixture.storage)
     #expect(final.values.count == large - 1 && final.values[0] == -9 && final.values[4] == 8)

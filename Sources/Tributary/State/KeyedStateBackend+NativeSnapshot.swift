@@ -100,8 +100,9 @@ extension KeyedStateBackend {
       guard sources.allSatisfy(\.isFullyCached) else { return false }
       let entries = sources.reduce(0) { $0 + $1.cachedEntryCount }
       if entries < StateBackendConfiguration.incrementalMinimumEntries { return true }
-      // Count changes only until half the entries are reached.
-      var needed = (entries + 1) / 2
+      // Count changes only until the share that makes portable cheaper.
+      let ratio = StateBackendConfiguration.portableChangeRatio
+      var needed = (entries + ratio - 1) / ratio
       for source in sources where needed > 0 {
         needed -= source.changedEntryCount(upTo: needed)
       }
