@@ -54,9 +54,9 @@ public struct StateBackendConfiguration: Sendable {
   /// one entry in this many changed since the last snapshot is snapshotted in
   /// the portable format. A change costs an incremental snapshot a write into
   /// the snapshot database and its share of compacting it there, tens of times
-  /// what encoding one entry costs a portable snapshot: Nexmark q4 (a fifth
-  /// to a third of its entries changed per 10 s checkpoint) ran 2.6 times
-  /// faster with portable snapshots.
+  /// what encoding one entry costs a portable snapshot: Nexmark q4 (between
+  /// an eighth and a half of its entries changed per 10 s checkpoint) ran 2.6
+  /// times faster with portable snapshots.
   public static let portableChangeRatio = 8
 
   /// A configuration; the default is heap state.
