@@ -62,8 +62,14 @@ def run(w, s, interval, extra):
                  "--events", str(a.events), "--checkpoint-interval", interval, "--no-baseline",
                  *extra)
 
-def within(times, objective):
+def share_within(times, objective):
     return sum(1 for t in times if t <= ms(objective)) / len(times)
+
+def save(rows):
+    # After every measurement, so a failure later loses nothing (a row with
+    # objective None holds a grid measured so far).
+    if a.out:
+        json.dump(rows, open(a.out, "w"), indent=1)
 
 results = []
 for w in a.workloads.split(","):
@@ -81,6 +87,8 @@ for w in a.workloads.split(","):
             r = run(w, s, interval, [])
             rec = recover(w, s, interval, [], a.fixed_failures)["catch_up_ms_each"]
             fixed[interval] = (r["events_per_second"], rec)
+            save(results + [{"workload": w, "state": s, "objective": None, "fixed": {
+                i: {"events_per_second": e, "recoveries_ms": rec} for i, (e, rec) in fixed.items()}}])
             print(f"{w} {s} fixed {interval}: {r['events_per_second']/1e6:.2f} M/s, "
                   f"recoveries ms {sorted(round(x) for x in rec)}", flush=True)
         for objective in a.objectives.split(","):
@@ -88,8 +96,8 @@ for w in a.workloads.split(","):
             r = run(w, s, "auto", extra)
             rec = recover(w, s, "auto", extra, a.failures)
             times = rec["catch_up_ms_each"]
-            within = sum(1 for t in times if t <= ms(objective)) / len(times)
-            meeting = [i for i, (_, rec) in fixed.items() if within(rec, objective) >= 0.95]
+            within = share_within(times, objective)
+            meeting = [i for i, (_, rec) in fixed.items() if share_within(rec, objective) >= 0.95]
             best = max((fixed[i][0] for i in meeting), default=None)
             confirmed, confirmed_best = None, best
             if a.confirm_failures and best is not None and r["events_per_second"] < best:
@@ -99,7 +107,7 @@ for w in a.workloads.split(","):
                         confirmations[i] = recover(w, s, i, [], a.confirm_failures)["catch_up_ms_each"]
                         print(f"{w} {s} fixed {i} confirmation: recoveries ms "
                               f"{sorted(round(x) for x in confirmations[i])}", flush=True)
-                    if within(confirmations[i], objective) >= 0.95:
+                    if share_within(confirmations[i], objective) >= 0.95:
                         confirmed, confirmed_best = i, fixed[i][0]
                         break
             row = {
@@ -122,6 +130,7 @@ for w in a.workloads.split(","):
                 "confirmed_best_fixed_events_per_second": confirmed_best,
             }
             results.append(row)
+            save(results)
             print(f"{w} {s} auto {objective}: {r['events_per_second']/1e6:.2f} M/s "
                   f"(final interval {row['auto_interval_ms_final']} ms, predicted "
                   f"{row['auto_predicted_recovery_ms']} ms); recoveries p50 "
@@ -129,5 +138,4 @@ for w in a.workloads.split(","):
                   f"{within:.0%} within; fixed intervals meeting it: {meeting}, best "
                   f"{(best or 0)/1e6:.2f} M/s; confirmed best {confirmed} "
                   f"{(confirmed_best or 0)/1e6:.2f} M/s", flush=True)
-if a.out:
-    json.dump(results, open(a.out, "w"), indent=1)
+save(results)
