@@ -52,6 +52,11 @@ final class AdaptiveCheckpointInterval: Sendable {
     var correction = 1.0
     /// A failure whose recovery is being timed.
     var recovery: (failedAtMillis: Int64, targetRecords: Int64, predictedMillis: Double)?
+    /// The first completed checkpoint's measurement, waiting for the
+    /// read-back that calibrates its restore time (the first decision).
+    var firstDecision: (measurement: CheckpointIntervalController.Measurement, bytes: Int64)?
+    /// The interval in force while the first decision waits (see ``hold(_:)``).
+    var heldMillis: Int64?
   }
 
   let objective: RecoveryObjective
@@ -73,7 +78,7 @@ final class AdaptiveCheckpointInterval: Sendable {
   var status: Status {
     state.withLock { s in
       Status(
-        intervalMillis: s.controller.intervalMillis,
+        intervalMillis: s.heldMillis ?? s.controller.intervalMillis,
         objectiveMillis: s.controller.settings.objectiveMillis,
         predictedRecoveryMillis: s.controller.predictedRecoveryMillis,
         objectiveMet: s.controller.objectiveMet)
@@ -112,11 +117,25 @@ final class AdaptiveCheckpointInterval: Sendable {
   }
 
   /// The read-back that began last ended at `nowMillis`; it took `millis`
-  /// for `bytes` (`nil`: it failed, nothing was measured).
-  func readBackEnded(nowMillis: Int64, bytes: Int64, millis: Double?) {
+  /// for `bytes` (`nil`: it failed, nothing was measured). When the first
+  /// decision was waiting for it (see
+  /// ``checkpointCompleted(id:nowMillis:durationMillis:bytes:sourceRecords:busiestRatio:readBackFollows:)``),
+  /// returns it: the interval to use from now on and whether the objective
+  /// became unreachable; without a measurement the decision is made with
+  /// the restore time unknown (start-up only), as it would be without a
+  /// read-back. `nil`: nothing to change.
+  @discardableResult
+  func readBackEnded(nowMillis: Int64, bytes: Int64, millis: Double?) -> (
+    intervalMillis: Int64, objectiveMetChanged: Bool
+  )? {
     state.withLock { s in
       if let millis { s.readBack = (bytes, millis) }
       if let began = s.readBackWindow?.began { s.readBackWindow = (began, nowMillis) }
+      guard var first = s.firstDecision else { return nil }
+      s.firstDecision = nil
+      first.measurement.restoreMillis = Self.restoreMillis(bytes: first.bytes, s)
+      first.measurement.correction = s.correction
+      return Self.decide(first.measurement, &s)
     }
   }
 
@@ -187,43 +206,83 @@ final class AdaptiveCheckpointInterval: Sendable {
   /// `durationMillis`; the sources had emitted `sourceRecords` in total and
   /// the busiest subtask was busy `busiestRatio` of the last second. Returns
   /// the interval to use from now on, and whether the objective became
-  /// unreachable or reachable again (to be reported once). A checkpoint
-  /// that ran beside a read-back counts with the duration of the last one
-  /// that did not (if any): on a busy machine the read-back slows it down
-  /// (W3 on one core: 1.5 s instead of 0.5 s), and the moving average would
-  /// carry that for many checkpoints.
+  /// unreachable or reachable again (to be reported once).
+  ///
+  /// The first completed checkpoint already decides: its rates are those
+  /// between its trigger and its completion. When nothing has calibrated
+  /// the restore time yet and `readBackFollows` (the read-back of this
+  /// checkpoint begins next), the decision waits for the read-back's end
+  /// (``readBackEnded(nowMillis:bytes:millis:)`` returns it) and the
+  /// interval in force is held at twice the current one meanwhile, so the
+  /// next checkpoint is not triggered at the start interval just before the
+  /// decision lengthens it (W3 on one core: the read-back ends about 1.2
+  /// start intervals after the first trigger; each needless checkpoint of 1
+  /// M entries costs about 0.6 s of CPU). Safe: until the decision a failure
+  /// loses at most two start intervals plus the checkpoint's duration, half
+  /// the share of the objective aimed at plus the duration.
+  ///
+  /// A checkpoint that ran beside a read-back counts with the duration of
+  /// the last one that did not (if any): on a busy machine the read-back
+  /// slows it down (W3 on one core: 1.5 s instead of 0.5 s), and the moving
+  /// average would carry that for many checkpoints.
   func checkpointCompleted(
     id: Int64, nowMillis: Int64, durationMillis: Int64, bytes: Int64, sourceRecords: Int64,
-    busiestRatio: Double
+    busiestRatio: Double, readBackFollows: Bool = false
   ) -> (intervalMillis: Int64, objectiveMetChanged: Bool) {
     state.withLock { s in
       defer { s.lastCompletion = (nowMillis, sourceRecords) }
-      if let atTrigger = s.triggerRecords[id] { s.restoredFrom = atTrigger }
+      let atTrigger = s.triggerRecords[id]
+      if let atTrigger { s.restoredFrom = atTrigger }
       for older in s.triggerRecords.keys where older <= id { s.triggerRecords[older] = nil }
       s.lastBytes = bytes
-      // The first checkpoint too: the read-back begins after it, so the one
-      // after it, the first the controller sees, is the one it disturbs.
       var duration = durationMillis
       if let window = s.readBackWindow, (window.ended ?? nowMillis) > nowMillis - durationMillis {
         duration = s.undisturbedDuration ?? durationMillis
       } else {
         s.undisturbedDuration = durationMillis
       }
-      guard let last = s.lastCompletion, nowMillis > last.millis else {
-        return (s.controller.intervalMillis, false)
+      // Records and time the rates are measured over: since the last
+      // completion, or for the first one, since its own trigger.
+      let window: (records: Int64, millis: Int64)
+      if let last = s.lastCompletion {
+        guard nowMillis > last.millis else { return (s.controller.intervalMillis, false) }
+        window = (sourceRecords - last.sourceRecords, nowMillis - last.millis)
+      } else {
+        guard let atTrigger, durationMillis > 0 else { return (s.controller.intervalMillis, false) }
+        window = (sourceRecords - atTrigger, durationMillis)
       }
-      let seconds = Double(nowMillis - last.millis) / 1_000
-      let inputRate = Double(Swift.max(0, sourceRecords - last.sourceRecords)) / seconds
+      let inputRate = Double(Swift.max(0, window.records)) / (Double(window.millis) / 1_000)
       let catchUpRate = inputRate / Swift.min(1, Swift.max(busiestRatio, 0.01))
       if inputRate > 0 { s.lastRates = (inputRate, catchUpRate) }
-      let wasMet = s.controller.objectiveMet
-      let interval = s.controller.update(
-        CheckpointIntervalController.Measurement(
-          inputRate: inputRate, catchUpRate: catchUpRate,
-          checkpointMillis: Double(duration),
-          restoreMillis: Self.restoreMillis(bytes: bytes, s),
-          restartDelayMillis: restartDelayMillis, correction: s.correction))
-      return (interval, wasMet != s.controller.objectiveMet)
+      let measurement = CheckpointIntervalController.Measurement(
+        inputRate: inputRate, catchUpRate: catchUpRate, checkpointMillis: Double(duration),
+        restoreMillis: Self.restoreMillis(bytes: bytes, s),
+        restartDelayMillis: restartDelayMillis, correction: s.correction)
+      if s.lastCompletion == nil, readBackFollows, s.restore == nil, s.readBack == nil {
+        s.firstDecision = (measurement, bytes)
+        let held = Self.hold(s.controller)
+        s.heldMillis = held
+        return (held, false)
+      }
+      s.firstDecision = nil
+      return Self.decide(measurement, &s)
     }
+  }
+
+  /// The interval in force while the first decision waits for its
+  /// read-back: twice the current one, within the bounds.
+  private static func hold(_ controller: CheckpointIntervalController) -> Int64 {
+    Swift.min(controller.settings.maximumMillis, 2 * controller.intervalMillis)
+  }
+
+  /// Feeds `measurement` to the controller: the interval it chooses, and
+  /// whether the objective became unreachable or reachable again.
+  private static func decide(
+    _ measurement: CheckpointIntervalController.Measurement, _ s: inout State
+  ) -> (intervalMillis: Int64, objectiveMetChanged: Bool) {
+    s.heldMillis = nil
+    let wasMet = s.controller.objectiveMet
+    let interval = s.controller.update(measurement)
+    return (interval, wasMet != s.controller.objectiveMet)
   }
 }

@@ -294,24 +294,40 @@ final class JobCheckpointCoordinator: Sendable {
   }
 
   /// Feeds a completed periodic checkpoint to the adaptive interval (reading
-  /// it back first when the restore time needs calibrating, see
+  /// it back when the restore time needs calibrating, see
   /// ``readBack(_:bytes:into:)``) and applies the interval it chooses; called
-  /// with `io` held.
+  /// with `io` held. The checkpoint is fed before its read-back begins, so
+  /// its duration counts as undisturbed by it.
   private func adapt(
     _ adaptive: AdaptiveCheckpointInterval, after stats: CompletedCheckpointStats, bytes: Int64,
     checkpoint: CheckpointMetadata
   ) {
-    if adaptive.wantsReadBack(bytes: bytes) { readBack(checkpoint, bytes: bytes, into: adaptive) }
+    let completedAt = now()
+    let read = adaptive.wantsReadBack(bytes: bytes) ? readStates(of: checkpoint) : nil
     let load = monitor?.sourceRecordsAndBusiestRatio() ?? (sourceRecords: 0, busiestRatio: 1)
     let before = adaptive.status.intervalMillis
     let (interval, metChanged) = adaptive.checkpointCompleted(
-      id: stats.checkpoint, nowMillis: now(), durationMillis: stats.durationMillis, bytes: bytes,
-      sourceRecords: load.sourceRecords, busiestRatio: load.busiestRatio)
+      id: stats.checkpoint, nowMillis: completedAt, durationMillis: stats.durationMillis,
+      bytes: bytes, sourceRecords: load.sourceRecords, busiestRatio: load.busiestRatio,
+      readBackFollows: read != nil)
+    apply(
+      interval, before: before, objectiveMetChanged: metChanged, checkpoint: stats.checkpoint,
+      adaptive)
+    if let read { readBack(checkpoint, read, bytes: bytes, into: adaptive) }
+  }
+
+  /// Puts the interval `adaptive` chose (after checkpoint `id`) in force and
+  /// reports it: metrics, and the log when it changed from `before` or the
+  /// objective became unreachable or reachable again.
+  private func apply(
+    _ interval: Int64, before: Int64, objectiveMetChanged metChanged: Bool, checkpoint id: Int64,
+    _ adaptive: AdaptiveCheckpointInterval
+  ) {
     state.withLock { $0.machine.changeInterval(to: interval) }
     let status = adaptive.status
     monitor?.checkpointIntervalChosen(status)
     let metadata: Logger.Metadata = [
-      "checkpoint": "\(stats.checkpoint)", "interval_ms": "\(interval)",
+      "checkpoint": "\(id)", "interval_ms": "\(interval)",
       "objective_ms": "\(status.objectiveMillis)",
       "predicted_recovery_ms": "\(Int64(status.predictedRecoveryMillis ?? 0))",
     ]
@@ -329,15 +345,45 @@ final class JobCheckpointCoordinator: Sendable {
     }
   }
 
+  /// A checkpoint's states read for a read-back, and how long reading took.
+  private struct ReadStates {
+    var states: UncheckedBox<[String: [(subtask: Int, parallelism: Int, bytes: [UInt8])]]>
+    var millis: Double
+  }
+
+  /// The states of completed checkpoint `checkpoint`, read for a read-back
+  /// (with `io` held, so retention cannot remove the files meanwhile), with
+  /// how long reading took; `nil` when no read-back can start (none
+  /// possible, one already running, or reading failed).
+  private func readStates(of checkpoint: CheckpointMetadata) -> ReadStates? {
+    guard rehearsals != nil,
+      readingBack.withLock({ running in
+        defer { running = true }
+        return !running
+      })
+    else { return nil }
+    let started = ContinuousClock.now
+    guard let states = try? JobCheckpointSetup.readStates(of: checkpoint, from: storage),
+      backgroundWriteBegan()
+    else {
+      readingBack.withLock { $0 = false }
+      return nil
+    }
+    return ReadStates(
+      states: UncheckedBox(states),
+      millis: Double((ContinuousClock.now - started).nanoseconds) / 1e6)
+  }
+
   /// Times a restore of completed checkpoint `checkpoint` (of `bytes`) and
-  /// hands it to `adaptive` as its read-back: the states are read here (with
-  /// `io` held, so retention cannot remove the files meanwhile: as long as
-  /// reading the checkpoint takes, about a tenth of the restore for heap
+  /// hands it to `adaptive` as its read-back: its states were read already
+  /// (`read`, see ``readStates(of:)``: about a tenth of the restore for heap
   /// state), then a background thread restores every keyed operator's state
   /// into scratch backends of the job's kind with the real restore's code
   /// and tears them down (``RestoreRehearsals/rehearse(_:)``). Read time
   /// (wall) plus restore time (the rehearsal's CPU time, see
-  /// ``RestoreRehearsal/Outcome/restoreMillis``) is the read-back.
+  /// ``RestoreRehearsal/Outcome/restoreMillis``) is the read-back. When it
+  /// ends, the interval `adaptive` returns (its first decision, if it waited
+  /// for this read-back) is put in force.
   ///
   /// What it costs, rarely (only until the job has really restored, for the
   /// first checkpoint with state and when the size doubled or halved since):
@@ -346,34 +392,29 @@ final class JobCheckpointCoordinator: Sendable {
   /// removed when it ends, while it runs; one at a time. ``close()`` waits
   /// for a running one to end, so no scratch directory outlives the run.
   private func readBack(
-    _ checkpoint: CheckpointMetadata, bytes: Int64, into adaptive: AdaptiveCheckpointInterval
+    _ checkpoint: CheckpointMetadata, _ read: ReadStates, bytes: Int64,
+    into adaptive: AdaptiveCheckpointInterval
   ) {
-    guard let rehearsals,
-      readingBack.withLock({ running in
-        defer { running = true }
-        return !running
-      })
-    else { return }
-    let started = ContinuousClock.now
-    guard let states = try? JobCheckpointSetup.readStates(of: checkpoint, from: storage),
-      backgroundWriteBegan()
-    else {
-      readingBack.withLock { $0 = false }
-      return
-    }
-    let readMillis = Double((ContinuousClock.now - started).nanoseconds) / 1e6
-    let read = UncheckedBox(states)
+    guard let rehearsals else { return }
+    let readMillis = read.millis
     let logger = logger
     adaptive.readBackBegan(nowMillis: now())
     DispatchQueue.global(qos: .utility).async { [self] in
       var measured: Double?
       defer {
-        adaptive.readBackEnded(nowMillis: now(), bytes: bytes, millis: measured)
+        let before = adaptive.status.intervalMillis
+        if let (interval, metChanged) = adaptive.readBackEnded(
+          nowMillis: now(), bytes: bytes, millis: measured)
+        {
+          apply(
+            interval, before: before, objectiveMetChanged: metChanged, checkpoint: checkpoint.id,
+            adaptive)
+        }
         readingBack.withLock { $0 = false }
         backgroundWriteEnded()
       }
       do {
-        let outcome = try rehearsals.rehearse(read.value)
+        let outcome = try rehearsals.rehearse(read.states.value)
         let millis = readMillis + outcome.restoreMillis
         measured = millis
         logger.info(
