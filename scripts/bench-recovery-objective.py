@@ -12,8 +12,9 @@ Usage: scripts/bench-recovery-objective.py [--workloads w3] [--states heap,rocks
           [--objectives 1s,2s] [--failures 20] [--fixed-failures 5] [--grid 200ms,500ms,1s,2s,5s]
           [--events N] [--warmup-ms 8000] [--parallelism 2] [--out results.json]
           [--fixed-from earlier.json] [--confirm-failures 20]
---fixed-from reuses the fixed intervals' throughput and recoveries of an earlier --out (same
-workloads and states) instead of measuring the grid again: to re-measure `auto` alone.
+--fixed-from reuses the fixed intervals' throughput and recoveries (and confirmations) of an
+earlier --out (same workloads and states) instead of measuring the grid again: to re-measure
+`auto` alone.
 --confirm-failures N: where `auto` is slower than the best fixed interval meeting the
 objective in FIXED_FAILURES recoveries, that interval is failed N more times (as many as
 `auto`, at random phases too) and must meet the objective in those as well; if it does not,
@@ -83,6 +84,8 @@ for w in a.workloads.split(","):
                 raise SystemExit(f"no {w} {s} rows in {a.fixed_from}")
             fixed = {i: (f["events_per_second"], f["recoveries_ms"])
                      for i, f in earlier[0]["fixed"].items()}
+            for row in earlier:  # and the confirmations measured then
+                confirmations.update(row.get("confirmation_recoveries_ms") or {})
         for interval in [] if a.fixed_from else a.grid.split(","):
             r = run(w, s, interval, [])
             rec = recover(w, s, interval, [], a.fixed_failures)["catch_up_ms_each"]
