@@ -4,10 +4,17 @@
 @usableFromInline
 struct EventRandom {
   @usableFromInline var state: UInt64
+  /// Which copy of the shared strings (``Vocabulary/copies``) the event
+  /// uses: its number modulo the number of copies. Subtask `s` of `P`
+  /// generates the numbers ≡ `s` mod `P`, so when `P` divides the number of
+  /// copies, subtasks never share a string and its reference count never
+  /// moves between cores. Every copy has the same contents.
+  @usableFromInline let copy: Int
 
   @inlinable
   init(eventNumber: Int64, seed: UInt64) {
     state = (UInt64(bitPattern: eventNumber) &* 0xD1B5_4A32_D192_ED03) ^ seed
+    copy = Int(UInt64(bitPattern: eventNumber) % 8)  // Vocabulary.copies
     _ = next()
   }
 

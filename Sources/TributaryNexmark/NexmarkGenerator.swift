@@ -204,11 +204,11 @@ public struct NexmarkGenerator: Sendable {
     if random.nextInt(2) > 0 {
       let i = random.nextInt(Vocabulary.hotChannels.count)
       channel = Vocabulary.hotChannels[i]
-      url = Vocabulary.hotChannelURLs[i]
+      url = Vocabulary.hotChannelURLs[random.copy][i]
     } else {
-      let i = random.nextInt(Vocabulary.channelURLs.count)
+      let i = random.nextInt(Vocabulary.channelNames.count)
       channel = Vocabulary.channelNames[i]
-      url = Vocabulary.channelURLs[i]
+      url = Vocabulary.channelURLs[random.copy][i]
     }
     let extra = randomExtra(&random, currentSize: 32, average: c.avgBidByteSize)
     return Bid(

@@ -44,7 +44,7 @@ extension NexmarkGenerator {
     let wanted = average - currentSize
     let delta = Int((Double(wanted) * 0.2).rounded())
     let length = wanted - delta + (delta == 0 ? 0 : random.nextInt(2 * delta))
-    let paddings = Vocabulary.paddings
+    let paddings = Vocabulary.paddings[random.copy]
     if length <= paddings.maxLength {
       return paddings.padding(length: length, variant: random.nextInt(PaddingPool.variants))
     }

@@ -19,23 +19,36 @@ enum Vocabulary {
   }
   /// Half of all bids come from one of these.
   static let hotChannels = ["Google", "Facebook", "Baidu", "Apple"]
-  /// The hot channels' URLs.
-  static let hotChannelURLs: [String] = (0..<hotChannels.count).map {
-    baseURL(seed: 0x4E58_0000 + UInt64($0))
-  }
+  /// Copies of each shared string (URLs, paddings) with their own storage:
+  /// an event uses copy `n mod copies` (``EventRandom/copy``), so the
+  /// subtasks of a source (up to 8, or any divisor of 8) never retain and
+  /// release the same string from two cores.
+  /// (``EventRandom`` computes the copy with this number written out: it is
+  /// inlinable, this enum internal.)
+  static let copies = 8
+  /// The hot channels' URLs, `hotChannelURLs[copy][i]`.
+  static let hotChannelURLs: [[String]] = separateCopies(
+    (0..<hotChannels.count).map { baseURL(seed: 0x4E58_0000 + UInt64($0)) })
   /// The names `channel-0` … `channel-9999`.
   static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }
   /// 64 KiB of random lowercase letters (fixed): `extra` padding is cut from it.
   static let letterPool = LetterPool()
   /// Prebuilt paddings up to 1.2 times the default average auction size (the
   /// largest default), so every default configuration's padding is shared.
-  static let paddings = PaddingPool(maxLength: 600)
-  /// The URLs of `channel-0` … `channel-9999`; nine in ten carry a `channel_id`.
-  static let channelURLs: [String] = (0..<10_000).map { i in
+  static let paddings: [PaddingPool] = (0..<copies).map { _ in PaddingPool(maxLength: 600) }
+  /// The URLs of `channel-0` … `channel-9999` (`channelURLs[copy][i]`); nine
+  /// in ten carry a `channel_id`.
+  static let channelURLs: [[String]] = separateCopies(channelURLList)
+  static let channelURLList: [String] = (0..<10_000).map { i in
     var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)
     let base = baseURL(seed: random.next())
     guard random.nextInt(10) > 0 else { return base }
     return base + "&channel_id=\(abs(Int64(Int32(bitPattern: UInt32(i).bitReversed))))"
+  }
+
+  /// ``copies`` copies of `strings`, each string with storage of its own.
+  static func separateCopies(_ strings: [String]) -> [[String]] {
+    (0..<copies).map { _ in strings.map { String(decoding: Array($0.utf8), as: UTF8.self) } }
   }
 
   /// `https://www.nexmark.com/<a>/<b>/<c>/item.htm?query=1` with three random

@@ -108,6 +108,20 @@ import TributaryNexmark
     // Every length of the range occurs, each with several different paddings.
     #expect(lengths.count == 28)
     #expect(bidExtras.count > 28 * 8)
+    // Events use eight copies of the shared strings in turn (one per event
+    // number mod 8, so subtasks do not share them); every copy holds the
+    // same paddings: 16 per length, not 16 per length and copy.
+    let perLength = Dictionary(grouping: bidExtras, by: { $0.utf8.count })
+    #expect(perLength.values.allSatisfy { $0.count <= 16 })
+  }
+
+  @Test func aChannelHasOneURLWhicheverCopyTheEventUses() {
+    var urls: [String: Set<String>] = [:]
+    for n in 0..<20_000 {
+      if let bid = generator.event(Int64(n)).bid { urls[bid.channel, default: []].insert(bid.url) }
+    }
+    #expect(urls["Google"]?.count == 1)
+    #expect(urls.values.allSatisfy { $0.count == 1 })
   }
 
   @Test(arguments: [1, 2, 4])
