@@ -14,7 +14,7 @@ struct EventRandom {
   @inlinable
   init(eventNumber: Int64, seed: UInt64) {
     state = (UInt64(bitPattern: eventNumber) &* 0xD1B5_4A32_D192_ED03) ^ seed
-    copy = Int(UInt64(bitPattern: eventNumber) % 8)  // Vocabulary.copies
+    copy = Int(UInt64(bitPattern: eventNumber) % UInt64(Vocabulary.copies))
     _ = next()
   }
 

@@ -204,11 +204,11 @@ public struct NexmarkGenerator: Sendable {
     if random.nextInt(2) > 0 {
       let i = random.nextInt(Vocabulary.hotChannels.count)
       channel = Vocabulary.hotChannels[i]
-      url = Vocabulary.hotChannelURLs[random.copy][i]
+      url = Vocabulary.hotChannelURL(i, copy: random.copy)
     } else {
       let i = random.nextInt(Vocabulary.channelNames.count)
       channel = Vocabulary.channelNames[i]
-      url = Vocabulary.channelURLs[random.copy][i]
+      url = Vocabulary.channelURL(i, copy: random.copy)
     }
     let extra = randomExtra(&random, currentSize: 32, average: c.avgBidByteSize)
     return Bid(

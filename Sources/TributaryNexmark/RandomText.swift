@@ -44,9 +44,9 @@ extension NexmarkGenerator {
     let wanted = average - currentSize
     let delta = Int((Double(wanted) * 0.2).rounded())
     let length = wanted - delta + (delta == 0 ? 0 : random.nextInt(2 * delta))
-    let paddings = Vocabulary.paddings[random.copy]
-    if length <= paddings.maxLength {
-      return paddings.padding(length: length, variant: random.nextInt(PaddingPool.variants))
+    if length <= Vocabulary.paddings.maxLength {
+      return Vocabulary.paddings.padding(
+        length: length, variant: random.nextInt(PaddingPool.variants), copy: random.copy)
     }
     let pool = Vocabulary.letterPool.letters
     guard length <= pool.count else { return randomLetters(&random, count: length) }

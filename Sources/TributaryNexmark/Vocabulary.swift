@@ -1,5 +1,6 @@
 /// The fixed word lists of the generator: Nexmark's US states and cities and
 /// first and last names, and the bid channels with their URLs.
+@usableFromInline
 enum Vocabulary {
   static let states = ["AZ", "CA", "ID", "OR", "WA", "WY"]
   static let cities = [
@@ -20,35 +21,48 @@ enum Vocabulary {
   /// Half of all bids come from one of these.
   static let hotChannels = ["Google", "Facebook", "Baidu", "Apple"]
   /// Copies of each shared string (URLs, paddings) with their own storage:
-  /// an event uses copy `n mod copies` (``EventRandom/copy``), so the
-  /// subtasks of a source (up to 8, or any divisor of 8) never retain and
+  /// an event uses copy `n mod copies` (``EventRandom/copy``), so when the
+  /// number of a source's subtasks divides it, no two subtasks retain and
   /// release the same string from two cores.
-  /// (``EventRandom`` computes the copy with this number written out: it is
-  /// inlinable, this enum internal.)
-  static let copies = 8
-  /// The hot channels' URLs, `hotChannelURLs[copy][i]`.
-  static let hotChannelURLs: [[String]] = separateCopies(
-    (0..<hotChannels.count).map { baseURL(seed: 0x4E58_0000 + UInt64($0)) })
+  @usableFromInline static let copies = 8
   /// The names `channel-0` … `channel-9999`.
   static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }
   /// 64 KiB of random lowercase letters (fixed): `extra` padding is cut from it.
   static let letterPool = LetterPool()
-  /// Prebuilt paddings up to 1.2 times the default average auction size (the
-  /// largest default), so every default configuration's padding is shared.
-  static let paddings: [PaddingPool] = (0..<copies).map { _ in PaddingPool(maxLength: 600) }
-  /// The URLs of `channel-0` … `channel-9999` (`channelURLs[copy][i]`); nine
-  /// in ten carry a `channel_id`.
-  static let channelURLs: [[String]] = separateCopies(channelURLList)
-  static let channelURLList: [String] = (0..<10_000).map { i in
+  /// Prebuilt paddings, in ``copies`` copies, up to 1.2 times the default
+  /// average auction size (the largest default), so every default
+  /// configuration's padding is shared.
+  static let paddings = PaddingPool(maxLength: 600, copies: copies)
+  /// The hot channels' URLs, every copy in turn: see ``hotChannelURL(_:copy:)``.
+  private static let hotChannelURLs = separateCopies(
+    (0..<hotChannels.count).map { baseURL(seed: 0x4E58_0000 + UInt64($0)) })
+  /// The URLs of the channels, every copy in turn: see ``channelURL(_:copy:)``.
+  private static let channelURLs = separateCopies((0..<channelNames.count).map(makeChannelURL))
+
+  /// Copy `copy` of hot channel `i`'s URL.
+  @inline(__always)
+  static func hotChannelURL(_ i: Int, copy: Int) -> String {
+    hotChannelURLs[copy &* hotChannels.count &+ i]
+  }
+
+  /// Copy `copy` of the URL of `channel-i`.
+  @inline(__always)
+  static func channelURL(_ i: Int, copy: Int) -> String {
+    channelURLs[copy &* channelNames.count &+ i]
+  }
+
+  /// The URL of `channel-i`; nine in ten carry a `channel_id`.
+  private static func makeChannelURL(_ i: Int) -> String {
     var random = EventRandom(eventNumber: Int64(i), seed: 0x6368_616E_6E65_6C73)
     let base = baseURL(seed: random.next())
     guard random.nextInt(10) > 0 else { return base }
     return base + "&channel_id=\(abs(Int64(Int32(bitPattern: UInt32(i).bitReversed))))"
   }
 
-  /// ``copies`` copies of `strings`, each string with storage of its own.
-  static func separateCopies(_ strings: [String]) -> [[String]] {
-    (0..<copies).map { _ in strings.map { String(decoding: Array($0.utf8), as: UTF8.self) } }
+  /// ``copies`` copies of `strings` one after the other (one flat array, so
+  /// a lookup is one index), each string with storage of its own.
+  private static func separateCopies(_ strings: [String]) -> [String] {
+    (0..<copies).flatMap { _ in strings.map { String(decoding: Array($0.utf8), as: UTF8.self) } }
   }
 
   /// `https://www.nexmark.com/<a>/<b>/<c>/item.htm?query=1` with three random
