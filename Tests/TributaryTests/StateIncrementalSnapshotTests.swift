@@ -268,17 +268,17 @@ import Testing
     try update(harness, values, 0..<5) { _ in -5 }
     let second = try nativeSnapshot(harness, id: 4, storage: fixture.storage)
     #expect(second.files.contains { $0.path.hasSuffix(".sst") })
-    // A tenth changed (under one in `portableChangeRatio`): native.
-    #expect(StateBackendConfiguration.portableChangeRatio == 8)
-    try update(harness, values, 0..<(large / 10)) { Int64($0) * 3 }
-    let tenth = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
-    #expect(tenth.files.contains { $0.path.hasSuffix(".sst") })
-    // A fifth changed: portable (writing a fifth of the entries into the
-    // snapshot database costs more than encoding them all).
-    try update(harness, values, 0..<(large / 5)) { Int64($0) * 4 }
-    let fifth = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
-    #expect(fifth.files.isEmpty)
-    #expect(try restoredValues(fifth, storage: fixture.storage).values[7] == 28)
+    // Just under one entry in `portableChangeRatio` changed: native.
+    let share = large / StateBackendConfiguration.portableChangeRatio
+    try update(harness, values, 0..<(share - 1_000)) { Int64($0) * 3 }
+    let under = try nativeSnapshot(harness, id: 5, storage: fixture.storage)
+    #expect(under.files.contains { $0.path.hasSuffix(".sst") })
+    // Just over it: portable (writing that many entries into the snapshot
+    // database costs more than encoding them all).
+    try update(harness, values, 0..<(share + 1_000)) { Int64($0) * 4 }
+    let over = try nativeSnapshot(harness, id: 6, storage: fixture.storage)
+    #expect(over.files.isEmpty)
+    #expect(try restoredValues(over, storage: fixture.storage).values[7] == 28)
     // Most entries changed: portable again; then native (full) once more.
     try update(harness, values, 0..<(large * 3 / 4)) { Int64($0) * 2 }
     harness.at(large - 1)
