@@ -69,9 +69,9 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "Map", _ f: @escaping @Sendable (T) throws -> U
   ) -> DataStream<U> {
     transform(name) { _ in
-      OperatorKernel { batch, out in
+      OperatorKernel.taking { batch, out in
         out = try BatchBuilder.build(capacity: batch.count) { append in
-          for record in batch { append(try f(record)) }
+          try batch.takeEach { append(try f($0)) }
         }
       }
     }
@@ -84,9 +84,9 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<T> {
     keepingTimestamps(
       transform(name) { _ in
-        OperatorKernel { batch, out in
+        OperatorKernel.taking { batch, out in
           out = try BatchBuilder.build(capacity: batch.count) { append in
-            for record in batch where try isIncluded(record) { append(record) }
+            try batch.takeEach { record in if try isIncluded(record) { append(record) } }
           }
         }
       })
@@ -105,8 +105,8 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "FlatMap", _ f: @escaping @Sendable (T) throws -> S
   ) -> DataStream<S.Element> where S.Element: Sendable {
     transform(name) { _ in
-      OperatorKernel { batch, out in
-        for record in batch { out.append(contentsOf: try f(record)) }
+      OperatorKernel.taking { batch, out in
+        try batch.takeEach { out.append(contentsOf: try f($0)) }
       }
     }
   }
@@ -117,9 +117,9 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "CompactMap", _ f: @escaping @Sendable (T) throws -> U?
   ) -> DataStream<U> {
     transform(name) { _ in
-      OperatorKernel { batch, out in
+      OperatorKernel.taking { batch, out in
         out = try BatchBuilder.build(capacity: batch.count) { append in
-          for record in batch { if let mapped = try f(record) { append(mapped) } }
+          try batch.takeEach { if let mapped = try f($0) { append(mapped) } }
         }
       }
     }
@@ -132,11 +132,11 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<U> {
     transform(name) { context in
       let side = context.sideOutputs
-      return OperatorKernel { batch, out in
+      return OperatorKernel.taking { batch, out in
         var collector = Collector(buffer: out, side: side)
         out = []
         defer { out = collector.buffer }
-        for record in batch { try f(record, &collector) }
+        try batch.takeEach { try f($0, &collector) }
       }
     }
   }
@@ -148,7 +148,7 @@ public struct DataStream<T: Sendable>: Sendable {
     let node = environment.addNode(
       name: "Union", inputs: inputs,
       role: NodeRole<T, T>.transform { _ in
-        OperatorKernel { batch, out in out.append(contentsOf: batch) }
+        OperatorKernel.passingThrough()
       })
     return keepingTimestamps(DataStream(environment: environment, node: node))
   }
@@ -164,7 +164,7 @@ public struct DataStream<T: Sendable>: Sendable {
     let side = environment.addNode(
       name: "SideOutput(\(tag.id))", inputs: [edge],
       role: NodeRole<S, S>.transform { _ in
-        OperatorKernel { batch, out in out.append(contentsOf: batch) }
+        OperatorKernel.passingThrough()
       })
     return DataStream<S>(environment: environment, node: side)
   }

@@ -16,6 +16,12 @@ public protocol StreamOperator<Input, Output>: AnyObject, SendableMetatype {
   func open(_ context: OperatorContext) throws
   /// Processes `batch` in order, appending any outputs to `output`.
   func processBatch(_ batch: [Input], into output: inout [Output]) throws
+  /// Processes `batch` in order like ``processBatch(_:into:)``, and may move
+  /// its records out instead of copying them (which saves a retain and a
+  /// release of every reference a record holds): the engine calls this hook,
+  /// with a batch it no longer needs; what is left in `batch` afterwards,
+  /// empty or not, is discarded. The default calls ``processBatch(_:into:)``.
+  func processBatch(taking batch: inout [Input], into output: inout [Output]) throws
   /// Called once after the last record of a bounded input; may emit final results.
   func endOfInput(into output: inout [Output]) throws
   /// Event time advanced to `watermark` (the minimum over all inputs): fire
@@ -79,6 +85,10 @@ public enum ControlSignal: Sendable, Equatable {
 
 extension StreamOperator {
   public func open(_ context: OperatorContext) throws {}
+  @inlinable
+  public func processBatch(taking batch: inout [Input], into output: inout [Output]) throws {
+    try processBatch(batch, into: &output)
+  }
   public func endOfInput(into output: inout [Output]) throws {}
   public func processWatermark(_ watermark: Int64, into output: inout [Output]) throws -> Int64? {
     watermark
@@ -105,7 +115,8 @@ extension StreamOperator {
 public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   /// The operator, for its per-task and per-checkpoint hooks.
   @usableFromInline let instance: any StreamOperator<Input, Output>
-  @usableFromInline let process: ([Input], inout [Output]) throws -> Void
+  /// Takes the batch (see ``StreamOperator/processBatch(taking:into:)``).
+  @usableFromInline let process: (inout [Input], inout [Output]) throws -> Void
   @usableFromInline let finish: (inout [Output]) throws -> Void
   /// `nil`: watermarks pass through unchanged (stateless batch functions).
   @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
@@ -116,7 +127,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   @inlinable
   public init<Op: StreamOperator>(_ op: Op) where Op.Input == Input, Op.Output == Output {
     instance = op
-    process = { try op.processBatch($0, into: &$1) }
+    process = { try op.processBatch(taking: &$0, into: &$1) }
     finish = { try op.endOfInput(into: &$0) }
     watermark = { try op.processWatermark($0, into: &$1) }
     tick = { try op.onTick(into: &$0) }
@@ -126,27 +137,61 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   /// whose watermarks pass through without a call.
   @inlinable
   public init(process: @escaping ([Input], inout [Output]) throws -> Void) {
-    instance = BatchFunctionOperator(process)
-    self.process = process
+    self.init(batchFunction: BatchFunctionOperator(process))
+  }
+
+  /// A stateless kernel from a batch function that may move the records out
+  /// of its input (see ``StreamOperator/processBatch(taking:into:)``).
+  @inlinable
+  public static func taking(
+    _ process: @escaping (inout [Input], inout [Output]) throws -> Void
+  ) -> OperatorKernel {
+    OperatorKernel(batchFunction: BatchFunctionOperator(taking: process))
+  }
+
+  @inlinable
+  init(batchFunction op: BatchFunctionOperator<Input, Output>) {
+    instance = op
+    self.process = op.function
     finish = { _ in }
     watermark = nil
     tick = nil
   }
 }
 
+extension OperatorKernel where Input == Output {
+  /// A stateless kernel whose output is its input: it hands the batch on
+  /// (moving it, not copying its records).
+  @inlinable
+  public static func passingThrough() -> OperatorKernel {
+    .taking { batch, output in batch.moveAll(onto: &output) }
+  }
+}
+
 /// A stateless operator made of one batch function; every other hook is the
 /// default. Used by one task.
 public final class BatchFunctionOperator<Input: Sendable, Output: Sendable>: StreamOperator {
-  @usableFromInline let function: ([Input], inout [Output]) throws -> Void
-  /// Wraps `function`.
+  @usableFromInline let function: (inout [Input], inout [Output]) throws -> Void
+  /// Wraps `function`, which reads its batch.
   @inlinable
   public init(_ function: @escaping ([Input], inout [Output]) throws -> Void) {
+    self.function = { batch, output in try function(batch, &output) }
+  }
+  /// Wraps `function`, which may move the records out of its batch.
+  @inlinable
+  public init(taking function: @escaping (inout [Input], inout [Output]) throws -> Void) {
     self.function = function
+  }
+  /// Calls the function on a copy of `batch`.
+  @inlinable
+  public func processBatch(_ batch: [Input], into output: inout [Output]) throws {
+    var batch = batch
+    try function(&batch, &output)
   }
   /// Calls the function.
   @inlinable
-  public func processBatch(_ batch: [Input], into output: inout [Output]) throws {
-    try function(batch, &output)
+  public func processBatch(taking batch: inout [Input], into output: inout [Output]) throws {
+    try function(&batch, &output)
   }
 }
 

@@ -149,7 +149,7 @@ final class AsyncMapLink<In: Sendable, Out: Sendable>: Downstream<In> {
     }
   }
 
-  override func push(_ batch: [In]) async throws {
+  override func push(_ batch: inout [In]) async throws {
     if !backlog.isEmpty { try await startBacklog() }
     for record in batch {
       while inputs.count >= spec.capacity { try await awaitCompletion() }
@@ -340,9 +340,9 @@ final class AsyncMapLink<In: Sendable, Out: Sendable>: Downstream<In> {
 
   private func pushBuffer() async throws {
     if buffer.isEmpty { return }
-    let batch = buffer
+    var batch = buffer
     buffer = []
-    try await next.push(batch)
+    try await next.push(&batch)
   }
 
   private func guarded(_ body: () throws -> Void) throws {

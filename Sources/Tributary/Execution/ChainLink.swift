@@ -25,10 +25,10 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     signals = kernel.instance.controlSignals
   }
 
-  override func push(_ batch: [In]) async throws {
+  override func push(_ batch: inout [In]) async throws {
     buffer.removeAll(keepingCapacity: true)
-    try guarded { try kernel.process(batch, &buffer) }
-    if !buffer.isEmpty { try await next.push(buffer) }
+    try guarded { try kernel.process(&batch, &buffer) }
+    if !buffer.isEmpty { try await next.push(&buffer) }
     if let side, side.pending { try await side.drain() }
     try await emitSignals()
   }
@@ -41,7 +41,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   override func finish() async throws {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.finish(&buffer) }
-    if !buffer.isEmpty { try await next.push(buffer) }
+    if !buffer.isEmpty { try await next.push(&buffer) }
     try await emitSignals()
     try await side?.forward { try await $0.finish() }
     try await next.finish()
@@ -56,7 +56,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     buffer.removeAll(keepingCapacity: true)
     var forward: Int64?
     try guarded { forward = try hook(watermark, &buffer) }
-    if !buffer.isEmpty { try await next.push(buffer) }
+    if !buffer.isEmpty { try await next.push(&buffer) }
     if let forward {
       try await next.pushWatermark(forward)
       try await side?.forward { try await $0.pushWatermark(forward) }
@@ -94,7 +94,7 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
     if let hook = kernel.tick {
       buffer.removeAll(keepingCapacity: true)
       try guarded { try hook(&buffer) }
-      if !buffer.isEmpty { try await next.push(buffer) }
+      if !buffer.isEmpty { try await next.push(&buffer) }
       try await emitSignals()
     }
     try await next.tick()

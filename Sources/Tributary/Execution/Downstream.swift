@@ -7,8 +7,10 @@ class DownstreamBase {
 /// The receiving end of a task-local output: the next chained operator, a
 /// sink, or a router to other tasks. Not thread-safe: owned by one task.
 class Downstream<T: Sendable>: DownstreamBase {
-  /// Delivers a batch (non-empty) in order.
-  func push(_ batch: [T]) async throws {}
+  /// Delivers a batch (non-empty) in order. The receiver may move the
+  /// records out of `batch` instead of copying them; the caller must not use
+  /// its contents afterwards (only its capacity, for the next batch).
+  func push(_ batch: inout [T]) async throws {}
   /// Sends everything buffered so far on its way (called when the task goes idle).
   func flush() async throws {}
   /// The input ended: emit final results, then propagate end-of-input.

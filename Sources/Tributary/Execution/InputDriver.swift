@@ -79,8 +79,8 @@ struct InputDriver<In: Sendable> {
       }
       guard let (channel, element) = next else { throw CancellationError() }
       switch element {
-      case .records(let batch):
-        try await head.push(batch)
+      case .records(var batch):
+        try await head.push(&batch)
         let now = clock.now()
         if now - lastTick >= tickInterval {
           lastTick = now

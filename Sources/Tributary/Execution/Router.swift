@@ -40,7 +40,7 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
     self.flushTimeout = flushTimeout
   }
 
-  override func push(_ batch: [T]) async throws {
+  override func push(_ batch: inout [T]) async throws {
     for e in edges.indices {
       switch edges[e].kind {
       case .forward:

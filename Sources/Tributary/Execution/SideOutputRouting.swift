@@ -6,9 +6,14 @@ final class RoutedSideChannel<T: Sendable>: SideChannel<T> {
 
   override func drain() async throws {
     guard !records.isEmpty else { return }
-    let batch = records
+    var batch = records
     records = []
-    for downstream in downstreams { try await downstream.push(batch) }
+    // Every consumer but the last gets a copy; the last may take the records.
+    for downstream in downstreams.dropLast() {
+      var copy = batch
+      try await downstream.push(&copy)
+    }
+    try await downstreams.last?.push(&batch)
   }
 
   override func close() { for downstream in downstreams { downstream.close() } }

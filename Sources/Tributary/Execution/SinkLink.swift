@@ -11,7 +11,7 @@ final class SinkLink<In: Sendable>: Downstream<In> {
     try guarded { try kernel.instance.open(context) }
   }
 
-  override func push(_ batch: [In]) async throws { try guarded { try kernel.write(batch) } }
+  override func push(_ batch: inout [In]) async throws { try guarded { try kernel.write(batch) } }
   override func finish() async throws { try guarded { try kernel.instance.finish() } }
   override func pushWatermark(_ watermark: Int64) async throws {
     try guarded { try kernel.instance.writeWatermark(watermark) }

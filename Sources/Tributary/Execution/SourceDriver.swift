@@ -51,11 +51,13 @@ struct SourceDriver<Out: Sendable> {
         throw JobError.operatorFailed(
           operatorName: context.operatorName, subtask: context.subtaskIndex, underlying: error)
       }
-      if !buffer.isEmpty { try await next.push(buffer) }
+      // The chain may take the records out of `buffer`: count them first.
+      let read = buffer.count
+      if read > 0 { try await next.push(&buffer) }
       if let side = context.sideOutputs, side.pending { try await side.drain() }
       try await emitSignals()
       if case .finished = status { break }
-      emitted += buffer.count
+      emitted += read
       batches += 1
       let now = clock.now()
       if now - lastTick >= tickInterval {
@@ -63,7 +65,7 @@ struct SourceDriver<Out: Sendable> {
         try await next.tick()
         try await side { try await $0.tick() }
       }
-      if buffer.isEmpty {
+      if read == 0 {
         // Nothing available right now: let time-driven work happen, then back off.
         try await next.flush()
         try await side { try await $0.flush() }

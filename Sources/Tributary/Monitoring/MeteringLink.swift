@@ -21,10 +21,10 @@ final class MeteringLink<T: Sendable>: Downstream<T> {
     self.from = from
   }
 
-  override func push(_ batch: [T]) async throws {
+  override func push(_ batch: inout [T]) async throws {
     into?.received(batch.count)
     from?.emitted(batch.count)
-    try await next.push(batch)
+    try await next.push(&batch)
   }
 
   override func pushWatermark(_ watermark: Int64) async throws {

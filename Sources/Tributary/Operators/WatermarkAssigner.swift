@@ -27,6 +27,20 @@ public final class WatermarkAssigner<T: Sendable>: StreamOperator {
 
   @inlinable
   public func processBatch(_ batch: [T], into output: inout [T]) throws {
+    observe(batch)
+    if output.isEmpty { output = batch } else { output.append(contentsOf: batch) }
+  }
+
+  /// Hands the batch on without copying its records.
+  @inlinable
+  public func processBatch(taking batch: inout [T], into output: inout [T]) throws {
+    observe(batch)
+    batch.moveAll(onto: &output)
+  }
+
+  /// Advances the largest timestamp seen and emits a watermark when due.
+  @inlinable
+  func observe(_ batch: [T]) {
     var largest = maxTimestamp
     if strategy.ascending {
       if let last = batch.last { largest = max(largest, strategy.timestamp(last)) }
@@ -34,7 +48,6 @@ public final class WatermarkAssigner<T: Sendable>: StreamOperator {
       for record in batch { largest = max(largest, strategy.timestamp(record)) }
     }
     maxTimestamp = largest
-    output = batch
     let now = clock.nowMillis()
     lastRecord = now
     if idle {
