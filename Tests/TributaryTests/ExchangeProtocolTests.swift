@@ -25,8 +25,9 @@ import Testing
   /// The record values of `deliveries`, in order.
   static func values(_ deliveries: [ExchangeDelivery]) -> [Int64] {
     deliveries.flatMap { delivery -> [Int64] in
-      guard case .records(_, _, let count, let payload) = delivery else { return [] }
-      return (try? ExchangeBatch.decode(Int64.self, count: count, payload: payload)) ?? []
+      guard case .records(_, _, let count, let payload, let range) = delivery else { return [] }
+      return Array(
+        ((try? ExchangeBatch.decode(Int64.self, count: count, payload: payload)) ?? [])[range])
     }
   }
 
@@ -37,9 +38,12 @@ import Testing
     init(producers: [ExchangeProducer] = [p0]) {
       reader = ExchangeReader(subjects: 1, producers: producers)
     }
-    mutating func feed(_ message: ExchangeMessage) -> [ExchangeDelivery] {
+    mutating func feed(_ message: ExchangeMessage, handingOnAtMost maxRecords: Int = .max)
+      -> [ExchangeDelivery]
+    {
       sequence += 1
-      return reader.receive(message, subject: 0, sequence: sequence)
+      return reader.receive(
+        message, subject: 0, sequence: sequence, handingOnAtMost: maxRecords)
     }
   }
 
@@ -247,6 +251,54 @@ import Testing
     #expect(publisher.tick(now: 10)[0].message.tag == Self.tag(2, 4, 1))
   }
 
+  /// A caller that takes fewer records than are decided gets the rest later,
+  /// a message in parts, with the watermark behind them last; the state in
+  /// between names the first record not handed on, so a reader restored from
+  /// it hands on exactly the rest.
+  @Test func recordsTakenInPartsResumeAfterTheLastRecordHandedOn() throws {
+    var s = OneSubject()
+    _ = s.feed(.begin(producer: Self.p0, generation: 1, restoredCheckpoint: 0))
+    let messages: [ExchangeMessage] = [
+      Self.records(Self.p0, Self.tag(1, 0, 1), [1, 2, 3, 4, 5]),
+      .watermark(producer: Self.p0, tag: Self.tag(1, 0, 2), watermark: 9),
+      Self.records(Self.p0, Self.tag(1, 0, 3), [6]),
+      .commit(producer: Self.p0, generation: 1, epoch: 0, checkpoint: 1),
+    ]
+    var out: [ExchangeDelivery] = []
+    for message in messages { out += s.feed(message, handingOnAtMost: 2) }
+    #expect(Self.values(out) == [1, 2])
+    #expect(!out.contains(.watermark(subject: 0, watermark: 9)))
+    #expect(s.reader.hasDecided(subject: 0))
+    #expect(s.reader.position(ofSubject: 0) == 1, "the records message is not handed on whole")
+    let checkpoint = s.reader.state
+    #expect(checkpoint.subjects[0].partlyHandedOn == 2)
+    #expect(try ExchangeReaderState.decode(checkpoint.encodedBytes()) == checkpoint)
+
+    // The same reader goes on where it stopped.
+    let more = s.reader.handOn(subject: 0, atMost: 2)
+    #expect(Self.values(more) == [3, 4])
+    #expect(s.reader.state.subjects[0].partlyHandedOn == 4)
+    let rest = s.reader.handOn(subject: 0, atMost: 1)
+    #expect(Self.values(rest) == [5])
+    #expect(rest.last == .watermark(subject: 0, watermark: 9), "the watermark follows record 5")
+    #expect(Self.values(s.reader.handOn(subject: 0, atMost: 0)).isEmpty)
+    #expect(Self.values(s.reader.handOn(subject: 0, atMost: 5)) == [6])
+    #expect(!s.reader.hasDecided(subject: 0))
+    #expect(s.reader.position(ofSubject: 0) == 5)
+    #expect(s.reader.state.subjects[0].partlyHandedOn == 0)
+
+    // A reader restored from the checkpoint re-reads from the records message
+    // and hands on only what the first one had not.
+    var restored = ExchangeReader(subjects: 1, producers: [Self.p0], restored: checkpoint)
+    var again: [ExchangeDelivery] = []
+    for (offset, message) in messages.enumerated() {
+      again += restored.receive(message, subject: 0, sequence: UInt64(2 + offset))
+    }
+    #expect(Self.values(again) == [3, 4, 5, 6])
+    #expect(again.contains(.watermark(subject: 0, watermark: 9)))
+    #expect(restored.state == s.reader.state)
+  }
+
   @Test func messagesAndStatesRoundTrip() throws {
     let messages: [ExchangeMessage] = [
       .begin(producer: Self.p1, generation: 300, restoredCheckpoint: -1),
@@ -278,9 +330,10 @@ import Testing
   /// completing at random, crashes (of producers: restart from the latest
   /// completed checkpoint with a new generation and replay; of the reader:
   /// restore its last checkpoint and drop its uncommitted output), repeated
-  /// publishes, and reads interleaved across subjects in random order. The
-  /// reader's committed output is every input record exactly once, and every
-  /// subject ends.
+  /// publishes, reads interleaved across subjects in random order, and a
+  /// caller taking few records at a time (the rest handed on later, reader
+  /// checkpoints in between). The reader's committed output is every input
+  /// record exactly once, and every subject ends.
   @Test(arguments: 0..<24)
   func everyRecordExactlyOnceDespiteCrashes(seed: UInt64) throws {
     var rng = SplitMix64(seed: 0xE0 &+ seed)
@@ -328,18 +381,35 @@ import Testing
     var readerCrashes = 0
     var now: Int64 = 0
 
+    /// The caller takes at most this many records per call: mostly all, at
+    /// times a few or none.
+    func budget(_ rng: inout SplitMix64) -> Int {
+      rng.next() % 4 == 0 ? Int(rng.next() % 4) : .max
+    }
+    func take(_ out: [ExchangeDelivery]) {
+      pendingOutput += Self.values(out)
+      for case .endOfInput(let subject) in out { endedSubjects.insert(subject) }
+    }
     func readerStep(_ rng: inout SplitMix64) {
+      let waiting = (0..<keyGroups).filter { reader.hasDecided(subject: $0) }
+      if let s = waiting.randomElement(using: &rng), rng.next() % 2 == 0 {
+        take(reader.handOn(subject: s, atMost: budget(&rng)))
+        return
+      }
       let ready = (0..<keyGroups).filter { read[$0] < UInt64(streams[$0].count) }
       guard let s = ready.randomElement(using: &rng) else { return }
       read[s] += 1
-      let out = reader.receive(streams[s][Int(read[s]) - 1], subject: s, sequence: read[s])
-      pendingOutput += Self.values(out)
-      for case .endOfInput(let subject) in out { endedSubjects.insert(subject) }
+      take(
+        reader.receive(
+          streams[s][Int(read[s]) - 1], subject: s, sequence: read[s],
+          handingOnAtMost: budget(&rng)))
     }
 
     var steps = 0
     while ps.contains(where: { !$0.done })
-      || (0..<keyGroups).contains(where: { read[$0] < UInt64(streams[$0].count) })
+      || (0..<keyGroups).contains(where: {
+        read[$0] < UInt64(streams[$0].count) || reader.hasDecided(subject: $0)
+      })
     {
       steps += 1
       if steps >= 200_000 {

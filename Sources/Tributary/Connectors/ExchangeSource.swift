@@ -5,7 +5,10 @@
 /// combined watermark and idleness, and the end of input once every producer
 /// of every subject ended. Its checkpointed position is the reader's state
 /// per key group, so a restore (at any parallelism of the instance) resumes
-/// each subject right after the last decided message. Used by one task only.
+/// each subject right after the last record handed to the task: a read takes
+/// at most its limit of records from the reader, and whatever else is
+/// decided waits in the reader, outside the position, for the next read.
+/// Used by one task only.
 final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
   /// Messages of one subject waiting for a commit before more are fetched.
   /// A subject whose head waits for a producer's commit marker that lies
@@ -20,12 +23,8 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
   private var valve: WatermarkValve
   private var ended: [Bool]
   private var remaining: Int
-  private var carry: [Record] = []
   private var next = 0
   let signals = ControlSignals()
-  /// The newest watermark and idleness not handed to the driver yet.
-  private var heldWatermark: Int64?
-  private var heldIdle: Bool?
 
   /// Opens the subjects of `keyGroups`, each after its position in `positions`
   /// (the union of the former subtasks' checkpointed positions).
@@ -84,15 +83,11 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
     }
   }
 
-  /// Appends up to `limit` committed records; `.finished` once every subject ended.
+  /// Appends up to `limit` committed records; `.finished` once every subject
+  /// ended. Records the reader decided beyond `limit` wait in it (outside
+  /// the position, see ``position()``) and come first from their subject at
+  /// the next read, as do the watermarks behind them.
   func read(into buffer: inout [Record], limit: Int) throws -> SourceStatus {
-    if !carry.isEmpty {
-      let take = min(limit, carry.count)
-      buffer.append(contentsOf: carry[..<take])
-      carry.removeFirst(take)
-      if carry.isEmpty { releaseSignals() }
-      return .more
-    }
     guard remaining > 0 else {
       signals.watermark = .max
       return .finished
@@ -100,30 +95,38 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
     for _ in 0..<subjects.count where buffer.count < limit {
       let s = next
       next = (next + 1) % subjects.count
-      guard !ended[s], reader.undecided(ofSubject: s) < Self.maxUndecided else { continue }
-      let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(1))
-      for incoming in messages {
-        let message = try ExchangeMessage.decode(incoming.payload)
-        for delivery in reader.receive(message, subject: s, sequence: incoming.sequence) {
-          try deliver(delivery, into: &buffer)
+      guard !ended[s] else { continue }
+      for delivery in reader.handOn(subject: s, atMost: limit - buffer.count) {
+        try deliver(delivery, into: &buffer)
+      }
+      if !reader.hasDecided(subject: s),
+        reader.undecided(ofSubject: s) < Self.maxUndecided
+      {
+        let messages = try subjects[s].fetch(max: 256, timeout: .milliseconds(1))
+        for incoming in messages {
+          let message = try ExchangeMessage.decode(incoming.payload)
+          for delivery in reader.receive(
+            message, subject: s, sequence: incoming.sequence,
+            handingOnAtMost: limit - buffer.count)
+          {
+            try deliver(delivery, into: &buffer)
+          }
         }
       }
+      // The buffer is full and this subject has more: it goes first next time.
+      if reader.hasDecided(subject: s) {
+        next = s
+        break
+      }
     }
-    if buffer.count > limit {
-      carry.append(contentsOf: buffer[limit...])
-      buffer.removeSubrange(limit...)
-    }
-    // A watermark follows every record delivered before it: while some wait
-    // in `carry`, it waits too.
-    if carry.isEmpty { releaseSignals() }
-    return remaining == 0 && carry.isEmpty ? .finished : .more
+    return remaining == 0 ? .finished : .more
   }
 
   private func deliver(_ delivery: ExchangeDelivery, into buffer: inout [Record]) throws {
     switch delivery {
-    case .records(_, _, let count, let payload):
-      buffer.append(
-        contentsOf: try ExchangeBatch.decode(Record.self, count: count, payload: payload))
+    case .records(_, _, let count, let payload, let range):
+      let records = try ExchangeBatch.decode(Record.self, count: count, payload: payload)
+      buffer.append(contentsOf: records[range])
     case .watermark(let s, let watermark):
       apply(valve.watermark(watermark, channel: s))
     case .idleness(let s, let isIdle):
@@ -137,24 +140,21 @@ final class ExchangeSourceReader<Record: BinaryCodable & Sendable> {
     }
   }
 
+  /// Hands the valve's watermark and idleness to the driver, which emits them
+  /// after the records of this read: the reader hands on a watermark only
+  /// after every record before it.
   private func apply(_ outputs: [WatermarkValve.Output]) {
     for output in outputs {
       switch output {
-      case .watermark(let watermark): heldWatermark = watermark
-      case .idleness(let idle): heldIdle = idle
+      case .watermark(let watermark): signals.watermark = watermark
+      case .idleness(let idle): signals.idle = idle
       }
     }
   }
 
-  /// Hands the held watermark and idleness to the driver.
-  private func releaseSignals() {
-    if let heldWatermark { signals.watermark = heldWatermark }
-    if let heldIdle { signals.idle = heldIdle }
-    heldWatermark = nil
-    heldIdle = nil
-  }
-
-  /// Every owned key group's reader state, keyed by key group.
+  /// Every owned key group's reader state, keyed by key group: exactly what
+  /// the task received (records the reader decided but no read took yet are
+  /// read again after a restore).
   func position() -> [UInt8] {
     let state = reader.state
     var map: [String: [UInt8]] = [:]

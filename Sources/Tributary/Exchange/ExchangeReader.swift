@@ -1,7 +1,11 @@
 /// What an exchange reader hands on for one of its subjects, in order.
 public enum ExchangeDelivery: Hashable, Sendable {
-  /// Committed records: `count` records encoded in `payload` (``ExchangeBatch``).
-  case records(subject: Int, producer: ExchangeProducer, count: Int, payload: [UInt8])
+  /// Committed records: those at indices `range` of the `count` records
+  /// encoded in `payload` (``ExchangeBatch``). A message is handed on in
+  /// parts when the caller takes fewer records than it holds; the parts of a
+  /// message follow one another, in order.
+  case records(
+    subject: Int, producer: ExchangeProducer, count: Int, payload: [UInt8], range: Range<Int>)
   /// The subject's watermark (minimum over its producers) advanced.
   case watermark(subject: Int, watermark: Int64)
   /// Every producer of the subject still open is idle (`true`), or one is active again.
@@ -11,10 +15,11 @@ public enum ExchangeDelivery: Hashable, Sendable {
 }
 
 /// What a reader keeps in a checkpoint, per subject: the stream sequence up
-/// to which every message was decided (handed on or dropped), and per
-/// producer its generation, the tag of its last message handed on, and its
-/// watermark state. A restored reader re-reads each subject from
-/// `position + 1`.
+/// to which every message was decided and handed on (or dropped), how many
+/// records of the next message were handed on already (when it was handed on
+/// in part), and per producer its generation, the tag of its last message
+/// handed on, and its watermark state. A restored reader re-reads each
+/// subject from `position + 1` and hands on only the rest of that message.
 public struct ExchangeReaderState: Hashable, Sendable, BinaryCodable {
   /// One producer as seen on one subject.
   public struct Producer: Hashable, Sendable {
@@ -32,10 +37,13 @@ public struct ExchangeReaderState: Hashable, Sendable, BinaryCodable {
 
   /// One subject.
   public struct Subject: Hashable, Sendable {
-    /// Every message at or before this stream sequence is decided.
+    /// Every message at or before this stream sequence is decided and handed on.
     public var position: UInt64
     /// Per producer, in the order of the reader's `producers`.
     public var producers: [Producer]
+    /// Records of the message right after `position` already handed on (0
+    /// unless that message was handed on in part).
+    public var partlyHandedOn = 0
   }
 
   /// Per subject, in the reader's order.
@@ -61,9 +69,16 @@ public struct ExchangeReaderState: Hashable, Sendable, BinaryCodable {
         writer.write((p.isIdle ? 1 : 0) | (p.ended ? 2 : 0))
       }
     }
+    // Written only when a message was handed on in part, so that any other
+    // state reads as it was written before this section existed.
+    if subjects.contains(where: { $0.partlyHandedOn > 0 }) {
+      writer.write(1)
+      for subject in subjects { writer.writeVarUInt(UInt64(subject.partlyHandedOn)) }
+    }
   }
 
-  /// Reads what ``encode(to:)`` wrote.
+  /// Reads what ``encode(to:)`` wrote; the state must end `reader`'s bytes
+  /// (it is stored on its own), since its last section is optional.
   public static func decode(from reader: inout BinaryReader) throws(CodecError) -> Self {
     var subjects: [Subject] = []
     for _ in 0..<(try reader.readCount(for: "ExchangeReaderState")) {
@@ -84,6 +99,18 @@ public struct ExchangeReaderState: Hashable, Sendable, BinaryCodable {
         producers.append(p)
       }
       subjects.append(Subject(position: position, producers: producers))
+    }
+    if !reader.isAtEnd {
+      guard try reader.readByte() == 1 else {
+        throw CodecError.invalid(type: "ExchangeReaderState", reason: "unknown section")
+      }
+      for s in subjects.indices {
+        let handedOn = try reader.readVarUInt()
+        guard handedOn <= UInt64(Int.max) else {
+          throw CodecError.invalid(type: "ExchangeReaderState", reason: "impossible record count")
+        }
+        subjects[s].partlyHandedOn = Int(handedOn)
+      }
     }
     return ExchangeReaderState(subjects: subjects)
   }
@@ -124,6 +151,11 @@ public struct ExchangeReaderDrops: Hashable, Sendable {
 /// - The watermark of a subject is the minimum over all known producers
 ///   (`producers`, known from the plan), so a producer that has said nothing
 ///   yet holds it back until it is idle or ended.
+/// - The caller may take fewer records than are decided (`handingOnAtMost`):
+///   the rest waits, decided, in order, and ``handOn(subject:atMost:)`` hands
+///   it on later, a message possibly in parts. The ``state`` always describes
+///   exactly what was handed on, so a checkpoint taken between two calls
+///   restores to the first record not handed on.
 ///
 /// Stream sequences of one subject must be delivered increasing (a
 /// JetStream stream is ordered); a message at or before the subject's
@@ -149,6 +181,9 @@ public struct ExchangeReader: Sendable {
     var accepted: [ExchangeTag?]
     var queue: [Entry] = []
     var queueStart = 0
+    /// Records of the head message (`queue[queueStart]`, or after a restore
+    /// the message right after `position`, before it arrives) handed on.
+    var headHandedOn = 0
     var valve: WatermarkValve
     var ended = false
   }
@@ -181,13 +216,13 @@ public struct ExchangeReader: Sendable {
       return Subject(
         position: saved.position, received: saved.position, producers: saved.producers,
         current: saved.producers.map(\.generation), accepted: saved.producers.map(\.last),
-        valve: valve,
+        headHandedOn: saved.partlyHandedOn, valve: valve,
         ended: saved.producers.allSatisfy(\.ended))
     }
   }
 
   /// The sequence to resume subject `subject` after: every message at or
-  /// before it is decided.
+  /// before it is decided and handed on.
   public func position(ofSubject subject: Int) -> UInt64 { subjects[subject].position }
 
   /// The subject's current watermark (`Int64.min` before any).
@@ -204,22 +239,36 @@ public struct ExchangeReader: Sendable {
     subjects[subject].queue.count - subjects[subject].queueStart
   }
 
-  /// The state to checkpoint: positions and what was handed on, never what waits.
+  /// Whether subject `subject` has a decided message (or the rest of one)
+  /// waiting to be handed on: a caller that took less than was decided.
+  public func hasDecided(subject s: Int) -> Bool {
+    subjects[s].queueStart < subjects[s].queue.count
+      && subjects[s].queue[subjects[s].queueStart].committed
+  }
+
+  /// The state to checkpoint: positions and exactly what was handed on, never
+  /// what waits (undecided, or decided but not taken by the caller yet).
   public var state: ExchangeReaderState {
     ExchangeReaderState(
-      subjects: subjects.map { .init(position: $0.position, producers: $0.producers) })
+      subjects: subjects.map {
+        .init(position: $0.position, producers: $0.producers, partlyHandedOn: $0.headHandedOn)
+      })
   }
 
   /// `message`, at stream sequence `sequence` of subject `subject`, arrived.
-  /// Returns what can now be handed on for that subject, in order.
-  public mutating func receive(_ message: ExchangeMessage, subject s: Int, sequence: UInt64)
-    -> [ExchangeDelivery]
-  {
+  /// Returns what can now be handed on for that subject, in order, with at
+  /// most `maxRecords` records; whatever else is decided waits for
+  /// ``handOn(subject:atMost:)``.
+  public mutating func receive(
+    _ message: ExchangeMessage, subject s: Int, sequence: UInt64,
+    handingOnAtMost maxRecords: Int = .max
+  ) -> [ExchangeDelivery] {
+    precondition(maxRecords >= 0)
     guard sequence > subjects[s].received else { return [] }
     subjects[s].received = sequence
     guard let p = producerIndex[message.producer] else {
       drops.unknownProducer += 1
-      return drain(s)
+      return drain(s, maxRecords: maxRecords)
     }
     switch message {
     case .begin(_, let generation, _):
@@ -254,7 +303,14 @@ public struct ExchangeReader: Sendable {
         subjects[s].queue.append(Entry(sequence: sequence, producer: p, message: message))
       }
     }
-    return drain(s)
+    return drain(s, maxRecords: maxRecords)
+  }
+
+  /// Hands on what waits decided on subject `subject` (left by an earlier
+  /// call that took fewer records), in order, with at most `maxRecords` records.
+  public mutating func handOn(subject s: Int, atMost maxRecords: Int) -> [ExchangeDelivery] {
+    precondition(maxRecords >= 0)
+    return drain(s, maxRecords: maxRecords)
   }
 
   /// Generation `generation` of producer `p` begins on subject `s`: its
@@ -282,13 +338,33 @@ public struct ExchangeReader: Sendable {
     return true
   }
 
-  /// Hands on the decided prefix of subject `s`'s queue.
-  private mutating func drain(_ s: Int) -> [ExchangeDelivery] {
+  /// Hands on the decided prefix of subject `s`'s queue, with at most
+  /// `maxRecords` records: a records message that does not fit is handed on
+  /// in part and stays at the head (the position before it), with the count
+  /// of its records handed on.
+  private mutating func drain(_ s: Int, maxRecords: Int) -> [ExchangeDelivery] {
     var out: [ExchangeDelivery] = []
+    var room = maxRecords
     while subjects[s].queueStart < subjects[s].queue.count,
       subjects[s].queue[subjects[s].queueStart].committed
     {
       let entry = subjects[s].queue[subjects[s].queueStart]
+      if case .records(let producer, _, let count, let payload) = entry.message {
+        let first = min(subjects[s].headHandedOn, count)
+        let taken = min(count - first, room)
+        if taken > 0 {
+          out.append(
+            .records(
+              subject: s, producer: producer, count: count, payload: payload,
+              range: first..<first + taken))
+          room -= taken
+        }
+        if first + taken < count {
+          subjects[s].headHandedOn = first + taken
+          break
+        }
+      }
+      subjects[s].headHandedOn = 0
       subjects[s].queueStart += 1
       let p = entry.producer
       if let tag = entry.message.tag {
@@ -297,8 +373,8 @@ public struct ExchangeReader: Sendable {
           subjects[s].producers[p].generation, tag.generation)
       }
       switch entry.message {
-      case .records(let producer, _, let count, let payload):
-        out.append(.records(subject: s, producer: producer, count: count, payload: payload))
+      case .records:
+        break  // handed on above
       case .watermark(_, _, let watermark):
         subjects[s].producers[p].watermark = max(subjects[s].producers[p].watermark, watermark)
         subjects[s].producers[p].isIdle = false
