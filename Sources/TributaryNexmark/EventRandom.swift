@@ -5,16 +5,18 @@
 struct EventRandom {
   @usableFromInline var state: UInt64
   /// Which copy of the shared strings (``Vocabulary/copies``) the event
-  /// uses: its number modulo the number of copies. Subtask `s` of `P`
-  /// generates the numbers ≡ `s` mod `P`, so when `P` divides the number of
-  /// copies, subtasks never share a string and its reference count never
-  /// moves between cores. Every copy has the same contents.
+  /// uses: its number modulo `copies`, the number of the source's subtasks
+  /// (at most ``Vocabulary/copies``). Subtask `s` of `P` generates the
+  /// numbers ≡ `s` mod `P`, so with `copies` = `P` each subtask uses one
+  /// copy of its own: no string's reference count moves between cores, and
+  /// a subtask's strings stay few enough for its core's cache. Every copy
+  /// has the same contents, so the events do not depend on it.
   @usableFromInline let copy: Int
 
   @inlinable
-  init(eventNumber: Int64, seed: UInt64) {
+  init(eventNumber: Int64, seed: UInt64, copies: Int = Vocabulary.copies) {
     state = (UInt64(bitPattern: eventNumber) &* 0xD1B5_4A32_D192_ED03) ^ seed
-    copy = Int(UInt64(bitPattern: eventNumber) % UInt64(Vocabulary.copies))
+    copy = Int(UInt64(bitPattern: eventNumber) % UInt64(copies))
     _ = next()
   }
 

@@ -33,6 +33,10 @@ public struct NexmarkGenerator: Sendable {
     self.configuration = configuration
   }
 
+  /// How many copies of the shared strings the events use (see
+  /// ``EventRandom/copy``): the source sets it to its number of subtasks.
+  var stringCopies = Vocabulary.copies
+
   /// Event time of event `n` in epoch milliseconds (non-decreasing in `n`).
   @inlinable
   public func timestamp(ofEvent n: Int64) -> Int64 {
@@ -41,7 +45,7 @@ public struct NexmarkGenerator: Sendable {
 
   /// Event number `n`.
   public func event(_ n: Int64) -> NexmarkEvent {
-    var random = EventRandom(eventNumber: n, seed: configuration.seed)
+    var random = EventRandom(eventNumber: n, seed: configuration.seed, copies: stringCopies)
     let time = timestamp(ofEvent: n)
     // One division for the position in the 1 : 3 : 46 cycle; every id below
     // is derived from it.

@@ -16,9 +16,13 @@ extension StreamEnvironment {
     events: Int, configuration: NexmarkConfiguration = NexmarkConfiguration(),
     ratePerSecond: Double? = nil
   ) -> DataStream<NexmarkEvent> {
-    let generator = NexmarkGenerator(configuration: configuration)
+    var generator = NexmarkGenerator(configuration: configuration)
+    // One copy of the shared strings per subtask of the source (as it is
+    // built; a parallelism set on the stream afterwards only costs sharing).
+    let subtasks = self.configuration.parallelism * self.configuration.instances.count
+    generator.stringCopies = max(1, min(subtasks, Vocabulary.copies))
     return generate(count: events, ratePerSecond: ratePerSecond, name: "Nexmark") {
-      generator.event(Int64($0))
+      [generator] in generator.event(Int64($0))
     }
     // Each subtask generates its event numbers in increasing order, so its
     // timestamps ascend: the watermark needs only each batch's last event.

@@ -20,10 +20,10 @@ enum Vocabulary {
   }
   /// Half of all bids come from one of these.
   static let hotChannels = ["Google", "Facebook", "Baidu", "Apple"]
-  /// Copies of each shared string (URLs, paddings) with their own storage:
-  /// an event uses copy `n mod copies` (``EventRandom/copy``), so when the
-  /// number of a source's subtasks divides it, no two subtasks retain and
-  /// release the same string from two cores.
+  /// Copies of each shared string (URLs, paddings) with their own storage,
+  /// at most: a source of P subtasks makes event n use copy n mod P
+  /// (``EventRandom/copy``), so no two subtasks retain and release the same
+  /// string from two cores, and each touches one copy only.
   @usableFromInline static let copies = 8
   /// The names `channel-0` … `channel-9999`.
   static let channelNames: [String] = (0..<10_000).map { "channel-\($0)" }

@@ -2,15 +2,25 @@ extension Array {
   /// Calls `body` on every element in order, moving each out of the array
   /// instead of copying it (no retain and release of the references an element
   /// holds, where `for element in array` copies every element), and leaves
-  /// the array empty with its capacity kept. If `body` throws, the elements
-  /// not yet taken stay in the array, in an unspecified order. A shared array
+  /// the array empty with its capacity kept. Elements without references
+  /// (plain values, where a copy costs nothing) are read in place and left
+  /// there: emptying the array cost W1 4 %, and a caller discards what a
+  /// taking function leaves. If `body` throws, the elements not yet taken
+  /// stay in the array, in an unspecified order. A shared array
   /// is copied first, as any mutation copies it.
   @inlinable
   mutating func takeEach(_ body: (consuming Element) throws -> Void) rethrows {
+    if _isPOD(Element.self) {
+      // A copy of a plain value costs nothing: read in place.
+      for element in self { try body(element) }
+      return
+    }
     // Moving out of the front is not possible without making the array
     // forget its first elements; reversed, `popLast` takes them in order.
     withUnsafeMutableBufferPointer { $0.reverse() }
-    while let element = popLast() { try body(element) }
+    // `consume`: without it the optimiser copies the element for the call
+    // and destroys both (seen in Swift 6.3's release builds).
+    while let element = popLast() { try body(consume element) }
   }
 
   /// Appends every element to `other` and leaves this array empty: by
