@@ -26,15 +26,23 @@ import Testing
     #expect(throws: CodecError.self) { try ExchangeTransaction.decode(impossible.encodedBytes()) }
   }
 
+  /// An in-memory exchange of one producer and one consumer subtask over
+  /// `keyGroups` key groups, with its topology and a connection to publish on.
+  static func oneProducerExchange(keyGroups: Int) throws -> (
+    ExchangeTopology, InMemoryExchange, any ExchangeConnection
+  ) {
+    let topology = ExchangeTopology(
+      job: "t", index: 0, instances: 1, producerParallelism: 1, consumerParallelism: 1,
+      maxParallelism: keyGroups)
+    let exchange = InMemoryExchange()
+    return (topology, exchange, try exchange.connect())
+  }
+
   /// A watermark read from the exchange reaches the driver only after every
   /// record before it, also when a read returns fewer records than one
   /// message holds (the rest wait for the next read).
   @Test func aWatermarkNeverOvertakesRecordsLeftForTheNextRead() throws {
-    let topology = ExchangeTopology(
-      job: "t", index: 0, instances: 1, producerParallelism: 1, consumerParallelism: 1,
-      maxParallelism: 1)
-    let exchange = InMemoryExchange()
-    let connection = try exchange.connect()
+    let (topology, exchange, connection) = try Self.oneProducerExchange(keyGroups: 1)
     var publisher = ExchangePublisher<Int64>(
       producer: ExchangeProducer(instance: 0, subtask: 0), generation: 1, keyGroups: 1)
     var out = publisher.start()
@@ -74,11 +82,7 @@ import Testing
   /// fetched. (Taken after every number of reads, at several limits.)
   @Test(arguments: [1, 3, 4, 7, 64])
   func aCheckpointBetweenReadsResumesAfterTheLastRecordTheTaskGot(limit: Int) throws {
-    let topology = ExchangeTopology(
-      job: "t", index: 0, instances: 1, producerParallelism: 1, consumerParallelism: 1,
-      maxParallelism: 2)
-    let exchange = InMemoryExchange()
-    let connection = try exchange.connect()
+    let (topology, exchange, connection) = try Self.oneProducerExchange(keyGroups: 2)
     var publisher = ExchangePublisher<Int64>(
       producer: ExchangeProducer(instance: 0, subtask: 0), generation: 1, keyGroups: 2)
     var out = publisher.start()
