@@ -2,12 +2,12 @@ extension Array {
   /// Calls `body` on every element in order, moving each out of the array
   /// instead of copying it (no retain and release of the references an element
   /// holds, where `for element in array` copies every element), and leaves
-  /// the array empty with its capacity kept. Elements without references
-  /// (plain values, where a copy costs nothing) are read in place and left
-  /// there: emptying the array cost W1 4 %, and a caller discards what a
-  /// taking function leaves. If `body` throws, the elements not yet taken
-  /// stay in the array, in an unspecified order. A shared array
-  /// is copied first, as any mutation copies it.
+  /// the array empty with its capacity kept; a shared array is copied first,
+  /// as any mutation copies it. Plain values (no references, so a copy costs
+  /// nothing) are read in place and left there, shared or not: emptying the
+  /// array cost W1 4 %, and a caller discards what a taking function leaves.
+  /// If `body` throws, the elements not yet taken stay in the array, in an
+  /// unspecified order.
   @inlinable
   mutating func takeEach(_ body: (consuming Element) throws -> Void) rethrows {
     if _isPOD(Element.self) {
