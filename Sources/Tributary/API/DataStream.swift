@@ -69,11 +69,17 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "Map", _ f: @escaping @Sendable (T) throws -> U
   ) -> DataStream<U> {
     transform(name) { _ in
-      OperatorKernel.taking { batch, out in
-        out = try BatchBuilder.build(capacity: batch.count) { append in
-          try batch.takeEach { append(try f($0)) }
-        }
-      }
+      OperatorKernel.taking(
+        { batch, out in
+          out = try BatchBuilder.build(capacity: batch.count) { append in
+            try batch.takeEach { append(try f($0)) }
+          }
+        },
+        reading: { batch, out in
+          out = try BatchBuilder.build(capacity: batch.count) { append in
+            for record in batch { append(try f(record)) }
+          }
+        })
     }
   }
 
@@ -84,11 +90,17 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<T> {
     keepingTimestamps(
       transform(name) { _ in
-        OperatorKernel.taking { batch, out in
-          out = try BatchBuilder.build(capacity: batch.count) { append in
-            try batch.takeEach { record in if try isIncluded(record) { append(record) } }
-          }
-        }
+        OperatorKernel.taking(
+          { batch, out in
+            out = try BatchBuilder.build(capacity: batch.count) { append in
+              try batch.takeEach { record in if try isIncluded(record) { append(record) } }
+            }
+          },
+          reading: { batch, out in
+            out = try BatchBuilder.build(capacity: batch.count) { append in
+              for record in batch where try isIncluded(record) { append(record) }
+            }
+          })
       })
   }
 
@@ -105,9 +117,9 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "FlatMap", _ f: @escaping @Sendable (T) throws -> S
   ) -> DataStream<S.Element> where S.Element: Sendable {
     transform(name) { _ in
-      OperatorKernel.taking { batch, out in
-        try batch.takeEach { out.append(contentsOf: try f($0)) }
-      }
+      OperatorKernel.taking(
+        { batch, out in try batch.takeEach { out.append(contentsOf: try f($0)) } },
+        reading: { batch, out in for record in batch { out.append(contentsOf: try f(record)) } })
     }
   }
 
@@ -117,11 +129,17 @@ public struct DataStream<T: Sendable>: Sendable {
     name: String = "CompactMap", _ f: @escaping @Sendable (T) throws -> U?
   ) -> DataStream<U> {
     transform(name) { _ in
-      OperatorKernel.taking { batch, out in
-        out = try BatchBuilder.build(capacity: batch.count) { append in
-          try batch.takeEach { if let mapped = try f($0) { append(mapped) } }
-        }
-      }
+      OperatorKernel.taking(
+        { batch, out in
+          out = try BatchBuilder.build(capacity: batch.count) { append in
+            try batch.takeEach { if let mapped = try f($0) { append(mapped) } }
+          }
+        },
+        reading: { batch, out in
+          out = try BatchBuilder.build(capacity: batch.count) { append in
+            for record in batch { if let mapped = try f(record) { append(mapped) } }
+          }
+        })
     }
   }
 
@@ -132,12 +150,19 @@ public struct DataStream<T: Sendable>: Sendable {
   ) -> DataStream<U> {
     transform(name) { context in
       let side = context.sideOutputs
-      return OperatorKernel.taking { batch, out in
-        var collector = Collector(buffer: out, side: side)
-        out = []
-        defer { out = collector.buffer }
-        try batch.takeEach { try f($0, &collector) }
-      }
+      return OperatorKernel.taking(
+        { batch, out in
+          var collector = Collector(buffer: out, side: side)
+          out = []
+          defer { out = collector.buffer }
+          try batch.takeEach { try f($0, &collector) }
+        },
+        reading: { batch, out in
+          var collector = Collector(buffer: out, side: side)
+          out = []
+          defer { out = collector.buffer }
+          for record in batch { try f(record, &collector) }
+        })
     }
   }
 

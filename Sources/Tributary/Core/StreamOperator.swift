@@ -117,6 +117,10 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   @usableFromInline let instance: any StreamOperator<Input, Output>
   /// Takes the batch (see ``StreamOperator/processBatch(taking:into:)``).
   @usableFromInline let process: (inout [Input], inout [Output]) throws -> Void
+  /// Reads a batch that other tasks may be reading too (a fan-out), without
+  /// modifying it (see ``StreamOperator/processBatch(_:into:)``); `nil`: the
+  /// engine copies such a batch and calls ``process`` on the copy.
+  @usableFromInline let processShared: (([Input], inout [Output]) throws -> Void)?
   @usableFromInline let finish: (inout [Output]) throws -> Void
   /// `nil`: watermarks pass through unchanged (stateless batch functions).
   @usableFromInline let watermark: ((Int64, inout [Output]) throws -> Int64?)?
@@ -128,6 +132,7 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
   public init<Op: StreamOperator>(_ op: Op) where Op.Input == Input, Op.Output == Output {
     instance = op
     process = { try op.processBatch(taking: &$0, into: &$1) }
+    processShared = { try op.processBatch($0, into: &$1) }
     finish = { try op.endOfInput(into: &$0) }
     watermark = { try op.processWatermark($0, into: &$1) }
     tick = { try op.onTick(into: &$0) }
@@ -149,10 +154,24 @@ public struct OperatorKernel<Input: Sendable, Output: Sendable> {
     OperatorKernel(batchFunction: BatchFunctionOperator(taking: process))
   }
 
+  /// A stateless kernel from two forms of one batch function: `take` may
+  /// move the records out of a batch the task owns; `read` reads a batch that
+  /// other tasks may be reading too (a fan-out) and copies only what it
+  /// emits, where taking would first copy the whole batch. Both must emit the
+  /// same records.
+  @inlinable
+  public static func taking(
+    _ take: @escaping (inout [Input], inout [Output]) throws -> Void,
+    reading read: @escaping ([Input], inout [Output]) throws -> Void
+  ) -> OperatorKernel {
+    OperatorKernel(batchFunction: BatchFunctionOperator(taking: take, reading: read))
+  }
+
   @inlinable
   init(batchFunction op: BatchFunctionOperator<Input, Output>) {
     instance = op
     self.process = op.function
+    processShared = op.readFunction
     finish = { _ in }
     watermark = nil
     tick = nil
@@ -172,19 +191,34 @@ extension OperatorKernel where Input == Output {
 /// default. Used by one task.
 public final class BatchFunctionOperator<Input: Sendable, Output: Sendable>: StreamOperator {
   @usableFromInline let function: (inout [Input], inout [Output]) throws -> Void
+  /// The function's form that only reads its batch, if it has one.
+  @usableFromInline let readFunction: (([Input], inout [Output]) throws -> Void)?
   /// Wraps `function`, which reads its batch.
   @inlinable
   public init(_ function: @escaping ([Input], inout [Output]) throws -> Void) {
     self.function = { batch, output in try function(batch, &output) }
+    readFunction = function
   }
   /// Wraps `function`, which may move the records out of its batch.
   @inlinable
   public init(taking function: @escaping (inout [Input], inout [Output]) throws -> Void) {
     self.function = function
+    readFunction = nil
   }
-  /// Calls the function on a copy of `batch`.
+  /// Wraps `take`, which may move the records out of its batch, and `read`,
+  /// which reads a batch in place and emits the same records.
+  @inlinable
+  public init(
+    taking take: @escaping (inout [Input], inout [Output]) throws -> Void,
+    reading read: @escaping ([Input], inout [Output]) throws -> Void
+  ) {
+    function = take
+    readFunction = read
+  }
+  /// Calls the reading form on `batch`, else the function on a copy of it.
   @inlinable
   public func processBatch(_ batch: [Input], into output: inout [Output]) throws {
+    if let readFunction { return try readFunction(batch, &output) }
     var batch = batch
     try function(&batch, &output)
   }

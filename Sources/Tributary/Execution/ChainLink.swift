@@ -28,6 +28,20 @@ final class ChainLink<In: Sendable, Out: Sendable>: Downstream<In> {
   override func push(_ batch: inout [In]) async throws {
     buffer.removeAll(keepingCapacity: true)
     try guarded { try kernel.process(&batch, &buffer) }
+    try await emitProcessed()
+  }
+
+  override func push(shared batch: [In]) async throws {
+    // Read in place: taking the records would first copy the whole array.
+    guard let read = kernel.processShared else { return try await super.push(shared: batch) }
+    buffer.removeAll(keepingCapacity: true)
+    try guarded { try read(batch, &buffer) }
+    try await emitProcessed()
+  }
+
+  /// Sends on what the operator made of a batch: its records, its side
+  /// outputs', and the watermarks and idleness it generated.
+  private func emitProcessed() async throws {
     if !buffer.isEmpty { try await next.push(&buffer) }
     if let side, side.pending { try await side.drain() }
     try await emitSignals()

@@ -11,6 +11,15 @@ class Downstream<T: Sendable>: DownstreamBase {
   /// records out of `batch` instead of copying them; the caller must not use
   /// its contents afterwards (only its capacity, for the next batch).
   func push(_ batch: inout [T]) async throws {}
+  /// Delivers a batch (non-empty) that another task may be reading at the
+  /// same time: a fan-out hands one array to several tasks. The receiver reads
+  /// the records and copies what it keeps; it must not modify the array. By
+  /// default it is pushed as a batch of this link's own, which copies the
+  /// array (every record) only if the receiver modifies it.
+  func push(shared batch: [T]) async throws {
+    var batch = batch
+    try await push(&batch)
+  }
   /// Sends everything buffered so far on its way (called when the task goes idle).
   func flush() async throws {}
   /// The input ended: emit final results, then propagate end-of-input.

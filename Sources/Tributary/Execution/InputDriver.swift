@@ -8,6 +8,10 @@
 struct InputDriver<In: Sendable> {
   let mailbox: Mailbox<In>
   let head: Downstream<In>
+  /// Per channel: whether its batches may be read by other tasks too (a
+  /// fan-out); those are read in place (``Downstream/push(shared:)``), the
+  /// others handed down the chain to be taken.
+  let sharedChannels: [Bool]
   let tickInterval: Duration
   /// The job's checkpointing, if on.
   let checkpointing: TaskCheckpointing?
@@ -80,7 +84,11 @@ struct InputDriver<In: Sendable> {
       guard let (channel, element) = next else { throw CancellationError() }
       switch element {
       case .records(var batch):
-        try await head.push(&batch)
+        if sharedChannels[channel] {
+          try await head.push(shared: batch)
+        } else {
+          try await head.push(&batch)
+        }
         let now = clock.now()
         if now - lastTick >= tickInterval {
           lastTick = now

@@ -225,7 +225,8 @@ struct JobExecution: Sendable {
     defer { taskMeter?.ended() }
     try await chain.head.run(
       context: context(chain.head), head: next,
-      mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask], config: config,
+      mailbox: mailboxes[c].isEmpty ? nil : mailboxes[c][subtask],
+      sharedChannels: plan.sharedChannels(of: c), config: config,
       checkpointing: checkpointing, meter: taskMeter)
   }
 }

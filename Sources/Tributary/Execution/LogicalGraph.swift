@@ -51,6 +51,9 @@ class LogicalNode: @unchecked Sendable {
 
   var isSource: Bool { false }
   var isSink: Bool { false }
+  /// Whether producers deliver into this node through ports that convert
+  /// their batches into new arrays (the inputs of a two-input operator).
+  var convertsInputs: Bool { false }
 
   // Type-erased builders, implemented by `TypedNode`: the plan wires nodes of
   // different record types, so mailboxes, ports and links cross it as their
@@ -84,9 +87,12 @@ class LogicalNode: @unchecked Sendable {
     tag: String, edges: [ErasedRouterEdge], config: JobConfiguration, subtask: Int,
     to side: SideOutputs
   ) { fatalError("abstract") }
+  /// `sharedChannels`: the mailbox's channels whose batches other tasks may
+  /// be reading too (``PhysicalPlan/sharedChannels(of:)``).
   func run(
     context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
-    config: JobConfiguration, checkpointing: TaskCheckpointing?, meter: TaskMeter?
+    sharedChannels: [Bool], config: JobConfiguration, checkpointing: TaskCheckpointing?,
+    meter: TaskMeter?
   ) async throws { fatalError("abstract") }
   /// For transactional sinks: commits transactions of completed checkpoints
   /// and moves aside output of abandoned timelines.
@@ -150,6 +156,8 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     if case .sink = role { return true }
     return false
   }
+
+  override var convertsInputs: Bool { portMakers != nil }
 
   override func makeMailbox(channels: Int, capacity: Int) -> any AnyMailbox {
     Mailbox<In>(channels: channels, capacity: capacity)
@@ -230,7 +238,8 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
 
   override func run(
     context: OperatorContext, head: DownstreamBase, mailbox: (any AnyMailbox)?,
-    config: JobConfiguration, checkpointing: TaskCheckpointing?, meter: TaskMeter?
+    sharedChannels: [Bool], config: JobConfiguration, checkpointing: TaskCheckpointing?,
+    meter: TaskMeter?
   ) async throws {
     switch role {
     case .source(let factory, let rate):
@@ -246,7 +255,8 @@ final class TypedNode<In: Sendable, Out: Sendable>: LogicalNode, @unchecked Send
     case .transform, .sink:
       try await InputDriver(
         mailbox: mailbox as! Mailbox<In>, head: head as! Downstream<In>,
-        tickInterval: config.tickInterval, checkpointing: checkpointing,
+        sharedChannels: sharedChannels, tickInterval: config.tickInterval,
+        checkpointing: checkpointing,
         clock: config.runtimeClock, meter: meter
       ).run()
     }

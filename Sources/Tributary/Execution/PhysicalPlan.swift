@@ -147,6 +147,33 @@ struct PhysicalPlan: @unchecked Sendable {
     self.exchanges = exchanges
   }
 
+  /// The channels of chain `c`'s mailbox on which a batch may arrive as an
+  /// array that another task received too: those of edges that carry
+  /// batches as they are (forward, rebalance, broadcast) from a producer
+  /// whose router hands each batch to more than one target that way (a
+  /// stream read twice, a broadcast to several subtasks). The router hands
+  /// the array itself to the last of them, the others share it.
+  func sharedChannels(of c: Int) -> [Bool] {
+    var shared = [Bool](repeating: false, count: channelCounts[c])
+    if chains[c].head.convertsInputs { return shared }
+    for (p, edges) in consumers.enumerated() {
+      let direct = edges.reduce(0) { sum, edge in
+        guard edge.sideOutput == nil else { return sum }
+        switch edge.kind {
+        case .forward, .rebalance: return sum + 1
+        case .broadcast: return sum + chains[edge.chainIndex].parallelism
+        case .hash: return sum
+        }
+      }
+      guard direct > 1 else { continue }
+      for edge in edges
+      where edge.chainIndex == c && edge.sideOutput == nil && edge.kind != .hash {
+        for subtask in 0..<chains[p].parallelism { shared[channel(of: subtask, on: edge)] = true }
+      }
+    }
+    return shared
+  }
+
   /// The channel of subtask `subtask` of a producer on `consumer`'s mailbox.
   func channel(of subtask: Int, on consumer: Consumer) -> Int {
     consumer.kind == .forward ? consumer.channelBase : consumer.channelBase + subtask

@@ -27,6 +27,10 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
   private let flushTimeout: Duration
   private var oldestPending: Duration?
   private let clock: any RuntimeClock
+  /// How many targets receive each pushed batch as it is (one per forward
+  /// or rebalance edge, one per target of a broadcast edge); hash edges
+  /// split it into batches of their own.
+  private let directDeliveries: Int
 
   init(
     edges: [RouterEdge<T>], batchSize: Int, flushTimeout: Duration, subtask: Int,
@@ -38,24 +42,48 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
     self.roundRobin = edges.map { $0.targets.isEmpty ? 0 : subtask % $0.targets.count }
     self.batchSize = batchSize
     self.flushTimeout = flushTimeout
+    self.directDeliveries = Self.directDeliveries(of: edges)
+  }
+
+  /// How many targets receive each batch pushed through `edges` as it is.
+  static func directDeliveries(of edges: [RouterEdge<T>]) -> Int {
+    edges.reduce(0) { sum, edge in
+      switch edge.kind {
+      case .forward, .rebalance: sum + 1
+      case .broadcast: sum + edge.targets.count
+      case .hash: sum
+      }
+    }
   }
 
   override func push(_ batch: inout [T]) async throws {
+    // Hash edges copy the records they route; the edges that deliver the
+    // batch as it is come after them, so that the last can be handed the
+    // array itself.
+    for e in edges.indices where edges[e].kind == .hash {
+      edges[e].split!(batch, &pending[e])
+      for target in pending[e].indices where pending[e][target].count >= batchSize {
+        try await send(edge: e, target: target)
+      }
+    }
+    var deliveriesLeft = directDeliveries
     for e in edges.indices {
       switch edges[e].kind {
       case .forward:
-        try await append(batch, edge: e, target: 0)
+        deliveriesLeft -= 1
+        try await append(&batch, edge: e, target: 0, last: deliveriesLeft == 0)
       case .rebalance:
         let target = roundRobin[e]
         roundRobin[e] = (target + 1) % edges[e].targets.count
-        try await append(batch, edge: e, target: target)
+        deliveriesLeft -= 1
+        try await append(&batch, edge: e, target: target, last: deliveriesLeft == 0)
       case .broadcast:
-        for target in edges[e].targets.indices { try await append(batch, edge: e, target: target) }
-      case .hash:
-        edges[e].split!(batch, &pending[e])
-        for target in pending[e].indices where pending[e][target].count >= batchSize {
-          try await send(edge: e, target: target)
+        for target in edges[e].targets.indices {
+          deliveriesLeft -= 1
+          try await append(&batch, edge: e, target: target, last: deliveriesLeft == 0)
         }
+      case .hash:
+        continue
       }
     }
     if oldestPending == nil && pending.contains(where: { $0.contains { !$0.isEmpty } }) {
@@ -115,10 +143,23 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
     }
   }
 
-  private func append(_ batch: [T], edge e: Int, target: Int) async throws {
+  /// Sends `batch` to one target: as it is when it is at least half a batch
+  /// and nothing waits for that target, else buffered. The `last` target to
+  /// receive it as it is gets the array itself, not a second reference to
+  /// it, so that the receiver can take its records without copying them
+  /// (the caller keeps an empty array with the same capacity); the others
+  /// get the same array, shared (see ``PhysicalPlan/sharedChannels(of:)``).
+  private func append(_ batch: inout [T], edge e: Int, target: Int, last: Bool) async throws {
     if pending[e][target].isEmpty && batch.count * 2 >= batchSize {
+      var records: [T] = []
+      if last {
+        swap(&records, &batch)
+        batch.reserveCapacity(records.capacity)
+      } else {
+        records = batch
+      }
       try await deliver(
-        .records(batch), to: edges[e].targets[target], on: edges[e].channels[target])
+        .records(records), to: edges[e].targets[target], on: edges[e].channels[target])
       return
     }
     pending[e][target].append(contentsOf: batch)

@@ -27,6 +27,12 @@ final class MeteringLink<T: Sendable>: Downstream<T> {
     try await next.push(&batch)
   }
 
+  override func push(shared batch: [T]) async throws {
+    into?.received(batch.count)
+    from?.emitted(batch.count)
+    try await next.push(shared: batch)
+  }
+
   override func pushWatermark(_ watermark: Int64) async throws {
     into?.watermarkAdvanced(watermark)
     from?.watermarkEmitted(watermark)
