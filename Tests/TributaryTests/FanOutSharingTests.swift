@@ -8,7 +8,8 @@ import Testing
 /// one array: the router hands the array itself to the last of them and the
 /// same array to the others, which read it in place instead of copying it
 /// whole to take its records; a batch only one task receives is handed over,
-/// so that task can take its records without a copy.
+/// so that task can take its records without a copy; a hash edge moves the
+/// records into the batches it sends.
 @Suite struct FanOutSharingTests {
   /// A router over `mailboxes`, one forward edge each.
   func router(into mailboxes: [Mailbox<String>]) -> Router<String> {
@@ -43,6 +44,41 @@ import Testing
     #expect(batch.isEmpty)
     #expect(received(first) == (0..<64).map { "r\($0)" })
     #expect(received(second) == (0..<64).map { "r\($0)" })
+  }
+
+  /// A hash edge moves the records into its targets' batches; when another
+  /// edge also gets the batch as it is, it splits a copy and the other edge
+  /// gets the whole batch.
+  @Test func aHashEdgeTakesTheRecordsUnlessAnotherEdgeNeedsTheBatch() async throws {
+    func hashEdge(_ mailboxes: [Mailbox<String>]) -> RouterEdge<String> {
+      RouterEdge(
+        targets: mailboxes.map { MailboxPort($0) }, channels: [0, 0], kind: .hash,
+        split: HashPartitioner<String>.byKey { $0 }.make(2, 128))
+    }
+    let records = (0..<64).map { "r\($0)" }
+    let keyed = [Mailbox<String>(channels: 1, capacity: 4), Mailbox(channels: 1, capacity: 4)]
+    var batch = records
+    try await Router(
+      edges: [hashEdge(keyed)], batchSize: 4, flushTimeout: .seconds(60), subtask: 0,
+      clock: ManualRuntimeClock()
+    ).push(&batch)
+    #expect(batch.isEmpty)
+    var routed = keyed.flatMap { received($0) ?? [] }
+    expectSameElements(routed, records)
+
+    let forward = Mailbox<String>(channels: 1, capacity: 4)
+    let keyedAgain = [Mailbox<String>(channels: 1, capacity: 4), Mailbox(channels: 1, capacity: 4)]
+    batch = records
+    try await Router(
+      edges: [
+        hashEdge(keyedAgain),
+        RouterEdge(targets: [MailboxPort(forward)], channels: [0], kind: .forward, split: nil),
+      ],
+      batchSize: 4, flushTimeout: .seconds(60), subtask: 0, clock: ManualRuntimeClock()
+    ).push(&batch)
+    routed = keyedAgain.flatMap { received($0) ?? [] }
+    expectSameElements(routed, records)
+    #expect(received(forward) == records)
   }
 
   /// The channels on which a batch may arrive shared: those from a producer

@@ -23,19 +23,22 @@ public enum PartitionKind: Sendable, CustomStringConvertible {
 ///
 /// Built in `@inlinable` code (``KeyedStream``), so the per-record key
 /// extraction, encoding and hashing are specialised for the record and key
-/// types. Records keep their relative order within each target.
+/// types. Records keep their relative order within each target. The
+/// splitting function moves the records out of the batch (`takeEach`), so a
+/// record holding references reaches its target without a retain and a
+/// release; the caller passes a copy when it still needs the batch.
 public struct HashPartitioner<T: Sendable>: Sendable {
   /// Makes the splitting function for a downstream parallelism and
   /// key-group count. (A job run as several instances has no hash edge left
   /// inside a process: each becomes an exchange, whose source reads only the
   /// key groups its consumer subtask owns.)
   public let make:
-    @Sendable (_ parallelism: Int, _ maxParallelism: Int) -> ([T], inout [[T]]) -> Void
+    @Sendable (_ parallelism: Int, _ maxParallelism: Int) -> (inout [T], inout [[T]]) -> Void
 
   /// Creates a partitioner from a maker (see ``make``).
   @inlinable
   public init(
-    make: @escaping @Sendable (Int, Int) -> ([T], inout [[T]]) -> Void
+    make: @escaping @Sendable (Int, Int) -> (inout [T], inout [[T]]) -> Void
   ) {
     self.make = make
   }
@@ -47,7 +50,7 @@ public struct HashPartitioner<T: Sendable>: Sendable {
       var scratch = BinaryWriter(capacity: 32)
       if parallelism == 1 {
         // One downstream subtask owns every key group: no key to compute.
-        return { batch, targets in targets[0].append(contentsOf: batch) }
+        return { batch, targets in batch.moveAll(onto: &targets[0]) }
       }
       // The owner of each key group, looked up instead of divided per record.
       let owners = (0..<maxParallelism).map {
@@ -68,8 +71,12 @@ public struct HashPartitioner<T: Sendable>: Sendable {
                 of: key(batch[index]), maxParallelism: maxParallelism, scratch: &scratch)
               destinations[index] = Int32(truncatingIfNeeded: owners[group])
             }
-            for index in batch.indices { targets[Int(destinations[index])].append(batch[index]) }
           }
+        }
+        var index = 0
+        batch.takeEach { record in
+          targets[Int(destinations[index])].append(record)
+          index += 1
         }
       }
     }

@@ -5,8 +5,9 @@ struct RouterEdge<T: Sendable> {
   /// This subtask's channel index in each target mailbox.
   var channels: [Int]
   var kind: PartitionKind
-  /// Present for `.hash` edges.
-  var split: (([T], inout [[T]]) -> Void)?
+  /// Present for `.hash` edges: moves the records of a batch into the
+  /// targets' batches (``HashPartitioner``).
+  var split: ((inout [T], inout [[T]]) -> Void)?
 }
 
 /// The output of a task to other tasks: buffers records per target and sends
@@ -31,6 +32,8 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
   /// or rebalance edge, one per target of a broadcast edge); hash edges
   /// split it into batches of their own.
   private let directDeliveries: Int
+  /// The index of the last hash edge, if any.
+  private let lastHashEdge: Int?
 
   init(
     edges: [RouterEdge<T>], batchSize: Int, flushTimeout: Duration, subtask: Int,
@@ -43,6 +46,7 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
     self.batchSize = batchSize
     self.flushTimeout = flushTimeout
     self.directDeliveries = Self.directDeliveries(of: edges)
+    self.lastHashEdge = edges.lastIndex { $0.kind == .hash }
   }
 
   /// How many targets receive each batch pushed through `edges` as it is.
@@ -57,11 +61,18 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
   }
 
   override func push(_ batch: inout [T]) async throws {
-    // Hash edges copy the records they route; the edges that deliver the
-    // batch as it is come after them, so that the last can be handed the
-    // array itself.
+    // Hash edges come first and move the records into their targets'
+    // batches; the last one takes them from the batch itself when no edge
+    // delivers it as it is, the others take them from a copy (made only if
+    // the records hold references). Then the last target that gets the batch
+    // as it is can be handed the array itself.
     for e in edges.indices where edges[e].kind == .hash {
-      edges[e].split!(batch, &pending[e])
+      if directDeliveries == 0 && e == lastHashEdge {
+        edges[e].split!(&batch, &pending[e])
+      } else {
+        var copy = batch
+        edges[e].split!(&copy, &pending[e])
+      }
       for target in pending[e].indices where pending[e][target].count >= batchSize {
         try await send(edge: e, target: target)
       }
