@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import Tributary
-import TributaryNexmark
+
+@testable import TributaryNexmark
 
 /// q7 at the windows' ends, with hand-made bids. Nexmark's SQL joins each
 /// window's maximum to the bids with `dateTime BETWEEN window_end − 10 s AND
@@ -50,16 +51,16 @@ import TributaryNexmark
     "end2-w3-max",
   ]
 
+  /// The q7 row of the bid named `name`.
+  static func row(_ name: String) -> Q7Result {
+    let b = bids.first { $0.extra == name }!
+    return Q7Result(
+      auction: b.auction, price: b.price, bidder: b.bidder, dateTime: b.dateTime, extra: b.extra)
+  }
+
   /// ``expectedNames`` as q7's JSON lines, sorted.
   static var expectedRows: [String] {
-    expectedNames.map { name in
-      let b = bids.first { $0.extra == name }!
-      return NexmarkResult.q7(
-        Q7Result(
-          auction: b.auction, price: b.price, bidder: b.bidder, dateTime: b.dateTime,
-          extra: b.extra)
-      ).jsonLine
-    }.sorted()
+    expectedNames.map { NexmarkResult.q7(row($0)).jsonLine }.sorted()
   }
 
   static let cases: [(Int, StateBackendConfiguration.Kind)] = [
@@ -89,5 +90,45 @@ import TributaryNexmark
   @Test func thePlainReferenceFollowsTheSQL() {
     let rows = PlainReference.rows(.q7, Self.bids.map { NexmarkEvent.bid($0) })
     #expect(rows.sorted() == Self.expectedRows)
+  }
+
+  /// The accumulator itself, fed in an order the pipeline may see at
+  /// parallelism > 1: boundary bids are kept while their price is at least
+  /// the highest seen, do not raise it, are rows only with the final maximum,
+  /// and survive encoding (checkpoints); a window without bids of its own has
+  /// no rows.
+  @Test func theAccumulatorKeepsBoundaryBidsWithoutCountingThem() throws {
+    let highest = HighestBids()
+    var top = highest.createAccumulator()
+    let inOrder = [
+      ("end0-lower", true), ("end0-max", true), ("w0", false), ("end0-higher", true),
+      ("w0-max", false), ("end0-tie", true),
+    ]
+    for (name, isBoundary) in inOrder {
+      top = highest.add(Q7Bid(row: Self.row(name), isBoundary: isBoundary), to: top)
+    }
+    #expect(top.price == 700)
+    #expect(top.bids.map(\.extra) == ["w0-max"])
+    // 650 went when the maximum reached 700; 800 stays (it might have been the maximum).
+    #expect(top.boundary.map(\.extra) == ["end0-max", "end0-higher", "end0-tie"])
+    #expect(top.rows.map(\.extra).sorted() == ["end0-max", "end0-tie", "w0-max"])
+
+    let decoded = try TopBids.decode(top.encodedBytes())
+    #expect(decoded.price == top.price)
+    #expect(decoded.bids == top.bids)
+    #expect(decoded.boundary == top.boundary)
+
+    // Another bucket of the same window: a lower maximum, a boundary bid below 700.
+    var other = highest.createAccumulator()
+    other = highest.add(Q7Bid(row: Self.row("w0"), isBoundary: false), to: other)
+    other = highest.add(Q7Bid(row: Self.row("end0-lower"), isBoundary: true), to: other)
+    let merged = MergeHighestBids().merge(other, top)
+    #expect(merged.price == 700)
+    #expect(merged.rows.map(\.extra).sorted() == ["end0-max", "end0-tie", "w0-max"])
+    #expect(merged.boundary.map(\.extra) == ["end0-max", "end0-higher", "end0-tie"])
+
+    let onlyBoundary = highest.add(
+      Q7Bid(row: Self.row("end0-max"), isBoundary: true), to: highest.createAccumulator())
+    #expect(onlyBoundary.rows.isEmpty)
   }
 }
