@@ -72,18 +72,28 @@ enum PlainReference {
       }
       return rows
     case .q7:
-      var highest: [Int64: Int64] = [:]
+      // B1: TUMBLE(bid, 10 s) GROUP BY window → MAX(price), keyed by window_end.
+      var maxPrice: [Int64: Int64] = [:]
       for b in bids {
-        let start = b.dateTime - b.dateTime % 10_000
-        highest[start] = max(highest[start] ?? .min, b.price)
+        let end = b.dateTime - b.dateTime % 10_000 + 10_000
+        maxPrice[end] = max(maxPrice[end] ?? .min, b.price)
       }
-      return bids.filter { $0.price == highest[$0.dateTime - $0.dateTime % 10_000] }.map {
-        NexmarkResult.q7(
-          Q7Result(
-            auction: $0.auction, price: $0.price, bidder: $0.bidder, dateTime: $0.dateTime,
-            extra: $0.extra)
-        ).jsonLine
+      // bid B JOIN B1 ON B.price = B1.maxprice
+      // WHERE B.dateTime BETWEEN B1.dateTime − 10 s AND B1.dateTime (both inclusive).
+      var bidsWithPrice: [Int64: [Bid]] = [:]
+      for b in bids { bidsWithPrice[b.price, default: []].append(b) }
+      var rows: [String] = []
+      for (end, price) in maxPrice {
+        for b in bidsWithPrice[price] ?? [] where b.dateTime >= end - 10_000 && b.dateTime <= end {
+          rows.append(
+            NexmarkResult.q7(
+              Q7Result(
+                auction: b.auction, price: b.price, bidder: b.bidder, dateTime: b.dateTime,
+                extra: b.extra)
+            ).jsonLine)
+        }
       }
+      return rows
     case .q8:
       struct Seller: Hashable {
         var id: Int64
