@@ -125,14 +125,12 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
     } catch {
       return false  // Could not ask; ask again after the next empty fetch.
     }
+    let reconnected = reconnects != reconnectsAtVerification
     reconnectsAtVerification = reconnects
     verifiedAt = now
-    switch state {
-    case .gone:
-      return true
-    case .active(let delivered, _):
-      return delivered >= nextConsumerSequence
-    }
+    return PullConsumer.mustRecreate(
+      state, nextConsumerSequence: nextConsumerSequence,
+      queued: PullConsumer.pendingMessages(subscription), reconnected: reconnected)
   }
 
   /// Ends the reader and deletes its consumer on the server (when connected). Idempotent;
@@ -167,6 +165,9 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   private func take(_ list: inout natsMsgList, capacity: Int) -> [JetStreamMessage] {
     defer { natsMsgList_Destroy(&list) }
     let count = Swift.min(Int(list.Count), capacity)
+    // nats.c may fill the list beyond the batch (see `fetch`); those messages are destroyed
+    // with it, so the next read must start again right after the last one taken.
+    defer { if Int(list.Count) > capacity { dropSubscription() } }
     guard count > 0, let entries = list.Msgs else { return [] }
     var messages: [JetStreamMessage] = []
     messages.reserveCapacity(count)

@@ -97,6 +97,25 @@ enum PullConsumer {
     return .active(delivered: info.Delivered.Consumer, pending: info.NumPending)
   }
 
+  /// Whether a reader must recreate its consumer after an empty fetch, given the server's
+  /// `state` of it: when the server lost it, or, after the connection was re-established
+  /// (`reconnected`), when the server delivered messages the reader will never receive
+  /// (they were on the old connection). Without a reconnect nothing delivered goes missing:
+  /// deliveries the server counts from `nextConsumerSequence` on are queued in the
+  /// subscription (`queued`) or still on their way (the answer to a request that came after
+  /// its fetch returned), and the next fetch takes them. Recreating the consumer then would
+  /// only make the reader skip the subject's messages from its first again.
+  static func mustRecreate(
+    _ state: ConsumerState, nextConsumerSequence: UInt64, queued: Int, reconnected: Bool
+  ) -> Bool {
+    switch state {
+    case .gone:
+      return true
+    case .active(let delivered, _):
+      return reconnected && delivered >= nextConsumerSequence + UInt64(Swift.max(0, queued))
+    }
+  }
+
   /// What the server says about a consumer.
   enum ConsumerState: Equatable {
     /// The consumer does not exist.
