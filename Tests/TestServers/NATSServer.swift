@@ -85,6 +85,15 @@ public final class NATSServer: @unchecked Sendable {
     lock.withLock { terminate(signal: SIGKILL) }
   }
 
+  /// Sends `signal` to the server process when it runs (nothing otherwise): SIGSTOP and
+  /// SIGCONT starve it of CPU as a loaded machine does.
+  public func signal(_ signal: Int32) {
+    lock.withLock {
+      guard let process, process.isRunning else { return }
+      sendSignal(signal, to: process.processIdentifier)
+    }
+  }
+
   /// Starts the server again on the same port and storage directory (JetStream data survives)
   /// after stopping it if it still runs.
   public func restart() throws {

@@ -139,9 +139,19 @@ import TributaryPostgres
     var outputs = ["", "", ""]
     var rng = SplitMix64(seed: 27)
     var kills = 0
-    let deadline = ContinuousClock.now + .seconds(240)
+    var deadline = ContinuousClock.now + .seconds(240)
     while kills < 10 && ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(300 + Int(rng.next() % 1_200)))
+      // An instance that failed by itself is not restarted here (that takes a supervisor),
+      // so the others would wait for it until the deadline: report it now instead.
+      if let failed = (0..<3).first(where: {
+        !running[$0].0.isRunning && running[$0].0.terminationStatus != 0
+      }) {
+        let status = running[failed].0.terminationStatus
+        Issue.record("instance \(failed) exited with status \(status) between kills")
+        deadline = ContinuousClock.now + .seconds(5)
+        break
+      }
       let alive = (0..<3).filter { running[$0].0.isRunning }
       guard let victim = alive.isEmpty ? nil : alive[Int(rng.next() % UInt64(alive.count))]
       else { break }

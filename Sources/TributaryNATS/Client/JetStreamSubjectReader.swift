@@ -20,9 +20,16 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   public private(set) var lastSequence: UInt64
 
   private let jetStream: JetStream
-  private var subscription: OpaquePointer?
-  /// The consumer sequence the next delivery of `subscription` must carry.
+  private var consumer: SubjectConsumer?
+  /// The consumer sequence the next delivery of `consumer` must carry.
   private var nextConsumerSequence: UInt64 = 1
+  /// The stream sequence of the last delivery of `consumer` (0 before any): below
+  /// `lastSequence` while the reader skips what it already returned.
+  private var deliveredSequence: UInt64 = 0
+  /// The pull request whose answer is still expected. The reader sends one at a time: the
+  /// next when this one ended (its batch delivered, or a status), or when it outlived
+  /// `requestPatience`.
+  private var request: Request?
   private var closed = false
   /// The connection's reconnect count when the consumer was last checked on the server.
   private var reconnectsAtVerification: UInt64
@@ -30,8 +37,28 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   private var verifiedAt = ContinuousClock.now
   /// How often an idle reader makes sure its consumer still exists.
   private static let verificationInterval: Duration = .seconds(5)
+  /// How long the server waits for messages before it ends a pull request that found none
+  /// (from when it reads the request). Long enough for a loaded server, short enough that an
+  /// idle reader's request comes back now and then.
+  static let requestExpiry: Duration = .seconds(1)
+  /// How long after sending a request the reader gives up waiting for its end and sends
+  /// another: a server can drop an expired request without answering it, or lose it with
+  /// the connection. A request given up that is still alive does no harm: the server deals
+  /// the consumer's messages over its requests, each message once.
+  static let requestPatience: Duration = .seconds(3)
+  /// The smallest batch asked for while the reader skips messages it returned before (a
+  /// recreated consumer delivers the subject from its first message).
+  private static let skippingBatch = 1_024
   /// Whether `subject` names one subject (no wildcards), so messages can share its string.
   private let subjectIsLiteral: Bool
+
+  /// A pull request sent and not ended yet.
+  private struct Request {
+    /// How many more messages it may deliver.
+    var remaining: Int
+    /// When it was sent.
+    let sentAt: ContinuousClock.Instant
+  }
 
   init(jetStream: JetStream, stream: String, subject: String, after sequence: UInt64)
     throws(NATSError)
@@ -44,8 +71,7 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
       !subject.utf8.contains(UInt8(ascii: "*"))
       && !subject.utf8.contains(UInt8(ascii: ">"))
     self.reconnectsAtVerification = jetStream.connection.reconnectCount
-    self.subscription = try PullConsumer.subscribe(
-      context: jetStream.context, stream: stream, subject: subject)
+    self.consumer = try SubjectConsumer(jetStream: jetStream, stream: stream, subject: subject)
   }
 
   deinit {
@@ -55,6 +81,11 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
   /// Up to `max` (at most 65 536) of the next messages, in stream order. Returns what is
   /// available right away; when nothing is, waits up to `timeout` for messages and returns as
   /// soon as some arrived, or returns [] when none came (not an error).
+  ///
+  /// A pull request's answer that comes after the call returned is kept and returned by a
+  /// later call: the reader asks the server again only when its last request ended, so a
+  /// short `timeout` (the exchange polls each subject for 1 ms) costs no request per call,
+  /// and no request can expire before a loaded server gets to it.
   ///
   /// Throws `.streamNotFound` when the stream was deleted, another `NATSError` when the
   /// server cannot be reached to create a consumer; a later call resumes where the reader
@@ -66,137 +97,169 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
         text: "the reader is closed")
     }
     guard max > 0 else { return [] }
+    let max = Swift.min(max, PullConsumer.maxBatch)
     let deadline = ContinuousClock.now.advanced(by: timeout)
-    var remaining = timeout
-    var attempts = 0
-    while attempts < 3 {
-      let subscription = try currentSubscription()
-      var list = natsMsgList()
-      // Late deliveries of an earlier request that expired on our side wait in
-      // the subscription, and a fetch takes them first: ask for room for all
-      // of them, so the list nats.c fills is never shorter than what it holds
-      // (seen as heap corruption under load with short fetch waits).
-      let batch = Swift.min(max + PullConsumer.pendingMessages(subscription), PullConsumer.maxBatch)
-      let status = PullConsumer.fetch(subscription, into: &list, batch: batch, timeout: remaining)
-      if status == NATS_OK {
-        let delivered = Swift.min(Int(list.Count), batch)
-        let messages = take(&list, capacity: batch)
+    var messages: [JetStreamMessage] = []
+    var recreations = 0
+    var requestsSent = 0
+    while messages.count < max {
+      let consumer = try currentConsumer()
+      if let request, request.sentAt.duration(to: .now) >= Self.requestPatience {
+        self.request = nil
+      }
+      // A second request in one call only after the first ended without messages (expired,
+      // or was refused); more would only spin while another request still delivers.
+      if request == nil && requestsSent < 2 {
+        guard try send(on: consumer, max: max) else { return messages }
+        requestsSent += 1
+      }
+      let wait = messages.isEmpty ? ContinuousClock.now.duration(to: deadline) : .zero
+      switch try consumer.next(timeout: wait) {
+      case .message(let message):
+        if var request {
+          request.remaining -= 1
+          self.request = request.remaining > 0 ? request : nil
+        }
+        switch take(message) {
+        case .message(let taken):
+          messages.append(taken)
+        case .skipped:
+          if messages.isEmpty && ContinuousClock.now >= deadline { return messages }
+        case .gap:
+          // Deliveries went missing: read again right after the last message taken.
+          dropConsumer()
+          recreations += 1
+          if !messages.isEmpty || recreations >= 3 { return messages }
+        }
+      case .status:
+        // The request ended; the next pass sends another if this call has time left.
+        request = nil
+        if !messages.isEmpty || ContinuousClock.now >= deadline { return messages }
+      case .consumerGone:
+        dropConsumer()
+        recreations += 1
+        if recreations >= 3 || ContinuousClock.now >= deadline { return messages }
+      case .nothing:
         if !messages.isEmpty { return messages }
-        if self.subscription != nil && delivered == 0 { return messages }
-        // Every message delivered was at or before the start position (the
-        // consumer reads from the subject's start), or deliveries went
-        // missing: read again.
-        if self.subscription == nil { attempts += 1 }
-      } else if status == NATS_TIMEOUT || status == NATS_NOT_FOUND {
-        attempts += 1
         // Nothing came. A consumer the server lost (restart, inactivity) also looks like
         // this: the server's JetStream API swallows requests to missing consumers.
-        guard try consumerIsLost(subscription) else { return [] }
-        dropSubscription()
-      } else if status == NATS_NO_RESPONDERS {
-        attempts += 1
-        dropSubscription()
-      } else {
-        throw NATSStatus.error(status, operation: "fetch from \(stream) \(subject)")
+        if try consumerIsLost(consumer) {
+          dropConsumer()
+          recreations += 1
+        }
+        if recreations >= 3 || ContinuousClock.now >= deadline { return messages }
       }
-      remaining = ContinuousClock.now.duration(to: deadline)
-      if remaining < .milliseconds(1) { return [] }
     }
-    return []
+    return messages
   }
 
-  /// After an empty fetch: whether the server lost our consumer or delivered messages we never
+  /// Sends a pull request on `consumer` for `max` messages (more while skipping); returns
+  /// `false` when it could not be sent because the connection is down (a later fetch tries
+  /// again), throws for other failures.
+  private func send(on consumer: SubjectConsumer, max: Int) throws(NATSError) -> Bool {
+    let batch = deliveredSequence < lastSequence ? Swift.max(max, Self.skippingBatch) : max
+    let status = consumer.request(batch: batch, expiry: Self.requestExpiry)
+    guard status == NATS_OK else {
+      if !jetStream.connection.isConnected { return false }
+      throw NATSStatus.error(status, operation: "request messages of \(stream) \(subject)")
+    }
+    request = Request(remaining: batch, sentAt: .now)
+    return true
+  }
+
+  /// After an empty wait: whether the server lost our consumer or delivered messages we never
   /// received (which happens when the connection dropped). Asks the server only after a
-  /// reconnect or when it was not asked for `verificationInterval`.
-  private func consumerIsLost(_ subscription: OpaquePointer) throws(NATSError) -> Bool {
+  /// reconnect or when it was not asked for `verificationInterval`. After a reconnect the
+  /// request in flight may be lost with the old connection: the reader sends a new one.
+  private func consumerIsLost(_ consumer: SubjectConsumer) throws(NATSError) -> Bool {
     let connection = jetStream.connection
     guard connection.isConnected else { return false }
     let reconnects = connection.reconnectCount
     let now = ContinuousClock.now
+    if reconnects != reconnectsAtVerification { request = nil }
     guard
       reconnects != reconnectsAtVerification
         || verifiedAt.duration(to: now) >= Self.verificationInterval
     else { return false }
     let state: PullConsumer.ConsumerState
     do throws(NATSError) {
-      state = try PullConsumer.state(of: subscription, stream: stream)
+      state = try consumer.state(jetStream: jetStream)
     } catch .streamNotFound(let name) {
       throw .streamNotFound(name)
     } catch {
       return false  // Could not ask; ask again after the next empty fetch.
     }
+    let reconnected = reconnects != reconnectsAtVerification
     reconnectsAtVerification = reconnects
     verifiedAt = now
-    switch state {
-    case .gone:
-      return true
-    case .active(let delivered, _):
-      return delivered >= nextConsumerSequence
-    }
+    return PullConsumer.mustRecreate(
+      state, nextConsumerSequence: nextConsumerSequence, queued: consumer.queued,
+      reconnected: reconnected)
   }
 
   /// Ends the reader and deletes its consumer on the server (when connected). Idempotent;
   /// later `fetch` calls throw.
   public func close() {
     closed = true
-    dropSubscription()
+    dropConsumer()
   }
 
-  /// The subscription to pull from, recreating the consumer after `lastSequence` if needed.
-  private func currentSubscription() throws(NATSError) -> OpaquePointer {
-    if let subscription { return subscription }
-    let created = try PullConsumer.subscribe(
-      context: jetStream.context, stream: stream, subject: subject)
-    subscription = created
+  /// The consumer to pull from, recreating it (reading after `lastSequence`) if needed.
+  private func currentConsumer() throws(NATSError) -> SubjectConsumer {
+    if let consumer { return consumer }
+    let created = try SubjectConsumer(jetStream: jetStream, stream: stream, subject: subject)
+    consumer = created
     nextConsumerSequence = 1
+    deliveredSequence = 0
+    request = nil
     reconnectsAtVerification = jetStream.connection.reconnectCount
     verifiedAt = ContinuousClock.now
     return created
   }
 
-  /// Removes the current consumer (if any); the next fetch creates a new one.
-  private func dropSubscription() {
-    guard let subscription else { return }
-    self.subscription = nil
-    PullConsumer.remove(subscription, deleteConsumer: jetStream.connection.isConnected)
+  /// Removes the current consumer (if any) and forgets its request; the next fetch creates
+  /// a new one. Deliveries still on their way to the old one are dropped with its
+  /// subscription.
+  private func dropConsumer() {
+    request = nil
+    guard let consumer else { return }
+    self.consumer = nil
+    consumer.remove(jetStream: jetStream, deleteConsumer: jetStream.connection.isConnected)
   }
 
-  /// Copies the messages of `list` out and destroys it. Stops at the first delivery whose
-  /// consumer sequence is not the expected one (deliveries were lost) and drops the consumer,
-  /// so the next read restarts right after the last message taken.
-  private func take(_ list: inout natsMsgList, capacity: Int) -> [JetStreamMessage] {
-    defer { natsMsgList_Destroy(&list) }
-    let count = Swift.min(Int(list.Count), capacity)
-    guard count > 0, let entries = list.Msgs else { return [] }
-    var messages: [JetStreamMessage] = []
-    messages.reserveCapacity(count)
-    for index in 0..<count {
-      guard let message = entries[index] else { continue }
-      guard let metadata = AckReplyMetadata(reply: natsMsg_GetReply(message)),
-        metadata.consumerSequence == nextConsumerSequence
-      else {
-        dropSubscription()
-        break
-      }
-      nextConsumerSequence += 1
-      guard metadata.streamSequence > lastSequence else { continue }
-      let length = Int(natsMsg_GetDataLength(message))
-      let payload: [UInt8]
-      if length > 0, let data = natsMsg_GetData(message) {
-        payload = [UInt8](
-          UnsafeRawBufferPointer(start: UnsafeRawPointer(data), count: length))
-      } else {
-        payload = []
-      }
-      let messageSubject =
-        subjectIsLiteral ? subject : natsMsg_GetSubject(message).map { String(cString: $0) } ?? ""
-      messages.append(
-        JetStreamMessage(
-          subject: messageSubject, streamSequence: metadata.streamSequence,
-          pending: metadata.pending, payload: payload))
-      lastSequence = metadata.streamSequence
+  /// What `take` made of one delivery.
+  private enum Taken {
+    /// A message after `lastSequence`, now the last one returned.
+    case message(JetStreamMessage)
+    /// A message at or before `lastSequence` (read before).
+    case skipped
+    /// Not the consumer sequence expected: deliveries were lost.
+    case gap
+  }
+
+  /// Copies one delivered message out and destroys it.
+  private func take(_ message: OpaquePointer) -> Taken {
+    defer { natsMsg_Destroy(message) }
+    guard let metadata = AckReplyMetadata(reply: natsMsg_GetReply(message)),
+      metadata.consumerSequence == nextConsumerSequence
+    else { return .gap }
+    nextConsumerSequence += 1
+    deliveredSequence = metadata.streamSequence
+    guard metadata.streamSequence > lastSequence else { return .skipped }
+    let length = Int(natsMsg_GetDataLength(message))
+    let payload: [UInt8]
+    if length > 0, let data = natsMsg_GetData(message) {
+      payload = [UInt8](UnsafeRawBufferPointer(start: UnsafeRawPointer(data), count: length))
+    } else {
+      payload = []
     }
-    return messages
+    let messageSubject =
+      subjectIsLiteral ? subject : natsMsg_GetSubject(message).map { String(cString: $0) } ?? ""
+    lastSequence = metadata.streamSequence
+    return .message(
+      JetStreamMessage(
+        subject: messageSubject, streamSequence: metadata.streamSequence,
+        pending: metadata.pending, payload: payload))
   }
 }
 

@@ -12,6 +12,12 @@ public struct JetStreamExchange: ExchangeTransport {
   public let url: String
   /// How long a JetStream request (publish acknowledgement, fetch) may take.
   public let requestTimeout: Duration
+  /// How long publishing one batch may take in all (Kafka's `delivery.timeout.ms`): a batch
+  /// whose acknowledgements do not come within `requestTimeout` (a server that falls behind
+  /// on a loaded machine) is published again, in the same order, until they do or this
+  /// passes. The stream drops the copies it stored already by message id, so it is at most
+  /// `duplicateWindow`.
+  public let deliveryTimeout: Duration
   /// How long the stream remembers message ids: longer than an instance's
   /// restart (lease period plus start-up), so that a restarted producer's
   /// repeated commit markers are dropped.
@@ -19,13 +25,15 @@ public struct JetStreamExchange: ExchangeTransport {
   /// Where the stream keeps messages.
   public let storage: JetStreamStorage
 
-  /// The exchange on the server at `url`.
+  /// The exchange on the server at `url`; `deliveryTimeout` is cut to `duplicateWindow`.
   public init(
     url: String, requestTimeout: Duration = .seconds(5),
-    duplicateWindow: Duration = .seconds(120), storage: JetStreamStorage = .file
+    deliveryTimeout: Duration = .seconds(120), duplicateWindow: Duration = .seconds(120),
+    storage: JetStreamStorage = .file
   ) {
     self.url = url
     self.requestTimeout = requestTimeout
+    self.deliveryTimeout = min(deliveryTimeout, duplicateWindow)
     self.duplicateWindow = duplicateWindow
     self.storage = storage
   }
@@ -66,11 +74,29 @@ final class JetStreamExchangeConnection: ExchangeConnection, @unchecked Sendable
     prepared.insert(topology.stream)
   }
 
+  /// Publishes `messages` and waits for their acknowledgements. When they time out, the
+  /// server fell behind (or stopped): the batch is published again, in the same order,
+  /// until it is acknowledged or `deliveryTimeout` passed since the first attempt, as a
+  /// Kafka producer retries within `delivery.timeout.ms`; the copies already stored are
+  /// dropped by message id. Not after a reconnect: a message lost with the old connection
+  /// whose successors on its subject were stored would be stored after them, and readers
+  /// rely on each subject's order (docs/scale-out.md); that failure fails the subtask.
   func publish(_ messages: [ExchangeOutgoing]) throws {
-    _ = try jetStream.publishAll(
-      messages.map {
-        JetStreamOutgoingMessage(subject: $0.subject, payload: $0.payload, messageID: $0.messageID)
-      })
+    let outgoing = messages.map {
+      JetStreamOutgoingMessage(subject: $0.subject, payload: $0.payload, messageID: $0.messageID)
+    }
+    let reconnects = connection.reconnectCount
+    let deadline = ContinuousClock.now.advanced(by: exchange.deliveryTimeout)
+    while true {
+      do {
+        _ = try jetStream.publishAll(outgoing)
+        return
+      } catch {
+        guard case .timeout = error, connection.reconnectCount == reconnects,
+          ContinuousClock.now < deadline
+        else { throw error }
+      }
+    }
   }
 
   func openSubject(stream: String, subject: String, after sequence: UInt64) throws
