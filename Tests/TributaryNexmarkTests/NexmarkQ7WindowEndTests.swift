@@ -71,13 +71,9 @@ import Tributary
   func bidsAtAWindowsEndAreRowsOfTheWindowBefore(
     parallelism: Int, backend: StateBackendConfiguration.Kind
   ) async throws {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("nexmark-q7-end-\(UUID().uuidString)").path
+    let (env, directory) = nexmarkTestEnvironment(
+      "nexmark-q7-end", parallelism: parallelism, backend: backend)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var config = JobConfiguration()
-    config.parallelism = parallelism
-    config.stateBackend = StateBackendConfiguration(kind: backend, directory: directory)
-    let env = StreamEnvironment(configuration: config)
     // Each source subtask emits its bids in time order; the watermark lags by
     // 4 s as the Nexmark source's does.
     let events = env.fromCollection(Self.bids.map { NexmarkEvent.bid($0) })

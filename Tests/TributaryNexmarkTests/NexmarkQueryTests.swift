@@ -36,13 +36,9 @@ import TributaryNexmark
   func queryMatchesThePlainReference(
     query: NexmarkQuery, parallelism: Int, backend: StateBackendConfiguration.Kind
   ) async throws {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("nexmark-\(query)-\(UUID().uuidString)").path
+    let (env, directory) = nexmarkTestEnvironment(
+      "nexmark-\(query)", parallelism: parallelism, backend: backend)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var config = JobConfiguration()
-    config.parallelism = parallelism
-    config.stateBackend = StateBackendConfiguration(kind: backend, directory: directory)
-    let env = StreamEnvironment(configuration: config)
     let rows = query.results(
       of: env.nexmark(events: Self.events, configuration: Self.configuration)
     ).map { $0.jsonLine }.collect()
