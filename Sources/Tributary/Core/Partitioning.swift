@@ -19,6 +19,19 @@ public enum PartitionKind: Sendable, CustomStringConvertible {
   }
 }
 
+extension PartitionKind {
+  /// How many of an edge's `targets` receive each batch pushed along it as
+  /// the same array: one for forward and rebalance, every target for
+  /// broadcast, none for hash (it splits a batch into batches of its own).
+  func wholeBatchDeliveries(targets: Int) -> Int {
+    switch self {
+    case .forward, .rebalance: 1
+    case .broadcast: targets
+    case .hash: 0
+    }
+  }
+}
+
 /// Splits a batch by key group among `parallelism` downstream subtasks.
 ///
 /// Built in `@inlinable` code (``KeyedStream``), so the per-record key

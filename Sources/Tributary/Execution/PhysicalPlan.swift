@@ -157,13 +157,9 @@ struct PhysicalPlan: @unchecked Sendable {
     var shared = [Bool](repeating: false, count: channelCounts[c])
     if chains[c].head.convertsInputs { return shared }
     for (p, edges) in consumers.enumerated() {
-      let direct = edges.reduce(0) { sum, edge in
-        guard edge.sideOutput == nil else { return sum }
-        switch edge.kind {
-        case .forward, .rebalance: return sum + 1
-        case .broadcast: return sum + chains[edge.chainIndex].parallelism
-        case .hash: return sum
-        }
+      // Side outputs have routers of their own.
+      let direct = edges.filter { $0.sideOutput == nil }.reduce(0) {
+        $0 + $1.kind.wholeBatchDeliveries(targets: chains[$1.chainIndex].parallelism)
       }
       guard direct > 1 else { continue }
       for edge in edges

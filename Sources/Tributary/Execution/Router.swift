@@ -45,19 +45,10 @@ final class Router<T: Sendable>: Downstream<T>, BackpressureReporting {
     self.roundRobin = edges.map { $0.targets.isEmpty ? 0 : subtask % $0.targets.count }
     self.batchSize = batchSize
     self.flushTimeout = flushTimeout
-    self.directDeliveries = Self.directDeliveries(of: edges)
-    self.lastHashEdge = edges.lastIndex { $0.kind == .hash }
-  }
-
-  /// How many targets receive each batch pushed through `edges` as it is.
-  static func directDeliveries(of edges: [RouterEdge<T>]) -> Int {
-    edges.reduce(0) { sum, edge in
-      switch edge.kind {
-      case .forward, .rebalance: sum + 1
-      case .broadcast: sum + edge.targets.count
-      case .hash: sum
-      }
+    self.directDeliveries = edges.reduce(0) {
+      $0 + $1.kind.wholeBatchDeliveries(targets: $1.targets.count)
     }
+    self.lastHashEdge = edges.lastIndex { $0.kind == .hash }
   }
 
   override func push(_ batch: inout [T]) async throws {
