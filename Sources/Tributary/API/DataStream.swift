@@ -63,16 +63,18 @@ public struct DataStream<T: Sendable>: Sendable {
     return DataStream<U>(environment: environment, node: next)
   }
 
-  /// Applies `f` to every record.
+  /// Applies `f` to every record, in order. `f` owns the record it is given
+  /// (`consuming`): it can move parts of it into its result without copying
+  /// them, as the record is not used again.
   @inlinable
   public func map<U: Sendable>(
-    name: String = "Map", _ f: @escaping @Sendable (T) throws -> U
+    name: String = "Map", _ f: @escaping @Sendable (consuming T) throws -> U
   ) -> DataStream<U> {
     transform(name) { _ in
       OperatorKernel.taking(
         { batch, out in
           out = try BatchBuilder.build(capacity: batch.count) { append in
-            try batch.takeEach { append(try f($0)) }
+            try batch.takeEach { record in append(try f(consume record)) }
           }
         },
         reading: { batch, out in
@@ -93,7 +95,7 @@ public struct DataStream<T: Sendable>: Sendable {
         OperatorKernel.taking(
           { batch, out in
             out = try BatchBuilder.build(capacity: batch.count) { append in
-              try batch.takeEach { record in if try isIncluded(record) { append(record) } }
+              try batch.takeEach { record in if try isIncluded(record) { append(consume record) } }
             }
           },
           reading: { batch, out in
@@ -112,27 +114,34 @@ public struct DataStream<T: Sendable>: Sendable {
   }
 
   /// Replaces every record by the elements of `f(record)` (zero or more), in order.
+  /// `f` owns the record it is given, as in ``map(name:_:)``.
   @inlinable
   public func flatMap<S: Sequence>(
-    name: String = "FlatMap", _ f: @escaping @Sendable (T) throws -> S
+    name: String = "FlatMap", _ f: @escaping @Sendable (consuming T) throws -> S
   ) -> DataStream<S.Element> where S.Element: Sendable {
     transform(name) { _ in
       OperatorKernel.taking(
-        { batch, out in try batch.takeEach { out.append(contentsOf: try f($0)) } },
+        { batch, out in
+          try batch.takeEach { record in out.append(contentsOf: try f(consume record)) }
+        },
         reading: { batch, out in for record in batch { out.append(contentsOf: try f(record)) } })
     }
   }
 
   /// Applies `f` to every record and keeps the non-`nil` results, in order.
+  /// `f` owns the record it is given, as in ``map(name:_:)``: taking an enum's
+  /// payload out of it (`$0.bid`) moves the payload instead of copying it.
   @inlinable
   public func compactMap<U: Sendable>(
-    name: String = "CompactMap", _ f: @escaping @Sendable (T) throws -> U?
+    name: String = "CompactMap", _ f: @escaping @Sendable (consuming T) throws -> U?
   ) -> DataStream<U> {
     transform(name) { _ in
       OperatorKernel.taking(
         { batch, out in
           out = try BatchBuilder.build(capacity: batch.count) { append in
-            try batch.takeEach { if let mapped = try f($0) { append(mapped) } }
+            try batch.takeEach { record in
+              if let mapped = try f(consume record) { append(consume mapped) }
+            }
           }
         },
         reading: { batch, out in
@@ -144,9 +153,11 @@ public struct DataStream<T: Sendable>: Sendable {
   }
 
   /// Calls `f` on every record with a collector that takes any number of outputs.
+  /// `f` owns the record it is given, as in ``map(name:_:)``.
   @inlinable
   public func process<U: Sendable>(
-    name: String = "Process", _ f: @escaping @Sendable (T, inout Collector<U>) throws -> Void
+    name: String = "Process",
+    _ f: @escaping @Sendable (consuming T, inout Collector<U>) throws -> Void
   ) -> DataStream<U> {
     transform(name) { context in
       let side = context.sideOutputs
@@ -155,7 +166,7 @@ public struct DataStream<T: Sendable>: Sendable {
           var collector = Collector(buffer: out, side: side)
           out = []
           defer { out = collector.buffer }
-          try batch.takeEach { try f($0, &collector) }
+          try batch.takeEach { record in try f(consume record, &collector) }
         },
         reading: { batch, out in
           var collector = Collector(buffer: out, side: side)
