@@ -7,6 +7,11 @@ extension NexmarkGenerator {
     Int64((exp(random.nextDouble() * 13.815_510_557_964_274) * 100).rounded())
   }
 
+  /// The 338 characters random text draws from: 26 spaces, then the 26
+  /// lowercase letters 12 times.
+  static let textCharacters: [UInt8] =
+    Array(repeating: 0x20, count: 26) + (0..<312).map { 0x61 + UInt8($0 % 26) }
+
   /// Between 3 and `maxLength − 1` random lowercase letters and spaces (about
   /// one in 13), without leading or trailing spaces.
   func randomString(_ random: inout EventRandom, maxLength: Int) -> String {
@@ -22,8 +27,22 @@ extension NexmarkGenerator {
     _ random: inout EventRandom, maxLength: Int, to base: UnsafeMutablePointer<UInt8>
   ) -> Int {
     let length = 3 + random.nextInt(maxLength - 3)
+    // Each character is one of 338 values (13 × 26), read from a table: the
+    // first 26 a space (1 in 13), the other 312 the 26 letters 12 times over.
+    // A 64-bit draw gives three 21-bit parts, each scaled to 0..<338 by a
+    // multiplication (uneven by at most 1 in 6,000); the characters do not
+    // depend on each other, so there is no chain of divisions and no branch.
+    var bits: UInt64 = 0
+    var left = 0
+    let table = Self.textCharacters
     for i in 0..<length {
-      base[i] = random.nextInt(13) == 0 ? 0x20 : 0x61 + UInt8(random.nextInt(26))
+      if left == 0 {
+        bits = random.next()
+        left = 3
+      }
+      base[i] = table[Int(((bits & 0x1F_FFFF) &* 338) >> 21)]
+      bits >>= 21
+      left -= 1
     }
     var start = 0
     var end = length

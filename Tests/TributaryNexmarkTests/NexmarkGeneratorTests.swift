@@ -22,6 +22,33 @@ import TributaryNexmark
     #expect((54...99).allSatisfy { generator.event(Int64($0)).bid != nil })
   }
 
+  /// Item names and descriptions are random text as Nexmark's generator
+  /// draws it: lowercase letters, one character in 13 a space, no leading or
+  /// trailing space, shorter than the maximum (20 and 100).
+  @Test func randomTextIsLettersAndOneSpaceInThirteen() {
+    var counts = [UInt8: Int]()
+    var characters = 0
+    for n in 0..<100_000 {
+      guard let auction = generator.event(Int64(n)).auction else { continue }
+      for (text, maxLength) in [(auction.itemName, 20), (auction.description, 100)] {
+        let bytes = Array(text.utf8)
+        #expect(!bytes.isEmpty && bytes.count < maxLength)
+        #expect(bytes.first != 0x20 && bytes.last != 0x20, "\(text)")
+        for byte in bytes { counts[byte, default: 0] += 1 }
+        characters += bytes.count
+      }
+    }
+    let letters = characters - counts[0x20, default: 0]
+    #expect(Set(counts.keys).subtracting([0x20]) == Set(0x61...0x7A))
+    // Trimming drops a few spaces at the ends: slightly under 1 in 13 inside.
+    let spaceShare = Double(counts[0x20, default: 0]) / Double(characters)
+    #expect(spaceShare > 0.065 && spaceShare < 0.0775, "space share \(spaceShare)")
+    for letter in UInt8(0x61)...0x7A {
+      let share = Double(counts[letter, default: 0]) / Double(letters)
+      #expect(abs(share - 1.0 / 26) < 0.1 / 26, "letter \(letter): \(share)")
+    }
+  }
+
   @Test func idsAreAssignedInOrderOfCreation() {
     var nextPerson: Int64 = 1_000
     var nextAuction: Int64 = 1_000
