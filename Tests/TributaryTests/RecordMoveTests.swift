@@ -24,6 +24,18 @@ import Testing
     deinit { census.alive.withLock { $0 -= 1 } }
   }
 
+  /// A job at parallelism 1 with batches of 64 whose source makes 640
+  /// tokens, chained to a watermark assigner (a pass-through operator).
+  func tokenJob(_ census: Census) -> (StreamEnvironment, DataStream<Token>) {
+    var config = JobConfiguration()
+    config.parallelism = 1
+    config.batchSize = 64
+    let env = StreamEnvironment(configuration: config)
+    let tokens = env.generate(count: 640) { _ in Token(census) }
+      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.seconds(1)) { _ in 0 })
+    return (env, tokens)
+  }
+
   @Test func takeEachVisitsInOrderAndLeavesTheArrayEmptyWithItsCapacity() {
     var array = (0..<100).map(String.init)
     array.reserveCapacity(256)
@@ -78,12 +90,7 @@ import Testing
       log.withLock { $0.append(alive) }
       return alive
     }
-    var config = JobConfiguration()
-    config.parallelism = 1
-    config.batchSize = 64
-    let env = StreamEnvironment(configuration: config)
-    let tokens = env.generate(count: 640) { _ in Token(census) }
-      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.seconds(1)) { _ in 0 })
+    let (env, tokens) = tokenJob(census)
     let out: DataStream<Int>
     switch function {
     case "map": out = tokens.map(note)
@@ -120,12 +127,7 @@ import Testing
       log.withLock { $0.append(unique) }
       return unique ? 1 : 0
     }
-    var config = JobConfiguration()
-    config.parallelism = 1
-    config.batchSize = 64
-    let env = StreamEnvironment(configuration: config)
-    let tokens = env.generate(count: 640) { _ in Token(census) }
-      .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.seconds(1)) { _ in 0 })
+    let (env, tokens) = tokenJob(census)
     let out: DataStream<Int>
     switch function {
     case "map": out = tokens.map { (token: consuming Token) in note(consume token) }
