@@ -59,17 +59,20 @@ extension DataStream where T == NexmarkEvent {
   /// stream consumed twice is not chained, so every event, bids (92 %)
   /// included, would travel to two further tasks; here only what the query
   /// keeps leaves the source's task. The outputs carry no timestamps; set
-  /// them with `withTimestamps`. Call it once per stream.
+  /// them with `withTimestamps`. Call it once per stream. `persons` and `auctions` own the
+  /// record they are given, as `process`'s function owns the event: one that keeps the
+  /// record whole (q3's `persons`) moves it instead of copying its strings.
   public func personsAndAuctions<P: Sendable, A: Sendable>(
     name: String = "PersonsAndAuctions",
-    persons: @escaping @Sendable (Person) -> P?, auctions: @escaping @Sendable (Auction) -> A?
+    persons: @escaping @Sendable (consuming Person) -> P?,
+    auctions: @escaping @Sendable (consuming Auction) -> A?
   ) -> (persons: DataStream<P>, auctions: DataStream<A>) {
     let auctionsTag = OutputTag<A>("auctions")
-    let picked = process(name: name) { (event, out: inout Collector<P>) in
-      switch event {
-      case .person(let person): if let kept = persons(person) { out.emit(kept) }
+    let picked = process(name: name) { (event: consuming NexmarkEvent, out: inout Collector<P>) in
+      switch consume event {
+      case .person(let person): if let kept = persons(consume person) { out.emit(kept) }
       case .auction(let auction):
-        if let kept = auctions(auction) { out.emit(kept, to: auctionsTag) }
+        if let kept = auctions(consume auction) { out.emit(kept, to: auctionsTag) }
       case .bid: break
       }
     }

@@ -11,34 +11,47 @@ import Testing
 /// which the reader skips up to its position, so a reader that is behind
 /// falls further behind.
 @Suite struct ExchangeSubjectReaderStallTests {
-  /// Deliveries the server counts but the reader has not taken are queued in
-  /// the subscription or on their way (a fetch that returned before the
-  /// answer came): without a reconnect the consumer is kept.
-  @Test func deliveriesNotTakenYetAreNotLostWithoutAReconnect() {
-    #expect(
-      !PullConsumer.mustRecreate(
-        .active(delivered: 300, pending: 50), nextConsumerSequence: 45, queued: 0,
-        reconnected: false))
-    #expect(
-      !PullConsumer.mustRecreate(
-        .active(delivered: 300, pending: 50), nextConsumerSequence: 45, queued: 256,
-        reconnected: true), "all of them wait in the subscription")
+  /// One case of `PullConsumer.mustRecreate`: the server's state of the consumer, what the
+  /// reader stands at, and whether it must recreate the consumer.
+  struct RecreateCase: Sendable, CustomTestStringConvertible {
+    let state: PullConsumer.ConsumerState
+    let nextConsumerSequence: UInt64
+    let queued: Int
+    let reconnected: Bool
+    let mustRecreate: Bool
+    let testDescription: String
   }
 
-  /// A consumer the server lost, or deliveries made on a connection that
-  /// dropped, make the reader recreate it after its position.
-  @Test func aLostConsumerOrLostDeliveriesAreRecreated() {
+  /// Deliveries the server counts but the reader has not taken are queued in the
+  /// subscription or on their way (a wait that ended before the answer came): without a
+  /// reconnect the consumer is kept. A consumer the server lost, or deliveries made on a
+  /// connection that dropped, make the reader recreate it after its position.
+  @Test(arguments: [
+    RecreateCase(
+      state: .active(delivered: 300, pending: 50), nextConsumerSequence: 45, queued: 0,
+      reconnected: false, mustRecreate: false,
+      testDescription: "deliveries not taken yet, no reconnect"),
+    RecreateCase(
+      state: .active(delivered: 300, pending: 50), nextConsumerSequence: 45, queued: 256,
+      reconnected: true, mustRecreate: false,
+      testDescription: "after a reconnect, all of them wait in the subscription"),
+    RecreateCase(
+      state: .gone, nextConsumerSequence: 45, queued: 0, reconnected: false,
+      mustRecreate: true, testDescription: "the server lost the consumer"),
+    RecreateCase(
+      state: .active(delivered: 300, pending: 0), nextConsumerSequence: 45, queued: 10,
+      reconnected: true, mustRecreate: true,
+      testDescription: "deliveries lost with the old connection"),
+    RecreateCase(
+      state: .active(delivered: 44, pending: 0), nextConsumerSequence: 45, queued: 0,
+      reconnected: true, mustRecreate: false,
+      testDescription: "after a reconnect, everything delivered was taken"),
+  ])
+  func aConsumerIsRecreatedOnlyWhenDeliveriesAreLost(_ c: RecreateCase) {
     #expect(
       PullConsumer.mustRecreate(
-        .gone, nextConsumerSequence: 45, queued: 0, reconnected: false))
-    #expect(
-      PullConsumer.mustRecreate(
-        .active(delivered: 300, pending: 0), nextConsumerSequence: 45, queued: 10,
-        reconnected: true))
-    #expect(
-      !PullConsumer.mustRecreate(
-        .active(delivered: 44, pending: 0), nextConsumerSequence: 45, queued: 0,
-        reconnected: true), "everything delivered was taken")
+        c.state, nextConsumerSequence: c.nextConsumerSequence, queued: c.queued,
+        reconnected: c.reconnected) == c.mustRecreate)
   }
 
   /// A server that gets little CPU (stopped for 2 ms, then let run for a moment, over and

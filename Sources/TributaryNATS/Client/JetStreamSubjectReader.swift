@@ -71,7 +71,7 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
       !subject.utf8.contains(UInt8(ascii: "*"))
       && !subject.utf8.contains(UInt8(ascii: ">"))
     self.reconnectsAtVerification = jetStream.connection.reconnectCount
-    self.consumer = try SubjectConsumer(jetStream: jetStream, stream: stream, subject: subject)
+    _ = try currentConsumer()
   }
 
   deinit {
@@ -175,12 +175,12 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
     let connection = jetStream.connection
     guard connection.isConnected else { return false }
     let reconnects = connection.reconnectCount
+    let reconnected = reconnects != reconnectsAtVerification
     let now = ContinuousClock.now
-    if reconnects != reconnectsAtVerification { request = nil }
-    guard
-      reconnects != reconnectsAtVerification
-        || verifiedAt.duration(to: now) >= Self.verificationInterval
-    else { return false }
+    if reconnected { request = nil }
+    guard reconnected || verifiedAt.duration(to: now) >= Self.verificationInterval else {
+      return false
+    }
     let state: PullConsumer.ConsumerState
     do throws(NATSError) {
       state = try consumer.state(jetStream: jetStream)
@@ -189,7 +189,6 @@ public final class JetStreamSubjectReader: @unchecked Sendable {
     } catch {
       return false  // Could not ask; ask again after the next empty fetch.
     }
-    let reconnected = reconnects != reconnectsAtVerification
     reconnectsAtVerification = reconnects
     verifiedAt = now
     return PullConsumer.mustRecreate(

@@ -8,13 +8,13 @@ enum PullConsumer {
   /// The largest batch one pull request asks for.
   static let maxBatch = 65_536
 
-  /// Whether a reader must recreate its consumer after an empty fetch, given the server's
+  /// Whether a reader must recreate its consumer after a wait that brought nothing, given the server's
   /// `state` of it: when the server lost it, or, after the connection was re-established
   /// (`reconnected`), when the server delivered messages the reader will never receive
   /// (they were on the old connection). Without a reconnect nothing delivered goes missing:
   /// deliveries the server counts from `nextConsumerSequence` on are queued in the
   /// subscription (`queued`) or still on their way (the answer to a request that came after
-  /// its fetch returned), and the next fetch takes them. Recreating the consumer then would
+  /// the reader's wait ended), and a later wait takes them. Recreating the consumer then would
   /// only make the reader skip the subject's messages from its first again.
   static func mustRecreate(
     _ state: ConsumerState, nextConsumerSequence: UInt64, queued: Int, reconnected: Bool
